@@ -1,0 +1,205 @@
+//! Configuration, read once from the environment at start-up (see the README's table).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use url::Url;
+
+/// Where the database lives, decided by the scheme of `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Sqlite(p) => write!(f, "Sqlite({})", p.display()),
+            // The URL may carry a password.
+            Self::Postgres(_) => f.write_str("Postgres(<redacted>)"),
+        }
+    }
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/ehealth.sqlite";
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> anyhow::Result<Self> {
+        if let Some(path) = raw.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                bail!(
+                    "DATABASE_URL `sqlite://` needs a file path, e.g. sqlite://./data/ehealth.sqlite"
+                );
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_owned()));
+        }
+        let scheme = raw.split("://").next().unwrap_or(raw);
+        bail!(
+            "DATABASE_URL has the unsupported scheme `{scheme}`: use sqlite://PATH or postgres://USER@HOST/DB"
+        )
+    }
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: String,
+    pub database_url: DatabaseUrl,
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments (or tests) can share one Redis.
+    pub redis_prefix: String,
+    pub rp_id: String,
+    pub rp_name: String,
+    pub rp_origin: Url,
+    pub extra_origins: Vec<Url>,
+    /// Raw key material; `None` means "load or create ./data/secret.key".
+    pub secret_key: Option<String>,
+    pub secret_key_file: PathBuf,
+    pub officer_token: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub registration_ttl: Duration,
+    pub challenge_ttl: Duration,
+    pub body_limit: usize,
+    pub workers: Option<usize>,
+    /// Sign-in and registration attempts per client address per minute.
+    pub rate_limit_per_address: u32,
+    /// Registration attempts per identity document per hour.
+    pub rate_limit_per_identity: u32,
+    pub db_pool_size: u32,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("database_url", &self.database_url)
+            .field("redis", &self.redis_url.is_some())
+            .field("rp_id", &self.rp_id)
+            .field("rp_origin", &self.rp_origin.as_str())
+            .field("officer_api", &self.officer_token.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> anyhow::Result<Self> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get`, so tests can configure without touching the process
+    /// environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let var = |k: &str| get(k).filter(|v| !v.trim().is_empty());
+        let secs = |k: &str, default: u64| -> anyhow::Result<Duration> {
+            Ok(Duration::from_secs(match var(k) {
+                Some(v) => v
+                    .parse()
+                    .with_context(|| format!("{k} must be a whole number of seconds"))?,
+                None => default,
+            }))
+        };
+        let num = |k: &str, default: u64| -> anyhow::Result<u64> {
+            match var(k) {
+                Some(v) => v
+                    .parse()
+                    .with_context(|| format!("{k} must be a whole number")),
+                None => Ok(default),
+            }
+        };
+
+        let database_url = DatabaseUrl::parse(
+            &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+        )?;
+        let rp_id = var("EHEALTH_RP_ID").unwrap_or_else(|| "localhost".to_owned());
+        let rp_origin = Url::parse(
+            &var("EHEALTH_RP_ORIGIN").unwrap_or_else(|| "http://localhost:8080".to_owned()),
+        )
+        .context("EHEALTH_RP_ORIGIN must be a URL such as https://app.example.hk")?;
+        let extra_origins = var("EHEALTH_RP_EXTRA_ORIGINS")
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        Url::parse(s).with_context(|| {
+                            format!("EHEALTH_RP_EXTRA_ORIGINS has an entry that is not a URL: {s}")
+                        })
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()
+            })
+            .transpose()?
+            .unwrap_or_default();
+
+        Ok(Self {
+            bind: var("EHEALTH_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            database_url,
+            redis_url: var("REDIS_URL"),
+            redis_prefix: var("EHEALTH_REDIS_PREFIX").unwrap_or_else(|| "ehealth:".to_owned()),
+            rp_id,
+            rp_name: var("EHEALTH_RP_NAME").unwrap_or_else(|| "eHealth".to_owned()),
+            rp_origin,
+            extra_origins,
+            secret_key: var("EHEALTH_SECRET_KEY"),
+            secret_key_file: PathBuf::from(
+                var("EHEALTH_SECRET_KEY_FILE").unwrap_or_else(|| "./data/secret.key".to_owned()),
+            ),
+            officer_token: var("EHEALTH_OFFICER_TOKEN"),
+            access_token_ttl: secs("EHEALTH_ACCESS_TOKEN_TTL", 15 * 60)?,
+            refresh_token_ttl: secs("EHEALTH_REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
+            registration_ttl: secs("EHEALTH_REGISTRATION_TTL", 10 * 60)?,
+            challenge_ttl: secs("EHEALTH_CHALLENGE_TTL", 5 * 60)?,
+            body_limit: usize::try_from(num("EHEALTH_BODY_LIMIT", 256 * 1024)?)
+                .context("EHEALTH_BODY_LIMIT is too large")?,
+            workers: var("EHEALTH_WORKERS")
+                .map(|v| v.parse().context("EHEALTH_WORKERS must be a whole number"))
+                .transpose()?,
+            rate_limit_per_address: u32::try_from(num("EHEALTH_RATE_LIMIT_PER_ADDRESS", 30)?)
+                .context("EHEALTH_RATE_LIMIT_PER_ADDRESS is too large")?,
+            rate_limit_per_identity: u32::try_from(num("EHEALTH_RATE_LIMIT_PER_IDENTITY", 10)?)
+                .context("EHEALTH_RATE_LIMIT_PER_IDENTITY is too large")?,
+            db_pool_size: u32::try_from(num("EHEALTH_DB_POOL_SIZE", 10)?)
+                .context("EHEALTH_DB_POOL_SIZE is too large")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_backend_follows_the_url_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://./data/x.sqlite").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("./data/x.sqlite")))
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://u@h/db"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
+        let err = DatabaseUrl::parse("mysql://u@h/db")
+            .err()
+            .map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("unsupported scheme `mysql`")));
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() -> anyhow::Result<()> {
+        let c = Config::from_lookup(|_| None)?;
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert_eq!(
+            c.database_url,
+            DatabaseUrl::Sqlite(PathBuf::from("./data/ehealth.sqlite"))
+        );
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.body_limit, 262_144);
+        assert!(c.officer_token.is_none() && c.redis_url.is_none());
+        Ok(())
+    }
+}

@@ -1,0 +1,5 @@
+//! Validated domain values: once parsed, always valid (no I/O here).
+
+pub mod hkid;
+pub mod identity;
+pub mod person;

@@ -1,0 +1,184 @@
+//! `ApiJson<T>`: a JSON body extractor whose every failure is a problem+json error.
+//!
+//! Wrong content type -> 415; body over the limit -> 413; not JSON -> 400 `malformed_json`;
+//! JSON of the wrong shape -> 422 `validation_failed` naming the field (via
+//! serde_path_to_error), so apps can point at it.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::CONTENT_TYPE;
+use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::StreamExt;
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ApiError, FieldError};
+
+/// Maximum body size in bytes, set once in app data.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map(|l| l.0)
+            .unwrap_or(256 * 1024);
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let declared = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                ));
+            }
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let mut body = web::BytesMut::new();
+            while let Some(chunk) = payload.next().await {
+                let chunk = chunk.map_err(|_| ApiError::bad_request("bad_request"))?;
+                if body.len() + chunk.len() > limit {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            parse(&body).map(ApiJson)
+        })
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+}
+
+/// Deserialises `body`, mapping serde's failure to 400 (syntax) or 422 (shape, with the field).
+pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    ApiError::validation(vec![field_error(&path, &inner.to_string())])
+                }
+                _ => ApiError::bad_request("malformed_json"),
+            });
+        }
+    };
+    de.end()
+        .map_err(|_| ApiError::bad_request("malformed_json"))?;
+    Ok(value)
+}
+
+fn field_error(path: &str, message: &str) -> FieldError {
+    let base = if path == "." { "" } else { path };
+    let join = |name: &str| {
+        if base.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{base}.{name}")
+        }
+    };
+    if let Some(name) = backticked_after(message, "missing field `") {
+        return FieldError::new(join(name), "required");
+    }
+    if let Some(name) = backticked_after(message, "unknown field `") {
+        return FieldError::new(join(name), "unknown_field");
+    }
+    let code = if message.starts_with("unknown variant") {
+        "invalid_value"
+    } else if message.starts_with("invalid type") {
+        "invalid_type"
+    } else if message.starts_with("invalid length") {
+        "out_of_range"
+    } else {
+        "invalid_value"
+    };
+    FieldError::new(if base.is_empty() { "body" } else { base }, code)
+}
+
+fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    message
+        .strip_prefix(prefix)
+        .and_then(|rest| rest.split('`').next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    struct Name {
+        surname: String,
+    }
+
+    #[allow(dead_code)]
+    #[derive(Debug, Deserialize)]
+    struct Body {
+        english_name: Name,
+        sex: Sex,
+    }
+
+    #[derive(Debug, Deserialize)]
+    enum Sex {
+        M,
+    }
+
+    fn fields(r: Result<Body, ApiError>) -> Vec<(String, &'static str)> {
+        r.err()
+            .map(|e| e.fields.into_iter().map(|f| (f.field, f.code)).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named() {
+        let r = parse::<Body>(br#"{"english_name":{},"sex":"M"}"#);
+        assert_eq!(
+            fields(r),
+            vec![("english_name.surname".to_owned(), "required")]
+        );
+    }
+
+    #[test]
+    fn a_wrong_enum_value_is_named() {
+        let r = parse::<Body>(br#"{"english_name":{"surname":"A"},"sex":"Q"}"#);
+        assert_eq!(fields(r), vec![("sex".to_owned(), "invalid_value")]);
+    }
+
+    #[test]
+    fn broken_json_and_trailing_garbage_are_malformed() {
+        for body in [
+            &b"{"[..],
+            br#"{"english_name":{"surname":"A"},"sex":"M"} x"#,
+            b"nope",
+        ] {
+            let e = parse::<Body>(body).err().map(|e| e.code);
+            assert_eq!(e, Some("malformed_json"));
+        }
+    }
+}

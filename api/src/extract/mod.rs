@@ -1,0 +1,7 @@
+//! Request extractors: validated JSON bodies, the authenticated principal, the client address.
+
+pub mod json;
+pub mod principal;
+
+pub use json::ApiJson;
+pub use principal::{Officer, PatientSession};

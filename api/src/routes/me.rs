@@ -1,0 +1,97 @@
+use actix_web::{HttpResponse, web};
+use ehealth_contracts::{
+    CompletePasskeyRequest, CreatePasskeyResponse, ListDevicesResponse, MeResponse,
+    PasskeyResponse, Problem,
+};
+
+use super::{PROBLEM, created};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, PatientSession};
+use crate::services::account;
+use crate::state::AppState;
+
+/// The signed-in patient's profile (identity number masked), status, devices and passkeys.
+#[utoipa::path(get, path = "/v1/me", tag = "account", operation_id = "get_me",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Profile", body = MeResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    who: PatientSession,
+) -> ApiResult<web::Json<MeResponse>> {
+    Ok(web::Json(account::me(&state, &who).await?))
+}
+
+/// The signed-in patient's active devices.
+#[utoipa::path(get, path = "/v1/me/devices", tag = "account", operation_id = "list_devices",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Devices", body = ListDevicesResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_devices(
+    state: web::Data<AppState>,
+    who: PatientSession,
+) -> ApiResult<web::Json<ListDevicesResponse>> {
+    let devices = account::list_devices(&state, &who).await?;
+    Ok(web::Json(ListDevicesResponse { devices }))
+}
+
+/// Remove a device; its sessions end at once.
+#[utoipa::path(delete, path = "/v1/me/devices/{device_id}", tag = "account", operation_id = "delete_device",
+    security(("bearer" = [])),
+    params(("device_id" = String, Path, description = "One of your devices")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not one of your devices", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn delete_device(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    account::remove_device(&state, &who, &path).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Start adding a passkey (for example for a new phone) while signed in.
+#[utoipa::path(post, path = "/v1/me/passkeys", tag = "account", operation_id = "create_passkey",
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Create the passkey with these options", body = CreatePasskeyResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_passkey(
+    state: web::Data<AppState>,
+    who: PatientSession,
+) -> ApiResult<HttpResponse> {
+    let started = account::start_passkey_enrolment(&state, &who).await?;
+    Ok(created(&started))
+}
+
+/// Finish adding a passkey.
+#[utoipa::path(post, path = "/v1/me/passkeys/{registration_id}/complete", tag = "account",
+    operation_id = "complete_passkey",
+    security(("bearer" = [])),
+    params(("registration_id" = String, Path, description = "From `create_passkey`")),
+    request_body = CompletePasskeyRequest,
+    responses(
+        (status = 201, description = "Passkey added", body = PasskeyResponse),
+        (status = 400, description = "The passkey response fails verification", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not your passkey registration", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`registration_already_completed` or `credential_already_registered`", body = Problem, content_type = PROBLEM),
+        (status = 410, description = "`registration_expired`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn complete_passkey(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CompletePasskeyRequest>,
+) -> ApiResult<HttpResponse> {
+    let passkey = account::complete_passkey_enrolment(&state, &who, &path, body).await?;
+    Ok(created(&passkey))
+}

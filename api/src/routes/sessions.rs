@@ -1,0 +1,80 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use ehealth_contracts::{
+    CreateChallengeRequest, CreateChallengeResponse, CreateSessionRequest, Problem,
+    RefreshSessionRequest, TokenResponse,
+};
+
+use super::{PROBLEM, created};
+use crate::error::ApiResult;
+use crate::extract::principal::client_address;
+use crate::extract::{ApiJson, PatientSession};
+use crate::services::sessions;
+use crate::state::AppState;
+
+/// Start a username-less passkey sign-in.
+#[utoipa::path(post, path = "/v1/sessions/challenge", tag = "sessions", operation_id = "create_challenge",
+    request_body = CreateChallengeRequest,
+    responses(
+        (status = 201, description = "A single-use challenge", body = CreateChallengeResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "Not JSON", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_challenge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ApiJson(_): ApiJson<CreateChallengeRequest>,
+) -> ApiResult<HttpResponse> {
+    let challenge = sessions::challenge(&state, &client_address(&req)).await?;
+    Ok(created(&challenge))
+}
+
+/// Finish sign-in with the passkey assertion.
+#[utoipa::path(post, path = "/v1/sessions", tag = "sessions", operation_id = "create_session",
+    request_body = CreateSessionRequest,
+    responses(
+        (status = 201, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "`challenge_invalid` (unknown, used or expired) or malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "`unknown_credential`, `origin_mismatch`, `rp_id_mismatch`, `challenge_mismatch`, `user_verification_required`, `counter_regression`, `invalid_credential`", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_session(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ApiJson(body): ApiJson<CreateSessionRequest>,
+) -> ApiResult<HttpResponse> {
+    let tokens = sessions::sign_in(&state, body, &client_address(&req)).await?;
+    Ok(created(&tokens))
+}
+
+/// Rotate the token pair. Presenting a refresh token a second time ends the session.
+#[utoipa::path(post, path = "/v1/sessions/refresh", tag = "sessions", operation_id = "refresh_session",
+    request_body = RefreshSessionRequest,
+    responses(
+        (status = 200, description = "New tokens; the old pair is dead", body = TokenResponse),
+        (status = 401, description = "`invalid_token` or `refresh_token_reused` (the session is now revoked)", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn refresh_session(
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<RefreshSessionRequest>,
+) -> ApiResult<web::Json<TokenResponse>> {
+    Ok(web::Json(sessions::refresh(&state, body).await?))
+}
+
+/// Sign out: the current session's tokens stop working at once.
+#[utoipa::path(delete, path = "/v1/sessions/current", tag = "sessions", operation_id = "delete_session",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn delete_session(
+    state: web::Data<AppState>,
+    who: PatientSession,
+) -> ApiResult<HttpResponse> {
+    sessions::sign_out(&state, &who).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

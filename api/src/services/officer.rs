@@ -1,0 +1,64 @@
+//! The registration office: identity verification.
+
+use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
+
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::state::AppState;
+use crate::store;
+
+pub async fn verify(
+    state: &AppState,
+    patient_id: &str,
+    req: VerifyPatientRequest,
+) -> ApiResult<VerifyPatientResponse> {
+    let reference = req.reference.trim().to_owned();
+    if reference.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "reference",
+            "required",
+        )]));
+    }
+    if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "reference",
+            "invalid_format",
+        )]));
+    }
+    let now = state.now_ms();
+    let id = patient_id.to_owned();
+    let method = req.method;
+    let stored_reference = reference.clone();
+    state
+        .db
+        .transaction(move |c| {
+            let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            match patient.status.as_str() {
+                "verified" => return Err(ApiError::conflict("already_verified")),
+                "withdrawn" => return Err(ApiError::conflict("account_withdrawn")),
+                _ => {}
+            }
+            if !store::patients::mark_verified(
+                c,
+                &id,
+                method.as_str(),
+                &stored_reference,
+                "registration_office",
+                now,
+            )? {
+                return Err(ApiError::conflict("already_verified"));
+            }
+            Ok(())
+        })
+        .await?;
+    tracing::info!(%patient_id, method = method.as_str(), "identity verified");
+    Ok(VerifyPatientResponse {
+        patient_id: patient_id.to_owned(),
+        status: PatientStatus::Verified,
+        verification: Verification {
+            method,
+            verified_at: rfc3339_ms(now),
+        },
+        reference,
+    })
+}

@@ -1,0 +1,198 @@
+//! Sign-in with a discoverable passkey, token refresh and sign-out.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::{
+    CreateChallengeResponse, CreateSessionRequest, DeviceInfo, RefreshSessionRequest, TokenResponse,
+};
+use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, Uuid};
+
+use super::rate_limit;
+use crate::auth::webauthn::ceremony_error;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::PatientSession;
+use crate::state::AppState;
+use crate::store::sessions::{IssuedTokens, Lifetimes, RefreshOutcome};
+use crate::store::{self, DbConn, devices::Device};
+
+const CHALLENGE_KIND: &str = "authentication";
+
+pub async fn challenge(state: &AppState, client: &str) -> ApiResult<CreateChallengeResponse> {
+    rate_limit(
+        state,
+        &format!("signin:{client}"),
+        state.config.rate_limit_per_address,
+        Duration::from_secs(60),
+    )
+    .await?;
+    let (mut options, ceremony) = state
+        .webauthn
+        .start_discoverable_authentication()
+        .map_err(ApiError::internal)?;
+    // Apps call the platform's modal sign-in; conditional mediation is a browser autofill mode.
+    options.mediation = None;
+    let challenge_id = Uuid::new_v4().to_string();
+    let ttl = state.config.challenge_ttl;
+    let serialised = serde_json::to_string(&ceremony).map_err(ApiError::internal)?;
+    state
+        .ephemeral
+        .put_challenge(
+            CHALLENGE_KIND,
+            &challenge_id,
+            serialised,
+            ttl,
+            state.now_ms(),
+        )
+        .await?;
+    Ok(CreateChallengeResponse {
+        challenge_id,
+        request_options: options,
+        expires_in: i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX),
+    })
+}
+
+pub async fn sign_in(
+    state: &AppState,
+    req: CreateSessionRequest,
+    client: &str,
+) -> ApiResult<TokenResponse> {
+    rate_limit(
+        state,
+        &format!("signin:{client}"),
+        state.config.rate_limit_per_address,
+        Duration::from_secs(60),
+    )
+    .await?;
+    let ceremony: DiscoverableAuthentication = state
+        .ephemeral
+        .take_challenge(CHALLENGE_KIND, &req.challenge_id, state.now_ms())
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .ok_or_else(|| ApiError::bad_request("challenge_invalid"))?;
+    let (user_handle, credential_id) = state
+        .webauthn
+        .identify_discoverable_authentication(&req.credential)
+        .map(|(u, c)| (u, URL_SAFE_NO_PAD.encode(c)))
+        .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+
+    let now = state.now_ms();
+    let life = state.token_lifetimes();
+    let webauthn = state.webauthn.clone();
+    let (patient_id, device_id, issued) = state
+        .db
+        .transaction(move |c| {
+            let row = store::passkeys::find_by_credential(c, &credential_id)?
+                .filter(|p| Uuid::parse_str(&p.patient_id).ok() == Some(user_handle))
+                .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+            let mut passkey: Passkey =
+                serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
+            #[allow(deprecated)] // v2 needs the credential-internals feature for the same call
+            let result = webauthn
+                .finish_discoverable_authentication(
+                    &req.credential,
+                    ceremony,
+                    &[DiscoverableKey::from(&passkey)],
+                )
+                .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+            let patient = store::patients::find(c, &row.patient_id)?
+                .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+            if patient.status == "withdrawn" {
+                return Err(ApiError::forbidden("account_withdrawn"));
+            }
+            if passkey.update_credential(&result) == Some(true) {
+                let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+                // Two assertions with the same counter: only the first may win.
+                if !store::passkeys::update_after_use(c, &row.id, &row.passkey, &updated, now)? {
+                    return Err(ApiError::unauthorized("counter_regression"));
+                }
+            }
+            let device_id = attach_device(c, &patient.id, &req.device, now)?;
+            let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
+            Ok((patient.id, device_id, issued))
+        })
+        .await?;
+    tracing::info!(%patient_id, %device_id, "signed in");
+    Ok(token_response(patient_id, device_id, issued, life))
+}
+
+pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<TokenResponse> {
+    let now = state.now_ms();
+    let life = state.token_lifetimes();
+    let outcome = state
+        .db
+        .transaction(move |c| Ok(store::sessions::refresh(c, &req.refresh_token, now, life)?))
+        .await?;
+    match outcome {
+        RefreshOutcome::Rotated {
+            tokens,
+            patient_id,
+            device_id,
+        } => Ok(token_response(patient_id, device_id, tokens, life)),
+        RefreshOutcome::Reused => {
+            tracing::warn!("refresh token reused: session revoked");
+            Err(ApiError::unauthorized("refresh_token_reused"))
+        }
+        RefreshOutcome::Invalid => Err(ApiError::unauthorized("invalid_token")),
+    }
+}
+
+pub async fn sign_out(state: &AppState, who: &PatientSession) -> ApiResult<()> {
+    let now = state.now_ms();
+    let session_id = who.session_id.clone();
+    state
+        .db
+        .transaction(move |c| Ok(store::sessions::revoke(c, &session_id, "signed_out", now)?))
+        .await
+}
+
+/// Reuses the caller's device when they name one of their active devices, else creates one.
+pub(crate) fn attach_device(
+    c: &mut DbConn,
+    patient_id: &str,
+    info: &DeviceInfo,
+    now: i64,
+) -> ApiResult<String> {
+    let name: String = info.name.trim().chars().take(100).collect();
+    let name = if name.is_empty() {
+        info.platform.as_str().to_owned()
+    } else {
+        name
+    };
+    if let Some(id) = info.device_id.as_deref() {
+        if store::devices::find_active(c, patient_id, id)?.is_some() {
+            store::devices::touch(c, id, &name, now)?;
+            return Ok(id.to_owned());
+        }
+    }
+    let device = Device {
+        id: Uuid::now_v7().to_string(),
+        patient_id: patient_id.to_owned(),
+        name,
+        platform: info.platform.as_str().to_owned(),
+        created_at: now,
+        last_seen_at: now,
+        revoked_at: None,
+    };
+    store::devices::insert(c, &device)?;
+    Ok(device.id)
+}
+
+pub(crate) fn token_response(
+    patient_id: String,
+    device_id: String,
+    issued: IssuedTokens,
+    life: Lifetimes,
+) -> TokenResponse {
+    TokenResponse {
+        patient_id,
+        device_id,
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        token_type: "Bearer".to_owned(),
+        access_expires_in: life.access_ms / 1000,
+        refresh_expires_in: life.refresh_ms / 1000,
+    }
+}

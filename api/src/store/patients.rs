@@ -1,0 +1,79 @@
+//! `patients`: one row per registered person.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::patients;
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = patients)]
+pub struct Patient {
+    pub id: String,
+    pub id_doc_type: String,
+    pub id_issuing_country: Option<String>,
+    /// Keyed hash of the identity document's uniqueness key.
+    pub id_hash: String,
+    /// The identity number, encrypted with the secret key.
+    pub id_cipher: Vec<u8>,
+    pub id_masked: String,
+    pub english_surname: String,
+    pub english_given_names: String,
+    pub chinese_name: Option<String>,
+    pub date_of_birth: String,
+    pub sex: String,
+    pub phone: String,
+    pub email: Option<String>,
+    pub preferred_language: String,
+    pub notify_on_access: bool,
+    pub status: String,
+    pub verification_method: Option<String>,
+    pub verification_reference: Option<String>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn insert(conn: &mut DbConn, p: &Patient) -> QueryResult<()> {
+    diesel::insert_into(patients::table)
+        .values(p)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Patient>> {
+    patients::table.find(id).first(conn).optional()
+}
+
+pub fn id_hash_taken(conn: &mut DbConn, id_hash: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        patients::table.filter(patients::id_hash.eq(id_hash)),
+    ))
+    .get_result(conn)
+}
+
+/// Records an identity verification. Returns false when the patient was not `unverified`.
+pub fn mark_verified(
+    conn: &mut DbConn,
+    id: &str,
+    method: &str,
+    reference: &str,
+    by: &str,
+    at: i64,
+) -> QueryResult<bool> {
+    diesel::update(
+        patients::table
+            .find(id)
+            .filter(patients::status.eq("unverified")),
+    )
+    .set((
+        patients::status.eq("verified"),
+        patients::verification_method.eq(method),
+        patients::verification_reference.eq(reference),
+        patients::verified_by.eq(by),
+        patients::verified_at.eq(at),
+        patients::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}

@@ -1,0 +1,20 @@
+//! Every type that crosses the wire between the eHealth backend and its apps.
+//!
+//! This crate is the single source of the public contract: request and response bodies, the
+//! error body, and (later) sync envelopes and push payloads. It does no I/O and never depends on
+//! the web framework or the database, so app teams and code generators can rely on it alone.
+//!
+//! Naming: `<Action><Resource>Request` / `...Response`. New fields are added as optional with
+//! `#[serde(default)]`; nothing is renamed within v1.
+
+pub mod account;
+pub mod auth;
+pub mod problem;
+pub mod registration;
+pub mod system;
+
+pub use account::*;
+pub use auth::*;
+pub use problem::*;
+pub use registration::*;
+pub use system::*;
