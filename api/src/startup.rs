@@ -24,6 +24,9 @@ use crate::routes;
 use crate::state::AppState;
 use crate::store::Db;
 
+/// Shared handle to the application state.
+pub type StateHandle = web::Data<AppState>;
+
 pub struct Application {
     port: u16,
     server: Server,

@@ -1,1 +1,319 @@
+//! Black-box test harness: starts the real server on port 0 against real storage (a fresh
+//! SQLite file or a fresh PostgreSQL database per test, Redis with a per-test key prefix) and
+//! speaks HTTP to it. Nothing of ours is mocked; time is the only thing the tests control.
 
+pub mod clock;
+pub mod passkey;
+pub mod people;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use anyhow::Context;
+use ehealth_api::{Application, Config};
+use ehealth_contracts::{CreateRegistrationResponse, TokenResponse};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub use clock::ManualClock;
+pub use passkey::TestPasskey;
+pub use people::Person;
+
+/// The WebAuthn relying party every test server uses.
+pub const RP_ID: &str = "ehealth.test";
+pub const ORIGIN: &str = "https://app.ehealth.test";
+pub const OFFICER_TOKEN: &str = "officer-token-for-tests-only";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Where a test's data lives; shared by sibling instances.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub backend: Backend,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub overrides: HashMap<String, String>,
+    pg_database: Option<String>,
+    _dir: Option<Arc<TempDir>>,
+}
+
+#[derive(Debug)]
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn pg_admin_url() -> String {
+    std::env::var("EHEALTH_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("EHEALTH_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+}
+
+impl Env {
+    /// A fresh, empty database of `backend`.
+    pub fn fresh(backend: Backend) -> anyhow::Result<Self> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("ehealth-test-{tag}"));
+                std::fs::create_dir_all(&dir)?;
+                Ok(Self {
+                    backend,
+                    database_url: format!("sqlite://{}", dir.join("ehealth.sqlite").display()),
+                    redis_url: None,
+                    redis_prefix: format!("ehealth-test:{tag}:"),
+                    overrides: HashMap::new(),
+                    pg_database: None,
+                    _dir: Some(Arc::new(TempDir(dir))),
+                })
+            }
+            Backend::Postgres => {
+                use diesel::{Connection, PgConnection, RunQueryDsl};
+                let admin = pg_admin_url();
+                let name = format!("ehealth_t_{tag}");
+                let mut conn = PgConnection::establish(&admin).with_context(
+                    || "PostgreSQL is not reachable: run scripts/test.sh, which starts it",
+                )?;
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut conn)?;
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+                Ok(Self {
+                    backend,
+                    database_url: format!("{base}/{name}"),
+                    redis_url: None,
+                    redis_prefix: format!("ehealth-test:{tag}:"),
+                    overrides: HashMap::new(),
+                    pg_database: Some(name),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    pub fn with_redis(mut self) -> Self {
+        self.redis_url = Some(redis_url());
+        self
+    }
+
+    pub fn set(mut self, key: &str, value: &str) -> Self {
+        self.overrides.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut vars: HashMap<String, String> = [
+            ("EHEALTH_BIND", "127.0.0.1:0"),
+            ("EHEALTH_RP_ID", RP_ID),
+            ("EHEALTH_RP_ORIGIN", ORIGIN),
+            (
+                "EHEALTH_RP_EXTRA_ORIGINS",
+                "android:apk-key-hash:dGVzdC1hcGsta2V5LWhhc2g",
+            ),
+            (
+                "EHEALTH_SECRET_KEY",
+                "test-secret-key-material-0123456789abcdef",
+            ),
+            ("EHEALTH_OFFICER_TOKEN", OFFICER_TOKEN),
+            ("EHEALTH_WORKERS", "2"),
+            ("EHEALTH_DB_POOL_SIZE", "4"),
+            ("EHEALTH_RATE_LIMIT_PER_ADDRESS", "10000"),
+            ("EHEALTH_RATE_LIMIT_PER_IDENTITY", "10000"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        vars.insert("DATABASE_URL".to_owned(), self.database_url.clone());
+        vars.insert("EHEALTH_REDIS_PREFIX".to_owned(), self.redis_prefix.clone());
+        if let Some(r) = &self.redis_url {
+            vars.insert("REDIS_URL".to_owned(), r.clone());
+        }
+        vars.extend(self.overrides.clone());
+        Config::from_lookup(|k| vars.get(k).cloned())
+    }
+
+    /// Drops the PostgreSQL database, ending its connections (used to make storage vanish).
+    pub fn drop_database(&self) -> anyhow::Result<()> {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        if let Some(name) = &self.pg_database {
+            let mut conn = PgConnection::establish(&pg_admin_url())?;
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// A running server.
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub clock: Arc<ManualClock>,
+    pub env: Env,
+    /// The server's state, for checks a client cannot make (what is stored, and how).
+    pub state: ehealth_api::startup::StateHandle,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_env(Env::fresh(backend).unwrap_or_else(|e| panic!("test env: {e:#}"))).await
+    }
+
+    pub async fn spawn_env(env: Env) -> TestApp {
+        Self::spawn_with_clock(env, Arc::new(ManualClock::default())).await
+    }
+
+    /// Another instance on the same database and Redis, with the same clock.
+    pub async fn sibling(&self) -> TestApp {
+        Self::spawn_with_clock(self.env.clone(), self.clock.clone()).await
+    }
+
+    async fn spawn_with_clock(env: Env, clock: Arc<ManualClock>) -> TestApp {
+        let config = env
+            .config()
+            .unwrap_or_else(|e| panic!("test config: {e:#}"));
+        let app = Application::build(config, clock.clone())
+            .await
+            .unwrap_or_else(|e| panic!("server start-up: {e:#}"));
+        let port = app.port();
+        let state = app.state();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_else(|e| panic!("http client: {e}")),
+            clock,
+            env,
+            state,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Sends `body` as JSON with an optional bearer token; returns status and parsed body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("request to {path}: {e}"));
+        let status = res.status();
+        let text = res.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn get_auth(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// Starts a registration for `person`; panics unless it is accepted.
+    pub async fn start_registration(&self, person: &Person) -> CreateRegistrationResponse {
+        let (status, body) = self
+            .post("/v1/registrations", person.registration_body())
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "start registration: {body}");
+        serde_json::from_value(body).unwrap_or_else(|e| panic!("registration response: {e}"))
+    }
+
+    /// Registers `person` end to end with a new passkey; returns the tokens and the passkey.
+    pub async fn register(&self, person: &Person) -> (TokenResponse, TestPasskey) {
+        let started = self.start_registration(person).await;
+        let mut passkey = TestPasskey::new();
+        let credential = passkey.create(started.creation_options);
+        let (status, body) = self
+            .post(
+                &format!("/v1/registrations/{}/complete", started.registration_id),
+                json!({"credential": credential, "device": {"name": "Test phone", "platform": "android"}}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "complete registration: {body}");
+        let tokens = serde_json::from_value(body).unwrap_or_else(|e| panic!("token response: {e}"));
+        (tokens, passkey)
+    }
+
+    /// A fresh sign-in challenge's id and options.
+    pub async fn challenge(&self) -> (String, webauthn_rs_proto::RequestChallengeResponse) {
+        let (status, body) = self.post("/v1/sessions/challenge", json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "challenge: {body}");
+        let id = body["challenge_id"].as_str().unwrap_or_default().to_owned();
+        let options = serde_json::from_value(body["request_options"].clone())
+            .unwrap_or_else(|e| panic!("request options: {e}"));
+        (id, options)
+    }
+
+    /// Signs in with `passkey`; returns status and body.
+    pub async fn sign_in(&self, passkey: &mut TestPasskey) -> (StatusCode, Value) {
+        let (challenge_id, options) = self.challenge().await;
+        let credential = passkey.assert(options);
+        self.post(
+            "/v1/sessions",
+            json!({"challenge_id": challenge_id, "credential": credential, "device": {"name": "Second phone", "platform": "ios"}}),
+        )
+        .await
+    }
+
+    /// Verifies a patient through the registration office.
+    pub async fn verify(&self, patient_id: &str) -> (StatusCode, Value) {
+        self.call(
+            Method::POST,
+            &format!("/v1/officer/registrations/{patient_id}/verify"),
+            Some(OFFICER_TOKEN),
+            Some(json!({"method": "in_person", "reference": "RC-0001"})),
+        )
+        .await
+    }
+}
+
+/// Generates `#[tokio::test]`s that run one story on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            async fn story($app: $crate::TestApp) $body
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                story($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                story($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
+            }
+        }
+    };
+}
