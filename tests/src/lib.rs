@@ -38,8 +38,22 @@ pub struct Env {
     pub redis_url: Option<String>,
     pub redis_prefix: String,
     pub overrides: HashMap<String, String>,
-    pg_database: Option<String>,
+    pg_database: Option<Arc<PgDatabase>>,
     _dir: Option<Arc<TempDir>>,
+}
+
+/// A per-test PostgreSQL database, dropped when the last instance using it is gone.
+#[derive(Debug)]
+struct PgDatabase(String);
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        use diesel::{Connection, PgConnection, RunQueryDsl};
+        if let Ok(mut conn) = PgConnection::establish(&pg_admin_url()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.0))
+                .execute(&mut conn);
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -93,7 +107,7 @@ impl Env {
                     redis_url: None,
                     redis_prefix: format!("ehealth-test:{tag}:"),
                     overrides: HashMap::new(),
-                    pg_database: Some(name),
+                    pg_database: Some(Arc::new(PgDatabase(name))),
                     _dir: None,
                 })
             }
@@ -144,7 +158,7 @@ impl Env {
     /// Drops the PostgreSQL database, ending its connections (used to make storage vanish).
     pub fn drop_database(&self) -> anyhow::Result<()> {
         use diesel::{Connection, PgConnection, RunQueryDsl};
-        if let Some(name) = &self.pg_database {
+        if let Some(PgDatabase(name)) = self.pg_database.as_deref() {
             let mut conn = PgConnection::establish(&pg_admin_url())?;
             diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 .execute(&mut conn)?;

@@ -158,7 +158,6 @@ pub async fn start_passkey_enrolment(
     let exclude: Vec<CredentialID> = existing
         .iter()
         .filter_map(|k| URL_SAFE_NO_PAD.decode(&k.credential_id).ok())
-        .map(CredentialID::from)
         .collect();
     let handle = Uuid::parse_str(&patient.id).map_err(ApiError::internal)?;
     let full_name = format!(

@@ -161,11 +161,11 @@ pub(crate) fn attach_device(
     } else {
         name
     };
-    if let Some(id) = info.device_id.as_deref() {
-        if store::devices::find_active(c, patient_id, id)?.is_some() {
-            store::devices::touch(c, id, &name, now)?;
-            return Ok(id.to_owned());
-        }
+    if let Some(id) = info.device_id.as_deref()
+        && store::devices::find_active(c, patient_id, id)?.is_some()
+    {
+        store::devices::touch(c, id, &name, now)?;
+        return Ok(id.to_owned());
     }
     let device = Device {
         id: Uuid::now_v7().to_string(),

@@ -117,6 +117,17 @@ pub fn authenticate(
         })
 }
 
+#[derive(Queryable)]
+struct RefreshRow {
+    session_id: String,
+    expires_at: i64,
+    superseded_at: Option<i64>,
+    revoked_at: Option<i64>,
+    patient_id: String,
+    device_id: String,
+    device_revoked: Option<i64>,
+}
+
 pub fn refresh(
     conn: &mut DbConn,
     refresh_token: &str,
@@ -124,15 +135,7 @@ pub fn refresh(
     life: Lifetimes,
 ) -> QueryResult<RefreshOutcome> {
     let hash = token_hash(refresh_token);
-    let row: Option<(
-        String,
-        i64,
-        Option<i64>,
-        Option<i64>,
-        String,
-        String,
-        Option<i64>,
-    )> = session_tokens::table
+    let row: Option<RefreshRow> = session_tokens::table
         .inner_join(sessions::table.inner_join(devices::table))
         .filter(session_tokens::token_hash.eq(&hash))
         .filter(session_tokens::kind.eq(REFRESH))
@@ -147,7 +150,7 @@ pub fn refresh(
         ))
         .first(conn)
         .optional()?;
-    let Some((
+    let Some(RefreshRow {
         session_id,
         expires_at,
         superseded_at,
@@ -155,7 +158,7 @@ pub fn refresh(
         patient_id,
         device_id,
         device_revoked,
-    )) = row
+    }) = row
     else {
         return Ok(RefreshOutcome::Invalid);
     };

@@ -1,0 +1,69 @@
+//! The registration office verifies identities with its bootstrap credential.
+
+use ehealth_tests::{OFFICER_TOKEN, Person, on_both_backends};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+on_both_backends! {
+    async fn the_registration_office_verifies_a_patient(app) {
+        let (tokens, _) = app.register(&Person::adult()).await;
+        let (status, body) = app
+            .call(Method::POST, &format!("/v1/officer/registrations/{}/verify", tokens.patient_id),
+                Some(OFFICER_TOKEN), Some(json!({"method": "iam_smart", "reference": "IAM-778899"})))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "verified");
+        assert_eq!(body["reference"], "IAM-778899");
+
+        let (_, me) = app.get_auth("/v1/me", &tokens.access_token).await;
+        assert_eq!(me["status"], "verified");
+        assert_eq!(me["verification"]["method"], "iam_smart");
+        assert!(me["verification"]["verified_at"].is_string());
+
+        let (status, problem) = app.verify(&tokens.patient_id).await;
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::CONFLICT, Some("already_verified")));
+    }
+}
+
+on_both_backends! {
+    async fn verification_needs_the_office_credential(app) {
+        let (tokens, _) = app.register(&Person::adult()).await;
+        let path = format!("/v1/officer/registrations/{}/verify", tokens.patient_id);
+        let body = json!({"method": "in_person", "reference": "RC-1"});
+        let (status, problem) = app.call(Method::POST, &path, None, Some(body.clone())).await;
+        assert_eq!((status, problem["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+        let (status, _) = app.call(Method::POST, &path, Some("not-the-token"), Some(body.clone())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        // A patient's own token is not the office's.
+        let (status, _) = app.call(Method::POST, &path, Some(&tokens.access_token), Some(body)).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (_, me) = app.get_auth("/v1/me", &tokens.access_token).await;
+        assert_eq!(me["status"], "unverified");
+    }
+}
+
+on_both_backends! {
+    async fn verifying_an_unknown_patient_or_with_bad_fields_is_refused(app) {
+        let (status, _) = app.verify("00000000-0000-0000-0000-000000000000").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (tokens, _) = app.register(&Person::adult()).await;
+        let path = format!("/v1/officer/registrations/{}/verify", tokens.patient_id);
+        let (status, problem) = app.call(Method::POST, &path, Some(OFFICER_TOKEN), Some(json!({"method": "fax", "reference": "x"}))).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("method")));
+        let (status, problem) = app.call(Method::POST, &path, Some(OFFICER_TOKEN), Some(json!({"method": "in_person", "reference": " "}))).await;
+        assert_eq!((status, problem["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("reference")));
+    }
+}
+
+#[tokio::test]
+async fn without_a_configured_credential_the_office_api_is_off() {
+    let env = ehealth_tests::Env::fresh(ehealth_tests::Backend::Sqlite)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .set("EHEALTH_OFFICER_TOKEN", "");
+    let app = ehealth_tests::TestApp::spawn_env(env).await;
+    let (status, problem) = app.verify("00000000-0000-0000-0000-000000000000").await;
+    assert_eq!(
+        (status, problem["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("officer_api_disabled"))
+    );
+}
