@@ -8,7 +8,7 @@
 //! allow-list are not covered by the signature; everything the server verifies is genuine.
 
 use url::Url;
-use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::{AuthenticatorBackend, WebauthnAuthenticator};
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_rs_proto::{
     AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
@@ -45,6 +45,12 @@ impl TestPasskey {
         self
     }
 
+    /// An Android app's origin (`android:apk-key-hash:...`): Credential Manager puts it in
+    /// clientDataJSON itself, so the browser-style origin checks of the helper do not apply.
+    fn is_android(&self) -> bool {
+        self.origin.scheme() == "android"
+    }
+
     /// Creates a credential from the server's creation options.
     pub fn create(
         &mut self,
@@ -56,10 +62,12 @@ impl TestPasskey {
             sel.require_resident_key = false;
             sel.resident_key = None;
         }
-        let credential = self
-            .authenticator
-            .do_registration(self.origin.clone(), options)
-            .unwrap_or_else(|e| panic!("soft passkey registration: {e:?}"));
+        let credential = if self.is_android() {
+            AuthenticatorBackend::perform_register(&mut self.authenticator, self.origin.clone(), options.public_key, 60_000)
+        } else {
+            self.authenticator.do_registration(self.origin.clone(), options)
+        }
+        .unwrap_or_else(|e| panic!("soft passkey registration: {e:?}"));
         self.credentials
             .push((credential.raw_id.clone(), user_handle));
         credential
@@ -91,10 +99,12 @@ impl TestPasskey {
         if let Some(rp) = rp_id {
             options.public_key.rp_id = rp.to_owned();
         }
-        let mut assertion = self
-            .authenticator
-            .do_authentication(self.origin.clone(), options)
-            .unwrap_or_else(|e| panic!("soft passkey authentication: {e:?}"));
+        let mut assertion = if self.is_android() {
+            AuthenticatorBackend::perform_auth(&mut self.authenticator, self.origin.clone(), options.public_key, 60_000)
+        } else {
+            self.authenticator.do_authentication(self.origin.clone(), options)
+        }
+        .unwrap_or_else(|e| panic!("soft passkey authentication: {e:?}"));
         assertion.response.user_handle = Some(user_handle);
         assertion
     }

@@ -221,3 +221,25 @@ on_both_backends! {
         assert_eq!(app.post("/v1/sessions/challenge", json!({})).await.0, StatusCode::CREATED);
     }
 }
+
+on_both_backends! {
+    async fn an_android_app_signs_in_with_its_apk_key_hash_origin(app) {
+        // The harness allows android:apk-key-hash:dGVzdC1hcGsta2V5LWhhc2g as an extra origin.
+        let started = app.start_registration(&Person::adult()).await;
+        let mut phone = TestPasskey::new().with_origin("android:apk-key-hash:dGVzdC1hcGsta2V5LWhhc2g");
+        let credential = phone.create(started.creation_options);
+        let (status, body) = app.post(&format!("/v1/registrations/{}/complete", started.registration_id),
+            json!({"credential": credential, "device": {"name": "Pixel", "platform": "android"}})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        let (status, body) = app.sign_in(&mut phone).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+
+        // Another app's signing key is refused.
+        let mut impostor = TestPasskey::new().with_origin("android:apk-key-hash:b3RoZXItYXBw");
+        let started = app.start_registration(&Person::adult()).await;
+        let credential = impostor.create(started.creation_options);
+        let (status, body) = app.post(&format!("/v1/registrations/{}/complete", started.registration_id),
+            json!({"credential": credential, "device": {"name": "Pixel", "platform": "android"}})).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("origin_mismatch")));
+    }
+}
