@@ -145,6 +145,10 @@ pub struct VerifyPatientRequest {
     /// The office's reference for the check (e.g. counter receipt number).
     #[schema(example = "RC-2026-000123")]
     pub reference: String,
+    /// Who checked the identity (staff number or name), recorded with the verification.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "RO-0421")]
+    pub officer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -153,6 +157,8 @@ pub struct VerifyPatientResponse {
     pub status: PatientStatus,
     pub verification: Verification,
     pub reference: String,
+    /// The officer recorded, or `registration_office` when none was named.
+    pub verified_by: String,
 }
 
 #[cfg(test)]

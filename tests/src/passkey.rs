@@ -8,8 +8,8 @@
 //! allow-list are not covered by the signature; everything the server verifies is genuine.
 
 use url::Url;
-use webauthn_authenticator_rs::{AuthenticatorBackend, WebauthnAuthenticator};
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_authenticator_rs::{AuthenticatorBackend, WebauthnAuthenticator};
 use webauthn_rs_proto::{
     AllowCredentials, CreationChallengeResponse, PublicKeyCredential, RegisterPublicKeyCredential,
     RequestChallengeResponse,
@@ -63,9 +63,15 @@ impl TestPasskey {
             sel.resident_key = None;
         }
         let credential = if self.is_android() {
-            AuthenticatorBackend::perform_register(&mut self.authenticator, self.origin.clone(), options.public_key, 60_000)
+            AuthenticatorBackend::perform_register(
+                &mut self.authenticator,
+                self.origin.clone(),
+                options.public_key,
+                60_000,
+            )
         } else {
-            self.authenticator.do_registration(self.origin.clone(), options)
+            self.authenticator
+                .do_registration(self.origin.clone(), options)
         }
         .unwrap_or_else(|e| panic!("soft passkey registration: {e:?}"));
         self.credentials
@@ -100,9 +106,15 @@ impl TestPasskey {
             options.public_key.rp_id = rp.to_owned();
         }
         let mut assertion = if self.is_android() {
-            AuthenticatorBackend::perform_auth(&mut self.authenticator, self.origin.clone(), options.public_key, 60_000)
+            AuthenticatorBackend::perform_auth(
+                &mut self.authenticator,
+                self.origin.clone(),
+                options.public_key,
+                60_000,
+            )
         } else {
-            self.authenticator.do_authentication(self.origin.clone(), options)
+            self.authenticator
+                .do_authentication(self.origin.clone(), options)
         }
         .unwrap_or_else(|e| panic!("soft passkey authentication: {e:?}"));
         assertion.response.user_handle = Some(user_handle);

@@ -9,11 +9,12 @@ on_both_backends! {
         let (tokens, _) = app.register(&Person::adult()).await;
         let (status, body) = app
             .call(Method::POST, &format!("/v1/officer/registrations/{}/verify", tokens.patient_id),
-                Some(OFFICER_TOKEN), Some(json!({"method": "iam_smart", "reference": "IAM-778899"})))
+                Some(OFFICER_TOKEN), Some(json!({"method": "iam_smart", "reference": "IAM-778899", "officer": "RO-0421"})))
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body["status"], "verified");
         assert_eq!(body["reference"], "IAM-778899");
+        assert_eq!(body["verified_by"], "RO-0421");
 
         let (_, me) = app.get_auth("/v1/me", &tokens.access_token).await;
         assert_eq!(me["status"], "verified");

@@ -257,3 +257,37 @@ on_both_backends! {
         assert_eq!(body["title"], "須由代決人登記");
     }
 }
+
+on_both_backends! {
+    async fn abandoned_registrations_are_deleted_an_hour_after_they_expire(app) {
+        let abandoned = app.start_registration(&Person::adult()).await;
+        let mut passkey = TestPasskey::new();
+        let credential = passkey.create(abandoned.creation_options);
+        let path = format!("/v1/registrations/{}/complete", abandoned.registration_id);
+        let body = json!({"credential": credential, "device": {"name": "p", "platform": "android"}});
+
+        app.clock.advance(Duration::minutes(10) + Duration::minutes(59));
+        app.start_registration(&Person::adult()).await;
+        assert_eq!(app.post(&path, body.clone()).await.0, StatusCode::GONE, "kept for an hour past expiry");
+
+        app.clock.advance(Duration::minutes(2));
+        app.start_registration(&Person::adult()).await;
+        assert_eq!(app.post(&path, body).await.0, StatusCode::NOT_FOUND, "then deleted");
+    }
+}
+
+on_both_backends! {
+    async fn a_completed_registration_keeps_no_copy_of_the_profile(app) {
+        let started = app.start_registration(&Person::adult()).await;
+        let mut passkey = TestPasskey::new();
+        let credential = passkey.create(started.creation_options);
+        let (status, _) = app.post(&format!("/v1/registrations/{}/complete", started.registration_id),
+            json!({"credential": credential, "device": {"name": "p", "platform": "android"}})).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let id = started.registration_id.clone();
+        let row = app.state.db.run(move |c| Ok(ehealth_api::store::registrations::find(c, &id)?)).await
+            .ok().flatten().unwrap_or_else(|| panic!("registration row"));
+        assert!(row.completed_at.is_some());
+        assert_eq!(row.profile, None);
+    }
+}

@@ -243,3 +243,13 @@ on_both_backends! {
         assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("origin_mismatch")));
     }
 }
+
+on_both_backends! {
+    async fn a_challenge_may_be_asked_for_with_an_empty_body(app) {
+        let res = app.client.post(app.url("/v1/sessions/challenge")).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let res = app.client.post(app.url("/v1/sessions/challenge")).header("content-type", "text/plain").body("hi")
+            .send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}

@@ -20,52 +20,89 @@ pub struct BodyLimit(pub usize);
 
 pub struct ApiJson<T>(pub T);
 
+/// Like [`ApiJson`], but an empty body (with or without a content type) means `T::default()`,
+/// for bodies that are optional, such as the empty `{}` of a sign-in challenge.
+pub struct ApiJsonOrEmpty<T>(pub T);
+
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map(|l| l.0)
-            .unwrap_or(256 * 1024);
-        let is_json = req
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            })
-            .unwrap_or(false);
-        let declared = req
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
+        let body = read_json(req, payload, false);
+        Box::pin(async move { body.await.and_then(|b| parse(&b)).map(ApiJson) })
+    }
+}
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload, true);
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::new(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                ));
+            let body = body.await?;
+            if body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(ApiJsonOrEmpty(T::default()));
             }
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large());
-            }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::bad_request("bad_request"))?;
-                if body.len() + chunk.len() > limit {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            parse(&body).map(ApiJson)
+            parse(&body).map(ApiJsonOrEmpty)
         })
     }
+}
+
+/// Reads a JSON body within the configured limit. With `empty_ok`, a body without a content
+/// type is accepted as long as it turns out empty.
+fn read_json(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    empty_ok: bool,
+) -> LocalBoxFuture<'static, Result<web::BytesMut, ApiError>> {
+    let limit = req
+        .app_data::<web::Data<BodyLimit>>()
+        .map(|l| l.0)
+        .unwrap_or(256 * 1024);
+    let content_type = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase());
+    let is_json = content_type.as_deref().is_some_and(|m| {
+        m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+    });
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    let mut payload = payload.take();
+    Box::pin(async move {
+        let untyped_but_allowed = empty_ok && content_type.is_none();
+        if !is_json && !untyped_but_allowed {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ));
+        }
+        if declared.is_some_and(|n| n > limit) {
+            return Err(too_large());
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::bad_request("bad_request"))?;
+            if body.len() + chunk.len() > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if untyped_but_allowed && !body.is_empty() {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+            ));
+        }
+        Ok(body)
+    })
 }
 
 fn too_large() -> ApiError {

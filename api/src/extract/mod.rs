@@ -3,5 +3,5 @@
 pub mod json;
 pub mod principal;
 
-pub use json::ApiJson;
+pub use json::{ApiJson, ApiJsonOrEmpty};
 pub use principal::{Officer, PatientSession};

@@ -7,7 +7,7 @@ use ehealth_contracts::{
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::client_address;
-use crate::extract::{ApiJson, PatientSession};
+use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession};
 use crate::services::sessions;
 use crate::state::AppState;
 
@@ -15,7 +15,7 @@ use crate::state::AppState;
 #[utoipa::path(post, path = "/v1/sessions/challenge", tag = "sessions", operation_id = "create_challenge",
     request_body = CreateChallengeRequest,
     responses(
-        (status = 201, description = "A single-use challenge", body = CreateChallengeResponse),
+        (status = 201, description = "A single-use challenge (the body may be `{}` or empty)", body = CreateChallengeResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 415, description = "Not JSON", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
@@ -23,7 +23,7 @@ use crate::state::AppState;
 pub async fn create_challenge(
     state: web::Data<AppState>,
     req: HttpRequest,
-    ApiJson(_): ApiJson<CreateChallengeRequest>,
+    ApiJsonOrEmpty(_): ApiJsonOrEmpty<CreateChallengeRequest>,
 ) -> ApiResult<HttpResponse> {
     let challenge = sessions::challenge(&state, &client_address(&req)).await?;
     Ok(created(&challenge))

@@ -25,8 +25,19 @@ pub async fn verify(
             "invalid_format",
         )]));
     }
+    let officer = match req.officer.as_deref().map(str::trim) {
+        None | Some("") => "registration_office".to_owned(),
+        Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "officer",
+                "invalid_format",
+            )]));
+        }
+        Some(o) => o.to_owned(),
+    };
     let now = state.now_ms();
     let id = patient_id.to_owned();
+    let verified_by = officer.clone();
     let method = req.method;
     let stored_reference = reference.clone();
     state
@@ -43,7 +54,7 @@ pub async fn verify(
                 &id,
                 method.as_str(),
                 &stored_reference,
-                "registration_office",
+                &verified_by,
                 now,
             )? {
                 return Err(ApiError::conflict("already_verified"));
@@ -60,5 +71,6 @@ pub async fn verify(
             verified_at: rfc3339_ms(now),
         },
         reference,
+        verified_by: officer,
     })
 }

@@ -111,6 +111,8 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
     })
 }
 
+const ABANDONED_RETENTION_MS: i64 = 60 * 60 * 1000;
+
 fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
 }
@@ -215,7 +217,12 @@ pub async fn start(
     let registration_id = row.id.clone();
     state
         .db
-        .run(move |c| Ok(store::registrations::insert(c, &row)?))
+        .run(move |c| {
+            // Abandoned registrations hold personal data: keep them an hour past expiry (so a
+            // late completion still learns it expired), then delete them.
+            store::registrations::purge_abandoned(c, now - ABANDONED_RETENTION_MS)?;
+            Ok(store::registrations::insert(c, &row)?)
+        })
         .await?;
     tracing::info!(%registration_id, "registration started");
     Ok(CreateRegistrationResponse {

@@ -39,14 +39,28 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Registration>> {
     registrations::table.find(id).first(conn).optional()
 }
 
-/// Marks the registration complete; false when it already was (so only one completion wins).
+/// Marks the registration complete and drops its copy of the profile; false when it already was
+/// complete (so only one completion wins).
 pub fn mark_completed(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<bool> {
     diesel::update(
         registrations::table
             .find(id)
             .filter(registrations::completed_at.is_null()),
     )
-    .set(registrations::completed_at.eq(at))
+    .set((
+        registrations::completed_at.eq(at),
+        registrations::profile.eq(None::<String>),
+    ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Deletes registrations that were abandoned before `before` (they hold personal data).
+pub fn purge_abandoned(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
+    diesel::delete(
+        registrations::table
+            .filter(registrations::completed_at.is_null())
+            .filter(registrations::expires_at.lt(before)),
+    )
+    .execute(conn)
 }
