@@ -71,6 +71,14 @@ pub struct Config {
     /// Registration attempts per identity document per hour.
     pub rate_limit_per_identity: u32,
     pub db_pool_size: u32,
+    /// Most mutations in one sync push.
+    pub sync_max_mutations: usize,
+    /// Largest sync push or pull body, bytes.
+    pub sync_max_bytes: usize,
+    /// How far ahead of the server a client's HLC may run before it is pulled back.
+    pub sync_max_clock_skew: Duration,
+    /// How long tombstones are kept; older cursors get a reset.
+    pub sync_tombstone_horizon: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -165,6 +173,14 @@ impl Config {
                 .context("EHEALTH_RATE_LIMIT_PER_IDENTITY is too large")?,
             db_pool_size: u32::try_from(num("EHEALTH_DB_POOL_SIZE", 10)?)
                 .context("EHEALTH_DB_POOL_SIZE is too large")?,
+            sync_max_mutations: usize::try_from(num("EHEALTH_SYNC_MAX_MUTATIONS", 500)?)
+                .context("EHEALTH_SYNC_MAX_MUTATIONS is too large")?,
+            sync_max_bytes: usize::try_from(num("EHEALTH_SYNC_MAX_BYTES", 1024 * 1024)?)
+                .context("EHEALTH_SYNC_MAX_BYTES is too large")?,
+            sync_max_clock_skew: secs("EHEALTH_SYNC_MAX_CLOCK_SKEW", 300)?,
+            sync_tombstone_horizon: Duration::from_secs(
+                num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
+            ),
         })
     }
 }

@@ -23,6 +23,7 @@ const CIPHER_V1: u8 = 1;
 
 pub struct Secrets {
     lookup_key: [u8; 32],
+    cursor_key: [u8; 32],
     cipher: XChaCha20Poly1305,
 }
 
@@ -46,6 +47,7 @@ impl Secrets {
         let enc = derive("identity-encryption")?;
         Ok(Self {
             lookup_key: derive("identity-lookup")?,
+            cursor_key: derive("sync-cursor")?,
             cipher: XChaCha20Poly1305::new((&enc).into()),
         })
     }
@@ -83,6 +85,11 @@ impl Secrets {
         };
         mac.update(value.as_bytes());
         hex(&mac.finalize().into_bytes())
+    }
+
+    /// Key of the MAC that makes sync cursors tamper-evident.
+    pub fn cursor_key(&self) -> &[u8] {
+        &self.cursor_key
     }
 
     pub fn encrypt(&self, plaintext: &str) -> anyhow::Result<Vec<u8>> {

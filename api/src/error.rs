@@ -14,7 +14,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use ehealth_contracts::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem};
+use ehealth_contracts::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem, SupportedRange};
 
 use crate::i18n::{self, Lang};
 
@@ -43,6 +43,10 @@ pub struct ApiError {
     pub fields: Vec<FieldError>,
     pub retry_after: Option<u64>,
     pub www_authenticate: Option<&'static str>,
+    /// For `seq_gap`: the seq the server expects next.
+    pub expected_seq: Option<i64>,
+    /// For 426: the protocol or schema versions the server speaks.
+    pub supported: Option<SupportedRange>,
 }
 
 impl ApiError {
@@ -53,6 +57,24 @@ impl ApiError {
             fields: Vec::new(),
             retry_after: None,
             www_authenticate: None,
+            expected_seq: None,
+            supported: None,
+        }
+    }
+
+    /// A sync push skipped a seq: 409 with the seq expected next.
+    pub fn seq_gap(expected: i64) -> Self {
+        Self {
+            expected_seq: Some(expected),
+            ..Self::new(StatusCode::CONFLICT, "seq_gap")
+        }
+    }
+
+    /// 426 with the supported range of protocol or schema versions.
+    pub fn upgrade_required(code: &'static str, min: i64, max: i64) -> Self {
+        Self {
+            supported: Some(SupportedRange { min, max }),
+            ..Self::new(StatusCode::UPGRADE_REQUIRED, code)
         }
     }
 
@@ -154,6 +176,8 @@ impl ApiError {
                 })
                 .collect(),
             retry_after_seconds: self.retry_after,
+            expected_seq: self.expected_seq,
+            supported: self.supported,
         }
     }
 

@@ -31,6 +31,10 @@ and the registration office. Every error is `application/problem+json` with a st
         routes::me::create_passkey,
         routes::me::complete_passkey,
         routes::officer::verify_registration,
+        routes::sync::push_sync,
+        routes::sync::pull_sync,
+        routes::diary::list_bp_readings,
+        routes::diary::list_glucose_readings,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -39,6 +43,8 @@ and the registration office. Every error is `application/problem+json` with a st
         (name = "sessions", description = "Username-less passkey sign-in, refresh and sign-out"),
         (name = "account", description = "The signed-in patient's profile, devices and passkeys"),
         (name = "officer", description = "Registration office (bootstrap credential)"),
+        (name = "sync", description = "Offline sync of diaries (see sync/PROTOCOL.md)"),
+        (name = "diary", description = "Diary readings and summaries"),
     )
 )]
 pub struct ApiDoc;

@@ -41,6 +41,7 @@ impl Application {
             .with_context(|| format!("binding {}", state.config.bind))?;
         let port = listener.local_addr()?.port();
         let body_limit = web::Data::new(BodyLimit(state.config.body_limit));
+        let sync_body_limit = state.config.sync_max_bytes;
         let app_state = state.clone();
         let mut server = HttpServer::new(move || {
             App::new()
@@ -48,7 +49,7 @@ impl Application {
                 .app_data(body_limit.clone())
                 .wrap(from_fn(problem_layer))
                 .wrap(Logger::new("%s %r %Dms"))
-                .configure(routes::configure)
+                .configure(|cfg| routes::configure(cfg, sync_body_limit))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .default_service(web::to(routes::not_found))
         })
@@ -96,6 +97,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         secrets,
         webauthn,
         ephemeral,
+        hlc: std::sync::Mutex::new(ehealth_sync::Hlc::new(0, 0, "server")),
     })
 }
 

@@ -1,7 +1,8 @@
 //! The state every handler shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use ehealth_sync::Hlc;
 use webauthn_rs::prelude::Webauthn;
 
 use crate::clock::Clock;
@@ -18,11 +19,35 @@ pub struct AppState {
     pub secrets: Secrets,
     pub webauthn: Arc<Webauthn>,
     pub ephemeral: Ephemeral,
+    /// The server's hybrid logical clock, advanced past every stamp it receives.
+    pub hlc: Mutex<Hlc>,
 }
 
 impl AppState {
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()
+    }
+
+    /// Advances the server clock past `stamps`.
+    pub fn observe_hlcs(&self, stamps: impl Iterator<Item = Hlc>) {
+        let now = u64::try_from(self.now_ms()).unwrap_or(0);
+        if let Ok(mut h) = self.hlc.lock() {
+            for s in stamps {
+                *h = h.receive(&s, now, "server");
+            }
+        }
+    }
+
+    /// A fresh server stamp, after everything observed.
+    pub fn server_hlc(&self) -> Hlc {
+        let now = u64::try_from(self.now_ms()).unwrap_or(0);
+        match self.hlc.lock() {
+            Ok(mut h) => {
+                *h = h.tick(now, "server");
+                h.clone()
+            }
+            Err(_) => Hlc::new(now, 0, "server"),
+        }
     }
 
     pub fn token_lifetimes(&self) -> Lifetimes {

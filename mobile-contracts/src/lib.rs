@@ -9,12 +9,16 @@
 
 pub mod account;
 pub mod auth;
+pub mod diary;
 pub mod problem;
 pub mod registration;
+pub mod sync;
 pub mod system;
 
 pub use account::*;
 pub use auth::*;
+pub use diary::*;
 pub use problem::*;
 pub use registration::*;
+pub use sync::*;
 pub use system::*;

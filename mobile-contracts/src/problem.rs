@@ -1,6 +1,8 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::sync::SupportedRange;
+
 /// Media type of every error body.
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 
@@ -33,6 +35,12 @@ pub struct Problem {
     /// For 429 and 503: seconds to wait before retrying (also sent as `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+    /// For `seq_gap` (409): the seq the server expects next from this device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_seq: Option<i64>,
+    /// For 426: the versions the server supports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supported: Option<SupportedRange>,
 }
 
 /// One invalid field of a request.

@@ -1,10 +1,12 @@
 //! HTTP routes: one small handler per operation. Handlers authenticate by extractor, call one
 //! service function and return a contract type; rules live in `services`.
 
+pub mod diary;
 pub mod me;
 pub mod officer;
 pub mod registrations;
 pub mod sessions;
+pub mod sync;
 pub mod system;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
@@ -30,7 +32,31 @@ pub async fn not_found(_req: HttpRequest) -> Result<HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// Routes, with the sync endpoints' larger body limit.
+pub fn configure(cfg: &mut web::ServiceConfig, sync_body_limit: usize) {
+    let sync_limit = web::Data::new(crate::extract::json::BodyLimit(sync_body_limit));
+    cfg.service(
+        resource("/v1/sync/push")
+            .app_data(sync_limit.clone())
+            .route(web::post().to(sync::push_sync)),
+    )
+    .service(
+        resource("/v1/sync/pull")
+            .app_data(sync_limit)
+            .route(web::post().to(sync::pull_sync)),
+    )
+    .service(
+        resource("/v1/patients/{patient_id}/diary/bp")
+            .route(web::get().to(diary::list_bp_readings)),
+    )
+    .service(
+        resource("/v1/patients/{patient_id}/diary/glucose")
+            .route(web::get().to(diary::list_glucose_readings)),
+    );
+    configure_foundation(cfg);
+}
+
+fn configure_foundation(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/healthz").route(web::get().to(system::healthz)))
         .service(resource("/readyz").route(web::get().to(system::readyz)))
         .service(

@@ -1,9 +1,11 @@
 //! Domain services: the business rules. Handlers call one function here; these call the store.
 
 pub mod account;
+pub mod diary;
 pub mod officer;
 pub mod registration;
 pub mod sessions;
+pub mod sync;
 
 use std::time::Duration;
 

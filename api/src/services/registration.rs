@@ -332,6 +332,7 @@ pub async fn complete(
             store::patients::insert(c, &patient).map_err(|e| unique_as(e, "already_registered"))?;
             store::passkeys::insert(c, &passkey_row)
                 .map_err(|e| unique_as(e, "credential_already_registered"))?;
+            store::sync::create_scope(c, &patient.id, &patient.id, now)?;
             let device_id = attach_device(c, &patient.id, &device, now)?;
             let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
             Ok((patient.id, device_id, issued))

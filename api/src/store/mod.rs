@@ -4,13 +4,16 @@
 //! derived `establish` tries each backend in turn and hides the real error). Queries run on the
 //! blocking pool through [`Db::run`], never on the async workers. Nothing here knows about HTTP.
 
+pub mod bp_readings;
 pub mod challenges;
 pub mod devices;
+pub mod glucose_readings;
 pub mod passkeys;
 pub mod patients;
 pub mod registrations;
 pub mod schema;
 pub mod sessions;
+pub mod sync;
 
 use std::time::Duration;
 
@@ -152,6 +155,25 @@ impl Db {
         self.run(move |conn| in_transaction(conn, f)).await
     }
 
+    /// Runs `f` in a read-only transaction over one snapshot of the database (PostgreSQL
+    /// `REPEATABLE READ`; SQLite's read transaction in WAL mode), so a pull reading several
+    /// tables sees them at one instant.
+    pub async fn read_snapshot<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        self.run(move |conn| {
+            in_transaction_with(
+                conn,
+                "BEGIN",
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                f,
+            )
+        })
+        .await
+    }
+
     /// Whether the database answers now (for `/readyz`).
     pub async fn ping(&self) -> bool {
         self.run(|conn| conn.batch_execute("SELECT 1").map_err(ApiError::from))
@@ -169,10 +191,19 @@ fn in_transaction<T>(
     conn: &mut DbConn,
     f: impl FnOnce(&mut DbConn) -> ApiResult<T>,
 ) -> ApiResult<T> {
+    in_transaction_with(conn, "BEGIN IMMEDIATE", "BEGIN", f)
+}
+
+fn in_transaction_with<T>(
+    conn: &mut DbConn,
+    sqlite_begin: &str,
+    postgres_begin: &str,
+    f: impl FnOnce(&mut DbConn) -> ApiResult<T>,
+) -> ApiResult<T> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     match conn {
-        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
-        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction(c)?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite_begin)?,
+        DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?,
     }
     let result = f(conn);
     let end = match (&result, &mut *conn) {

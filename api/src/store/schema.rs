@@ -103,6 +103,106 @@ diesel::joinable!(sessions -> patients (patient_id));
 diesel::joinable!(sessions -> devices (device_id));
 diesel::joinable!(session_tokens -> sessions (session_id));
 
+diesel::table! {
+    sync_scopes (scope) {
+        scope -> Text,
+        patient_id -> Text,
+        version -> BigInt,
+        purged_version -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_devices (device_id) {
+        device_id -> Text,
+        last_seq -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_results (device_id, seq) {
+        device_id -> Text,
+        seq -> BigInt,
+        result -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sync_conflicts (id) {
+        id -> Text,
+        scope -> Text,
+        table_name -> Text,
+        row_id -> Text,
+        field -> Text,
+        losing_value -> Text,
+        losing_hlc -> Text,
+        winning_value -> Text,
+        winning_hlc -> Text,
+        device_id -> Text,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        kind -> Text,
+        scope -> Nullable<Text>,
+        patient_id -> Nullable<Text>,
+        exclude_device_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    bp_readings (id) {
+        id -> Text,
+        scope -> Text,
+        version -> BigInt,
+        cl -> BigInt,
+        systolic -> Nullable<Integer>,
+        diastolic -> Nullable<Integer>,
+        pulse -> Nullable<Integer>,
+        measured_at -> Nullable<Text>,
+        measured_at_ms -> Nullable<BigInt>,
+        arm -> Nullable<Text>,
+        note -> Nullable<Text>,
+        hlc -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    glucose_readings (id) {
+        id -> Text,
+        scope -> Text,
+        version -> BigInt,
+        cl -> BigInt,
+        mmol_tenths -> Nullable<Integer>,
+        meal_context -> Nullable<Text>,
+        measured_at -> Nullable<Text>,
+        measured_at_ms -> Nullable<BigInt>,
+        note -> Nullable<Text>,
+        hlc -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    server_meta (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     patients,
     registrations,
@@ -111,4 +211,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     session_tokens,
     auth_challenges,
+    sync_scopes,
+    sync_devices,
+    sync_results,
+    sync_conflicts,
+    outbox,
+    bp_readings,
+    glucose_readings,
+    server_meta,
 );

@@ -1,0 +1,215 @@
+//! Sync bookkeeping: per-scope version counters, per-device sequence numbers and stored
+//! results, conflict records, the notification outbox and the server epoch.
+
+use diesel::prelude::*;
+
+use super::DbConn;
+use super::schema::{outbox, server_meta, sync_conflicts, sync_devices, sync_results, sync_scopes};
+
+pub fn create_scope(conn: &mut DbConn, scope: &str, patient_id: &str, now: i64) -> QueryResult<()> {
+    diesel::insert_into(sync_scopes::table)
+        .values((
+            sync_scopes::scope.eq(scope),
+            sync_scopes::patient_id.eq(patient_id),
+            sync_scopes::version.eq(0),
+            sync_scopes::purged_version.eq(0),
+            sync_scopes::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Takes the scope's next version. The update locks the counter row until the transaction
+/// ends, so versions of one scope are committed in the order they were taken: a reader never
+/// sees version n+1 without n.
+pub fn next_version(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
+    diesel::update(sync_scopes::table.find(scope))
+        .set(sync_scopes::version.eq(sync_scopes::version + 1))
+        .execute(conn)?;
+    sync_scopes::table
+        .find(scope)
+        .select(sync_scopes::version)
+        .first(conn)
+}
+
+/// (current version, purged version) of a scope.
+pub fn scope_versions(conn: &mut DbConn, scope: &str) -> QueryResult<Option<(i64, i64)>> {
+    sync_scopes::table
+        .find(scope)
+        .select((sync_scopes::version, sync_scopes::purged_version))
+        .first(conn)
+        .optional()
+}
+
+pub fn raise_purged_version(conn: &mut DbConn, scope: &str, version: i64) -> QueryResult<()> {
+    diesel::update(
+        sync_scopes::table
+            .find(scope)
+            .filter(sync_scopes::purged_version.lt(version)),
+    )
+    .set(sync_scopes::purged_version.eq(version))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Creates the device's sequence record if missing (outside the push transaction, so two first
+/// pushes racing cannot abort each other's transaction).
+pub fn ensure_device(conn: &mut DbConn, device_id: &str, now: i64) -> QueryResult<()> {
+    let exists: bool = diesel::select(diesel::dsl::exists(sync_devices::table.find(device_id)))
+        .get_result(conn)?;
+    if exists {
+        return Ok(());
+    }
+    match diesel::insert_into(sync_devices::table)
+        .values((
+            sync_devices::device_id.eq(device_id),
+            sync_devices::last_seq.eq(0),
+            sync_devices::updated_at.eq(now),
+        ))
+        .execute(conn)
+    {
+        Ok(_) => Ok(()),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Locks the device's record for this transaction and returns its last consumed seq.
+pub fn lock_device(conn: &mut DbConn, device_id: &str, now: i64) -> QueryResult<i64> {
+    diesel::update(sync_devices::table.find(device_id))
+        .set(sync_devices::updated_at.eq(now))
+        .execute(conn)?;
+    sync_devices::table
+        .find(device_id)
+        .select(sync_devices::last_seq)
+        .first(conn)
+}
+
+pub fn set_last_seq(conn: &mut DbConn, device_id: &str, seq: i64) -> QueryResult<()> {
+    diesel::update(sync_devices::table.find(device_id))
+        .set(sync_devices::last_seq.eq(seq))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn store_result(
+    conn: &mut DbConn,
+    device_id: &str,
+    seq: i64,
+    result: &str,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(sync_results::table)
+        .values((
+            sync_results::device_id.eq(device_id),
+            sync_results::seq.eq(seq),
+            sync_results::result.eq(result),
+            sync_results::created_at.eq(now),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn stored_results(
+    conn: &mut DbConn,
+    device_id: &str,
+    seqs: &[i64],
+) -> QueryResult<Vec<(i64, String)>> {
+    sync_results::table
+        .filter(sync_results::device_id.eq(device_id))
+        .filter(sync_results::seq.eq_any(seqs))
+        .select((sync_results::seq, sync_results::result))
+        .load(conn)
+}
+
+/// Forgets stored results at or below `seq` (re-sends that old are answered generically).
+pub fn prune_results(conn: &mut DbConn, device_id: &str, seq: i64) -> QueryResult<usize> {
+    diesel::delete(
+        sync_results::table
+            .filter(sync_results::device_id.eq(device_id))
+            .filter(sync_results::seq.le(seq)),
+    )
+    .execute(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = sync_conflicts)]
+pub struct ConflictRow {
+    pub id: String,
+    pub scope: String,
+    pub table_name: String,
+    pub row_id: String,
+    pub field: String,
+    pub losing_value: String,
+    pub losing_hlc: String,
+    pub winning_value: String,
+    pub winning_hlc: String,
+    pub device_id: String,
+    pub created_at: i64,
+    pub resolved_at: Option<i64>,
+}
+
+pub fn insert_conflict(conn: &mut DbConn, c: &ConflictRow) -> QueryResult<()> {
+    diesel::insert_into(sync_conflicts::table)
+        .values(c)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn conflicts_for_row(
+    conn: &mut DbConn,
+    table: &str,
+    row_id: &str,
+) -> QueryResult<Vec<ConflictRow>> {
+    sync_conflicts::table
+        .filter(sync_conflicts::table_name.eq(table))
+        .filter(sync_conflicts::row_id.eq(row_id))
+        .order(sync_conflicts::created_at.asc())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: String,
+    pub kind: String,
+    pub scope: Option<String>,
+    pub patient_id: Option<String>,
+    pub exclude_device_id: Option<String>,
+    pub payload: String,
+    pub created_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+pub fn enqueue(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
+    diesel::insert_into(outbox::table)
+        .values(row)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn outbox_for_scope(conn: &mut DbConn, scope: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::scope.eq(scope))
+        .order(outbox::created_at.asc())
+        .load(conn)
+}
+
+pub fn epoch(conn: &mut DbConn) -> QueryResult<String> {
+    server_meta::table
+        .find("sync_epoch")
+        .select(server_meta::value)
+        .first(conn)
+}
+
+/// Starts a new sync epoch: every device resets its scopes on its next pull. Run after
+/// restoring the database from a backup.
+pub fn reset_epoch(conn: &mut DbConn, new_epoch: &str) -> QueryResult<()> {
+    diesel::update(server_meta::table.find("sync_epoch"))
+        .set(server_meta::value.eq(new_epoch))
+        .execute(conn)
+        .map(drop)
+}
