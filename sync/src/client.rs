@@ -14,7 +14,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ehealth_contracts::{
-    Change, Fields, Mutation, MutationOp, PullRequest, PullResponse, PushRequest, PushResponse,
+    Change, Fields, Mutation, MutationOp, MutationStatus, PullRequest, PullResponse, PushRequest,
+    PushResponse,
 };
 
 use crate::hlc::Hlc;
@@ -206,8 +207,42 @@ impl ClientEngine {
         })
     }
 
-    /// Takes a push response: every mutation up to `last_seq` has been consumed.
+    /// Takes a push response: every mutation up to `last_seq` has been consumed. Applied and
+    /// merged ones are folded into the confirmed rows (the next pull brings the server's exact
+    /// row); rejected and forbidden ones simply disappear from the local view.
     pub fn on_push_response(&mut self, res: &PushResponse, now_ms: u64) {
+        for r in &res.results {
+            let accepted = matches!(r.status, MutationStatus::Applied | MutationStatus::Merged);
+            let Some(m) = self.pending.iter().find(|m| m.seq == r.seq).cloned() else {
+                continue;
+            };
+            let Ok(hlc) = m.hlc.parse::<Hlc>() else {
+                continue;
+            };
+            if !accepted {
+                continue;
+            }
+            let key = (m.table.clone(), m.id.clone());
+            let empty = Fields::new();
+            let current = self.confirmed.get(&key).map(|r| r.state.clone());
+            let mut out = merge(
+                current.as_ref(),
+                &Incoming {
+                    cl: m.cl,
+                    set: m.set.as_ref().unwrap_or(&empty),
+                    hlc: &hlc,
+                    base_version: m.base_version,
+                },
+            );
+            out.state.version = r.version.unwrap_or(out.state.version);
+            self.confirmed.insert(
+                key,
+                LocalRow {
+                    scope: m.scope.clone(),
+                    state: out.state,
+                },
+            );
+        }
         self.pending.retain(|m| m.seq > res.last_seq);
         self.observe(&res.server_hlc, now_ms);
     }
