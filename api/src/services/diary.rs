@@ -209,9 +209,11 @@ pub async fn blood_pressure(
     for (ms, s, d, p) in values {
         let Some(ms) = ms else { continue };
         let b = buckets.entry(period_start(ms, period)).or_default();
-        s.map(|v| b[0].add(f64::from(v)));
-        d.map(|v| b[1].add(f64::from(v)));
-        p.map(|v| b[2].add(f64::from(v)));
+        for (acc, v) in b.iter_mut().zip([s, d, p]) {
+            if let Some(v) = v {
+                acc.add(f64::from(v));
+            }
+        }
     }
     let summary = buckets
         .into_iter()

@@ -86,13 +86,16 @@ pub fn in_range(
         .load(conn)
 }
 
-/// (measured_at_ms, systolic, diastolic, pulse) of every live reading in range, for summaries.
+/// (measured_at_ms, systolic, diastolic, pulse) of a reading.
+pub type BpValues = (Option<i64>, Option<i32>, Option<i32>, Option<i32>);
+
+/// The values of every live reading in range, for summaries.
 pub fn values_in_range(
     conn: &mut DbConn,
     scope: &str,
     from_ms: i64,
     to_ms: i64,
-) -> QueryResult<Vec<(Option<i64>, Option<i32>, Option<i32>, Option<i32>)>> {
+) -> QueryResult<Vec<BpValues>> {
     bp_readings::table
         .filter(bp_readings::scope.eq(scope))
         .filter(bp_readings::measured_at_ms.ge(from_ms))
