@@ -154,13 +154,15 @@ async fn step(app: &TestApp, w: &mut World, op: Op) {
         } => {
             let id = uuid::Uuid::now_v7().to_string();
             let (table, mut set) = full(glucose, v);
-            if invalid && !glucose {
+            // Only blood pressure gets an invalid variant (systolic 900): rejected, seq consumed.
+            let rejected = invalid && !glucose;
+            if rejected {
                 set.insert("systolic".into(), json!(900));
             }
             let m = w.devices[dev]
                 .engine
                 .upsert(table, &id, &w.patient_id, set, t);
-            if !(invalid && !glucose) {
+            if !rejected {
                 w.max_cl.insert(id.clone(), m.cl);
                 w.rows.push((id, table));
             }
