@@ -6,11 +6,13 @@ use std::sync::Arc;
 use ehealth_api::{Application, Config, SystemClock};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: ehealth [serve|migrate|openapi]
+const USAGE: &str = "usage: ehealth [serve|migrate|openapi|reset-sync-epoch]
 
-  serve    run the HTTP server (default)
-  migrate  apply database migrations and exit
-  openapi  print the OpenAPI document
+  serve             run the HTTP server (default)
+  migrate           apply database migrations and exit
+  openapi           print the OpenAPI document
+  reset-sync-epoch  start a new sync epoch after restoring the database from a backup:
+                    every device re-downloads its data and re-sends what it had pending
 
 Configuration comes from the environment; see README.md.";
 
@@ -27,6 +29,7 @@ async fn main() -> ExitCode {
     let result = match command.as_str() {
         "serve" => serve().await,
         "migrate" => migrate(),
+        "reset-sync-epoch" => reset_sync_epoch(),
         "openapi" => {
             print!("{}", ehealth_api::openapi::openapi_json());
             Ok(())
@@ -63,6 +66,16 @@ async fn serve() -> anyhow::Result<()> {
         app.port()
     );
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn reset_sync_epoch() -> anyhow::Result<()> {
+    let config = Config::from_env()?;
+    let db = ehealth_api::store::Db::connect(&config.database_url, 1)?;
+    let mut conn = db.pool().get()?;
+    let epoch = uuid::Uuid::new_v4().simple().to_string();
+    ehealth_api::store::sync::reset_epoch(&mut conn, &epoch)?;
+    println!("new sync epoch {epoch}: devices will reset their scopes on their next pull");
     Ok(())
 }
 

@@ -31,6 +31,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    housekeeping: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -58,10 +59,12 @@ impl Application {
             server = server.workers(n.max(1));
         }
         let server = server.listen(listener)?.run();
+        let housekeeping = tokio::spawn(housekeeping(state.clone()));
         Ok(Self {
             port,
             server,
             state,
+            housekeeping,
         })
     }
 
@@ -74,7 +77,24 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        self.housekeeping.abort();
+        result
+    }
+}
+
+/// Periodic tidying that needs no coordination between instances (it is idempotent): purging
+/// sync tombstones past the horizon. Scheduled jobs with cross-instance leases arrive with the
+/// push issue.
+async fn housekeeping(state: web::Data<AppState>) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        match crate::services::sync::purge_tombstones(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "purged sync tombstones past the horizon"),
+            Err(e) => tracing::warn!(error = %e, "tombstone purge failed; will retry"),
+        }
     }
 }
 
