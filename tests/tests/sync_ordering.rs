@@ -37,16 +37,15 @@ async fn a_puller_never_skips_a_change_committed_out_of_order() {
                 version,
             };
             let t = table("bp_readings").unwrap_or_else(|| panic!("table"));
-            t.save(
+            t.save_many(
                 c,
-                &StoredRow {
+                &[StoredRow {
                     id: row_id,
                     scope: scope.clone(),
                     state,
-                },
+                }],
                 &writer_device,
                 0,
-                false,
             )?;
             taken_tx.send(version).ok();
             commit_rx.recv().ok();

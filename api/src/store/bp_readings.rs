@@ -6,7 +6,7 @@ use super::DbConn;
 use super::schema::bp_readings;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = bp_readings, treat_none_as_null = true)]
+#[diesel(table_name = bp_readings, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct BpRow {
     pub id: String,
     pub scope: String,
@@ -25,21 +25,41 @@ pub struct BpRow {
     pub updated_by: String,
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<BpRow>> {
-    bp_readings::table.find(id).first(conn).optional()
+/// The rows with these ids.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<BpRow>> {
+    bp_readings::table
+        .filter(bp_readings::id.eq_any(ids))
+        .load(conn)
 }
 
-pub fn upsert(conn: &mut DbConn, row: &BpRow, exists: bool) -> QueryResult<()> {
-    if exists {
-        diesel::update(bp_readings::table.find(&row.id))
-            .set(row)
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(bp_readings::table)
-            .values(row)
-            .execute(conn)?;
+/// Inserts or replaces `rows` in one statement.
+pub fn upsert_many(conn: &mut DbConn, rows: &[BpRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    if rows.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    crate::on_inner!(conn, |c| {
+        diesel::insert_into(bp_readings::table)
+            .values(rows)
+            .on_conflict(bp_readings::id)
+            .do_update()
+            .set((
+                bp_readings::version.eq(excluded(bp_readings::version)),
+                bp_readings::cl.eq(excluded(bp_readings::cl)),
+                bp_readings::systolic.eq(excluded(bp_readings::systolic)),
+                bp_readings::diastolic.eq(excluded(bp_readings::diastolic)),
+                bp_readings::pulse.eq(excluded(bp_readings::pulse)),
+                bp_readings::measured_at.eq(excluded(bp_readings::measured_at)),
+                bp_readings::measured_at_ms.eq(excluded(bp_readings::measured_at_ms)),
+                bp_readings::arm.eq(excluded(bp_readings::arm)),
+                bp_readings::note.eq(excluded(bp_readings::note)),
+                bp_readings::hlc.eq(excluded(bp_readings::hlc)),
+                bp_readings::updated_at.eq(excluded(bp_readings::updated_at)),
+                bp_readings::updated_by.eq(excluded(bp_readings::updated_by)),
+            ))
+            .execute(c)
+    })
+    .map(drop)
 }
 
 /// Rows of `scope` changed after `version`, in version order.

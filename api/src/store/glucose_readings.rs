@@ -6,7 +6,7 @@ use super::DbConn;
 use super::schema::glucose_readings;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Insertable, AsChangeset)]
-#[diesel(table_name = glucose_readings, treat_none_as_null = true)]
+#[diesel(table_name = glucose_readings, treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct GlucoseRow {
     pub id: String,
     pub scope: String,
@@ -24,21 +24,39 @@ pub struct GlucoseRow {
     pub updated_by: String,
 }
 
-pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<GlucoseRow>> {
-    glucose_readings::table.find(id).first(conn).optional()
+/// The rows with these ids.
+pub fn find_many(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<GlucoseRow>> {
+    glucose_readings::table
+        .filter(glucose_readings::id.eq_any(ids))
+        .load(conn)
 }
 
-pub fn upsert(conn: &mut DbConn, row: &GlucoseRow, exists: bool) -> QueryResult<()> {
-    if exists {
-        diesel::update(glucose_readings::table.find(&row.id))
-            .set(row)
-            .execute(conn)?;
-    } else {
-        diesel::insert_into(glucose_readings::table)
-            .values(row)
-            .execute(conn)?;
+/// Inserts or replaces `rows` in one statement.
+pub fn upsert_many(conn: &mut DbConn, rows: &[GlucoseRow]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    if rows.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    crate::on_inner!(conn, |c| {
+        diesel::insert_into(glucose_readings::table)
+            .values(rows)
+            .on_conflict(glucose_readings::id)
+            .do_update()
+            .set((
+                glucose_readings::version.eq(excluded(glucose_readings::version)),
+                glucose_readings::cl.eq(excluded(glucose_readings::cl)),
+                glucose_readings::mmol_tenths.eq(excluded(glucose_readings::mmol_tenths)),
+                glucose_readings::meal_context.eq(excluded(glucose_readings::meal_context)),
+                glucose_readings::measured_at.eq(excluded(glucose_readings::measured_at)),
+                glucose_readings::measured_at_ms.eq(excluded(glucose_readings::measured_at_ms)),
+                glucose_readings::note.eq(excluded(glucose_readings::note)),
+                glucose_readings::hlc.eq(excluded(glucose_readings::hlc)),
+                glucose_readings::updated_at.eq(excluded(glucose_readings::updated_at)),
+                glucose_readings::updated_by.eq(excluded(glucose_readings::updated_by)),
+            ))
+            .execute(c)
+    })
+    .map(drop)
 }
 
 /// Rows of `scope` changed after `version`, in version order.

@@ -25,6 +25,19 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use crate::config::DatabaseUrl;
 use crate::error::{ApiError, ApiResult};
 
+/// Runs `$body` with `$c` bound to the inner connection of either backend, for the few queries
+/// diesel's multi-backend connection cannot express (batch inserts, upserts). The body is
+/// type-checked once per backend, so it stays one piece of SQL-free diesel code.
+#[macro_export]
+macro_rules! on_inner {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::store::DbConn::Sqlite($c) => $body,
+            $crate::store::DbConn::Postgres($c) => $body,
+        }
+    };
+}
+
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 

@@ -23,8 +23,14 @@ pub fn create_scope(conn: &mut DbConn, scope: &str, patient_id: &str, now: i64) 
 /// ends, so versions of one scope are committed in the order they were taken: a reader never
 /// sees version n+1 without n.
 pub fn next_version(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
+    take_versions(conn, scope, 1)
+}
+
+/// Takes `n` consecutive versions of the scope at once (see [`next_version`]); returns the
+/// highest, so they are `highest - n + 1 ..= highest`.
+pub fn take_versions(conn: &mut DbConn, scope: &str, n: i64) -> QueryResult<i64> {
     diesel::update(sync_scopes::table.find(scope))
-        .set(sync_scopes::version.eq(sync_scopes::version + 1))
+        .set(sync_scopes::version.eq(sync_scopes::version + n))
         .execute(conn)?;
     sync_scopes::table
         .find(scope)
@@ -52,36 +58,27 @@ pub fn raise_purged_version(conn: &mut DbConn, scope: &str, version: i64) -> Que
     .map(drop)
 }
 
-/// Creates the device's sequence record if missing (outside the push transaction, so two first
-/// pushes racing cannot abort each other's transaction).
-pub fn ensure_device(conn: &mut DbConn, device_id: &str, now: i64) -> QueryResult<()> {
-    let exists: bool = diesel::select(diesel::dsl::exists(sync_devices::table.find(device_id)))
-        .get_result(conn)?;
-    if exists {
-        return Ok(());
-    }
-    match diesel::insert_into(sync_devices::table)
-        .values((
-            sync_devices::device_id.eq(device_id),
-            sync_devices::last_seq.eq(0),
-            sync_devices::updated_at.eq(now),
-        ))
-        .execute(conn)
-    {
-        Ok(_) => Ok(()),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-/// Locks the device's record for this transaction and returns its last consumed seq.
+/// Locks the device's sequence record for this transaction (creating it on the first push) and
+/// returns its last consumed seq. Concurrent pushes of one device queue here.
 pub fn lock_device(conn: &mut DbConn, device_id: &str, now: i64) -> QueryResult<i64> {
-    diesel::update(sync_devices::table.find(device_id))
+    let locked = diesel::update(sync_devices::table.find(device_id))
         .set(sync_devices::updated_at.eq(now))
         .execute(conn)?;
+    if locked == 0 {
+        crate::on_inner!(conn, |c| {
+            diesel::insert_into(sync_devices::table)
+                .values((
+                    sync_devices::device_id.eq(device_id),
+                    sync_devices::last_seq.eq(0),
+                    sync_devices::updated_at.eq(now),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+        })?;
+        diesel::update(sync_devices::table.find(device_id))
+            .set(sync_devices::updated_at.eq(now))
+            .execute(conn)?;
+    }
     sync_devices::table
         .find(device_id)
         .select(sync_devices::last_seq)
@@ -95,22 +92,31 @@ pub fn set_last_seq(conn: &mut DbConn, device_id: &str, seq: i64) -> QueryResult
         .map(drop)
 }
 
-pub fn store_result(
+/// Stores the results of a batch, `(seq, result JSON)`, in one statement.
+pub fn store_results(
     conn: &mut DbConn,
     device_id: &str,
-    seq: i64,
-    result: &str,
+    results: &[(i64, String)],
     now: i64,
 ) -> QueryResult<()> {
-    diesel::insert_into(sync_results::table)
-        .values((
-            sync_results::device_id.eq(device_id),
-            sync_results::seq.eq(seq),
-            sync_results::result.eq(result),
-            sync_results::created_at.eq(now),
-        ))
-        .execute(conn)
-        .map(drop)
+    if results.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<_> = results
+        .iter()
+        .map(|(seq, json)| {
+            (
+                sync_results::device_id.eq(device_id),
+                sync_results::seq.eq(*seq),
+                sync_results::result.eq(json),
+                sync_results::created_at.eq(now),
+            )
+        })
+        .collect();
+    crate::on_inner!(conn, |c| diesel::insert_into(sync_results::table)
+        .values(&rows)
+        .execute(c))
+    .map(drop)
 }
 
 pub fn stored_results(

@@ -34,15 +34,16 @@ pub trait SyncTable: Sync {
     /// Checks a live row after merging: required fields and cross-field rules.
     fn check_live(&self, fields: &Fields) -> Result<(), Vec<FieldError>>;
 
-    fn load(&self, c: &mut DbConn, id: &str) -> ApiResult<Option<StoredRow>>;
+    /// The rows with these ids (one query).
+    fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>>;
 
-    fn save(
+    /// Inserts or replaces rows (one statement).
+    fn save_many(
         &self,
         c: &mut DbConn,
-        row: &StoredRow,
+        rows: &[StoredRow],
         device: &str,
         now: i64,
-        exists: bool,
     ) -> ApiResult<()>;
 
     /// Rows of `scope` changed after `version`, in version order.
@@ -126,37 +127,25 @@ impl SyncTable for BpReadings {
         }
     }
 
-    fn load(&self, c: &mut DbConn, id: &str) -> ApiResult<Option<StoredRow>> {
-        bp_readings::find(c, id)?.map(bp_to_stored).transpose()
+    fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>> {
+        bp_readings::find_many(c, ids)?
+            .into_iter()
+            .map(bp_to_stored)
+            .collect()
     }
 
-    fn save(
+    fn save_many(
         &self,
         c: &mut DbConn,
-        row: &StoredRow,
+        rows: &[StoredRow],
         device: &str,
         now: i64,
-        exists: bool,
     ) -> ApiResult<()> {
-        let f = &row.state.fields;
-        let measured_at = str_field(f, "measured_at");
-        let db = BpRow {
-            id: row.id.clone(),
-            scope: row.scope.clone(),
-            version: row.state.version,
-            cl: row.state.cl,
-            systolic: i32_field(f, "systolic"),
-            diastolic: i32_field(f, "diastolic"),
-            pulse: i32_field(f, "pulse"),
-            measured_at_ms: measured_at.as_deref().and_then(instant_ms),
-            measured_at,
-            arm: str_field(f, "arm"),
-            note: str_field(f, "note"),
-            hlc: stamps_json(&row.state)?,
-            updated_at: now,
-            updated_by: device.to_owned(),
-        };
-        Ok(bp_readings::upsert(c, &db, exists)?)
+        let rows = rows
+            .iter()
+            .map(|r| bp_row(r, device, now))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(bp_readings::upsert_many(c, &rows)?)
     }
 
     fn changes(
@@ -230,40 +219,25 @@ impl SyncTable for GlucoseReadings {
         }
     }
 
-    fn load(&self, c: &mut DbConn, id: &str) -> ApiResult<Option<StoredRow>> {
-        glucose_readings::find(c, id)?
+    fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>> {
+        glucose_readings::find_many(c, ids)?
+            .into_iter()
             .map(glucose_to_stored)
-            .transpose()
+            .collect()
     }
 
-    fn save(
+    fn save_many(
         &self,
         c: &mut DbConn,
-        row: &StoredRow,
+        rows: &[StoredRow],
         device: &str,
         now: i64,
-        exists: bool,
     ) -> ApiResult<()> {
-        let f = &row.state.fields;
-        let measured_at = str_field(f, "measured_at");
-        let db = GlucoseRow {
-            id: row.id.clone(),
-            scope: row.scope.clone(),
-            version: row.state.version,
-            cl: row.state.cl,
-            mmol_tenths: f
-                .get("mmol_l")
-                .and_then(Value::as_f64)
-                .and_then(|v| i32::try_from((v * 10.0).round() as i64).ok()),
-            meal_context: str_field(f, "meal_context"),
-            measured_at_ms: measured_at.as_deref().and_then(instant_ms),
-            measured_at,
-            note: str_field(f, "note"),
-            hlc: stamps_json(&row.state)?,
-            updated_at: now,
-            updated_by: device.to_owned(),
-        };
-        Ok(glucose_readings::upsert(c, &db, exists)?)
+        let rows = rows
+            .iter()
+            .map(|r| glucose_row(r, device, now))
+            .collect::<ApiResult<Vec<_>>>()?;
+        Ok(glucose_readings::upsert_many(c, &rows)?)
     }
 
     fn changes(
@@ -284,6 +258,27 @@ impl SyncTable for GlucoseReadings {
     }
 }
 
+fn bp_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<BpRow> {
+    let f = &row.state.fields;
+    let measured_at = str_field(f, "measured_at");
+    Ok(BpRow {
+        id: row.id.clone(),
+        scope: row.scope.clone(),
+        version: row.state.version,
+        cl: row.state.cl,
+        systolic: i32_field(f, "systolic"),
+        diastolic: i32_field(f, "diastolic"),
+        pulse: i32_field(f, "pulse"),
+        measured_at_ms: measured_at.as_deref().and_then(instant_ms),
+        measured_at,
+        arm: str_field(f, "arm"),
+        note: str_field(f, "note"),
+        hlc: stamps_json(&row.state)?,
+        updated_at: now,
+        updated_by: device.to_owned(),
+    })
+}
+
 fn bp_to_stored(r: BpRow) -> ApiResult<StoredRow> {
     let columns = [
         ("systolic", r.systolic.map(|v| json!(v))),
@@ -302,6 +297,28 @@ fn bp_to_stored(r: BpRow) -> ApiResult<StoredRow> {
         BP_FIELDS,
         columns,
     )
+}
+
+fn glucose_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<GlucoseRow> {
+    let f = &row.state.fields;
+    let measured_at = str_field(f, "measured_at");
+    Ok(GlucoseRow {
+        id: row.id.clone(),
+        scope: row.scope.clone(),
+        version: row.state.version,
+        cl: row.state.cl,
+        mmol_tenths: f
+            .get("mmol_l")
+            .and_then(Value::as_f64)
+            .and_then(|v| i32::try_from((v * 10.0).round() as i64).ok()),
+        meal_context: str_field(f, "meal_context"),
+        measured_at_ms: measured_at.as_deref().and_then(instant_ms),
+        measured_at,
+        note: str_field(f, "note"),
+        hlc: stamps_json(&row.state)?,
+        updated_at: now,
+        updated_by: device.to_owned(),
+    })
 }
 
 fn glucose_to_stored(r: GlucoseRow) -> ApiResult<StoredRow> {
