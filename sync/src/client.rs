@@ -213,7 +213,14 @@ impl ClientEngine {
     pub fn on_push_response(&mut self, res: &PushResponse, now_ms: u64) {
         for r in &res.results {
             let accepted = matches!(r.status, MutationStatus::Applied | MutationStatus::Merged);
-            let Some(m) = self.pending.iter().find(|m| m.seq == r.seq).cloned() else {
+            // The queue is in seq order.
+            let Some(m) = self
+                .pending
+                .binary_search_by_key(&r.seq, |m| m.seq)
+                .ok()
+                .and_then(|i| self.pending.get(i))
+                .cloned()
+            else {
                 continue;
             };
             let Ok(hlc) = m.hlc.parse::<Hlc>() else {

@@ -70,7 +70,16 @@ impl r2d2::ManageConnection for Manager {
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
             }
-            DatabaseUrl::Postgres(url) => Ok(DbConn::Postgres(PgConnection::establish(url)?)),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn = PgConnection::establish(url)?;
+                // diesel keeps prepared statements per connection. PostgreSQL would otherwise
+                // settle on a generic plan for them after five runs, judged on the table sizes
+                // of that moment: a plan made while `bp_readings` was small (a seq scan) would
+                // outlive its growth. Planning each run costs microseconds and follows the data.
+                conn.batch_execute("SET plan_cache_mode = force_custom_plan")
+                    .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConn::Postgres(conn))
+            }
         }
     }
 
@@ -79,8 +88,9 @@ impl r2d2::ManageConnection for Manager {
             .map_err(diesel::ConnectionError::CouldntSetupConfiguration)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        // A connection left inside a broken transaction must not go back to the pool.
+        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 

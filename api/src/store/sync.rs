@@ -124,6 +124,9 @@ pub fn stored_results(
     device_id: &str,
     seqs: &[i64],
 ) -> QueryResult<Vec<(i64, String)>> {
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
     sync_results::table
         .filter(sync_results::device_id.eq(device_id))
         .filter(sync_results::seq.eq_any(seqs))

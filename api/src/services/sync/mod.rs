@@ -22,14 +22,15 @@ pub const SCHEMA_VERSIONS: (i64, i64) = (1, 1);
 #[derive(Debug, Clone)]
 pub struct SyncContext {
     pub patient_id: String,
+    pub device_id: String,
     /// (scope, patient id) pairs the device sees, in a stable order.
     pub visible: Vec<(String, String)>,
     pub writable_scopes: BTreeSet<String>,
 }
 
-/// Checks protocol and schema versions and that the device is the caller's.
-pub(crate) async fn check_envelope(
-    state: &AppState,
+/// Checks protocol and schema versions. Whether the device is the caller's is checked by
+/// [`check_device`] inside the request's transaction.
+pub(crate) fn check_envelope(
     who: &PatientSession,
     protocol: i64,
     schema_version: i64,
@@ -50,21 +51,21 @@ pub(crate) async fn check_envelope(
             max,
         ));
     }
-    let patient_id = who.patient_id.clone();
-    let device = device_id.to_owned();
-    let known = state
-        .db
-        .run(move |c| Ok(store::devices::find_active(c, &patient_id, &device)?.is_some()))
-        .await?;
-    if !known {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_device"));
-    }
     let own = who.patient_id.clone();
     Ok(SyncContext {
         patient_id: own.clone(),
+        device_id: device_id.to_owned(),
         visible: vec![(own.clone(), own.clone())],
         writable_scopes: [own].into_iter().collect(),
     })
+}
+
+/// The envelope's device must be an active device of the caller.
+pub(crate) fn check_device(c: &mut DbConn, ctx: &SyncContext) -> ApiResult<()> {
+    match store::devices::find_active(c, &ctx.patient_id, &ctx.device_id)? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_device")),
+    }
 }
 
 /// Queues a payload-free "sync now" for the scope's other devices (same transaction as the

@@ -9,7 +9,7 @@ use ehealth_contracts::{
 use ehealth_sync::Cursor;
 
 use super::tables::{StoredRow, TABLES};
-use super::{SyncContext, check_envelope};
+use super::{SyncContext, check_device, check_envelope};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -23,7 +23,7 @@ pub async fn pull(
     who: &PatientSession,
     req: PullRequest,
 ) -> ApiResult<PullResponse> {
-    let ctx = check_envelope(state, who, req.protocol, req.schema_version, &req.device_id).await?;
+    let ctx = check_envelope(who, req.protocol, req.schema_version, &req.device_id)?;
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let key = state.secrets.cursor_key().to_vec();
     let previous = match req.cursor.as_deref() {
@@ -58,6 +58,7 @@ fn read_page(
     limit: i64,
     byte_budget: usize,
 ) -> ApiResult<Page> {
+    check_device(c, ctx)?;
     let epoch = store::sync::epoch(c)?;
     let mut scope_changes = ScopeChanges::default();
     let old = previous.unwrap_or_default();

@@ -17,7 +17,7 @@ use ehealth_sync::{Hlc, Incoming, merge};
 use uuid::Uuid;
 
 use super::tables::{StoredRow, SyncTable, table};
-use super::{SyncContext, check_envelope};
+use super::{SyncContext, check_device, check_envelope};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -31,7 +31,7 @@ pub async fn push(
     who: &PatientSession,
     req: PushRequest,
 ) -> ApiResult<PushResponse> {
-    let ctx = check_envelope(state, who, req.protocol, req.schema_version, &req.device_id).await?;
+    let ctx = check_envelope(who, req.protocol, req.schema_version, &req.device_id)?;
     if req.mutations.len() > state.config.sync_max_mutations {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -95,6 +95,7 @@ fn apply_batch(
     mutations: Vec<Mutation>,
     now: i64,
 ) -> ApiResult<(Vec<MutationResult>, i64)> {
+    check_device(c, ctx)?;
     let last_seq = store::sync::lock_device(c, device, now)?;
     let (old, new): (Vec<Mutation>, Vec<Mutation>) =
         mutations.into_iter().partition(|m| m.seq <= last_seq);
