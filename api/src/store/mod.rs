@@ -14,6 +14,7 @@ pub mod registrations;
 pub mod schema;
 pub mod sessions;
 pub mod sync;
+pub mod synced;
 
 use std::time::Duration;
 
