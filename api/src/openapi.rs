@@ -33,6 +33,8 @@ and the registration office. Every error is `application/problem+json` with a st
         routes::officer::verify_registration,
         routes::sync::push_sync,
         routes::sync::pull_sync,
+        routes::sync::list_sync_conflicts,
+        routes::sync::resolve_sync_conflict,
         routes::diary::list_bp_readings,
         routes::diary::list_glucose_readings,
     ),

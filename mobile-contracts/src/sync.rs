@@ -183,3 +183,46 @@ pub struct SupportedRange {
     pub min: i64,
     pub max: i64,
 }
+
+/// A value that lost a sync conflict, kept for the family to review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SyncConflict {
+    pub conflict_id: String,
+    pub table: String,
+    pub row_id: String,
+    /// The field, or `_row` when a whole mutation lost.
+    pub field: String,
+    #[schema(value_type = Object)]
+    pub losing_value: Value,
+    pub losing_hlc: String,
+    #[schema(value_type = Object)]
+    pub winning_value: Value,
+    pub winning_hlc: String,
+    /// The device whose push produced the conflict.
+    pub device_id: String,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ListConflictsResponse {
+    /// Oldest first.
+    pub conflicts: Vec<SyncConflict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Query of `GET /v1/patients/{patient_id}/sync/conflicts`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams, ToSchema,
+)]
+#[into_params(parameter_in = Query)]
+pub struct ListConflictsQuery {
+    /// `true` to include conflicts already marked resolved (default: only open ones).
+    pub include_resolved: Option<bool>,
+    /// 1-500, default 100.
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

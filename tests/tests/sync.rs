@@ -319,3 +319,40 @@ on_both_backends! {
         assert!(!pokes[0].payload.contains("120"), "a poke carries no health data");
     }
 }
+
+on_both_backends! {
+    async fn the_family_sees_lost_values_and_marks_them_resolved(app) {
+        let (patient_id, mut d, _) = patient_with_devices(&app, 2).await;
+        let (_, stranger, _) = patient_with_devices(&app, 1).await;
+        let id = new_id();
+        d[0].engine.upsert("bp_readings", &id, &patient_id, bp(120, 80), now_ms(&app));
+        d[0].push_all(&app).await;
+        d[1].pull_all(&app, 100).await;
+        d[0].engine.delete("bp_readings", &id, now_ms(&app)).unwrap_or_else(|e| panic!("{e}"));
+        d[1].engine.upsert("bp_readings", &id, &patient_id, fields(json!({"note": "dizzy"})), now_ms(&app));
+        d[0].push_all(&app).await;
+        d[1].push_all(&app).await;
+
+        let path = format!("/v1/patients/{patient_id}/sync/conflicts");
+        let (status, list) = app.get_auth(&path, &d[0].token).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        assert_eq!(list["conflicts"].as_array().map(Vec::len), Some(1));
+        let conflict = &list["conflicts"][0];
+        assert_eq!((conflict["field"].as_str(), conflict["losing_value"].as_str()), (Some("note"), Some("dizzy")));
+        assert_eq!(conflict["row_id"], id.as_str());
+
+        let (status, _) = app.get_auth(&path, &stranger[0].token).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let resolve = format!("{path}/{}/resolve", conflict["conflict_id"].as_str().unwrap_or_default());
+        let (status, _) = app.call(Method::POST, &resolve, Some(&stranger[0].token), None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, resolved) = app.call(Method::POST, &resolve, Some(&d[1].token), None).await;
+        assert_eq!(status, StatusCode::OK, "{resolved}");
+        assert!(resolved["resolved_at"].is_string());
+
+        let (_, open) = app.get_auth(&path, &d[0].token).await;
+        assert_eq!(open["conflicts"].as_array().map(Vec::len), Some(0));
+        let (_, all) = app.get_auth(&format!("{path}?include_resolved=true"), &d[0].token).await;
+        assert_eq!(all["conflicts"].as_array().map(Vec::len), Some(1));
+    }
+}

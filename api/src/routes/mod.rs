@@ -52,6 +52,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, sync_body_limit: usize) {
     .service(
         resource("/v1/patients/{patient_id}/diary/glucose")
             .route(web::get().to(diary::list_glucose_readings)),
+    )
+    .service(
+        resource("/v1/patients/{patient_id}/sync/conflicts")
+            .route(web::get().to(sync::list_sync_conflicts)),
+    )
+    .service(
+        resource("/v1/patients/{patient_id}/sync/conflicts/{conflict_id}/resolve")
+            .route(web::post().to(sync::resolve_sync_conflict)),
     );
     configure_foundation(cfg);
 }

@@ -1,10 +1,13 @@
 use actix_web::web;
-use ehealth_contracts::{Problem, PullRequest, PullResponse, PushRequest, PushResponse};
+use ehealth_contracts::{
+    ListConflictsQuery, ListConflictsResponse, Problem, PullRequest, PullResponse, PushRequest,
+    PushResponse, SyncConflict,
+};
 
 use super::PROBLEM;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
-use crate::services::sync;
+use crate::services::{conflicts, sync};
 use crate::state::AppState;
 
 /// Push a device's pending mutations. Each gets its own result; re-sent mutations get their
@@ -49,4 +52,51 @@ pub async fn pull_sync(
     ApiJson(body): ApiJson<PullRequest>,
 ) -> ApiResult<web::Json<PullResponse>> {
     Ok(web::Json(sync::pull::pull(&state, &who, body).await?))
+}
+
+/// Values that lost a sync conflict, oldest first (open ones unless `include_resolved`).
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/sync/conflicts", tag = "sync", operation_id = "list_sync_conflicts",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "The patient (yourself)"), ListConflictsQuery),
+    responses(
+        (status = 200, description = "Conflicts", body = ListConflictsResponse),
+        (status = 400, description = "`invalid_cursor` or a malformed query", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "`limit` out of range", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_sync_conflicts(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<String>,
+    query: web::Query<ListConflictsQuery>,
+) -> ApiResult<web::Json<ListConflictsResponse>> {
+    Ok(web::Json(
+        conflicts::list(&state, &who, &path, query.into_inner()).await?,
+    ))
+}
+
+/// Mark a conflict resolved (idempotent). To bring the lost value back, the app pushes it as an
+/// ordinary edit.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/sync/conflicts/{conflict_id}/resolve", tag = "sync",
+    operation_id = "resolve_sync_conflict",
+    security(("bearer" = [])),
+    params(
+        ("patient_id" = String, Path, description = "The patient (yourself)"),
+        ("conflict_id" = String, Path, description = "The conflict"),
+    ),
+    responses(
+        (status = 200, description = "The conflict, resolved", body = SyncConflict),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "No such conflict of a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn resolve_sync_conflict(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<(String, String)>,
+) -> ApiResult<web::Json<SyncConflict>> {
+    let (patient_id, conflict_id) = path.into_inner();
+    Ok(web::Json(
+        conflicts::resolve(&state, &who, &patient_id, &conflict_id).await?,
+    ))
 }

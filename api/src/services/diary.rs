@@ -32,23 +32,13 @@ struct Window {
     period: SummaryPeriod,
 }
 
-/// The scope the caller may read for `patient_id`: only their own for now (the family issue
-/// adds substitute decision makers). Anyone else gets 404, revealing nothing.
-fn readable_scope(who: &PatientSession, patient_id: &str) -> ApiResult<String> {
-    if who.patient_id == patient_id {
-        Ok(patient_id.to_owned())
-    } else {
-        Err(ApiError::not_found())
-    }
-}
-
 fn window(
     state: &AppState,
     who: &PatientSession,
     patient_id: &str,
     q: &DiaryQuery,
 ) -> ApiResult<Window> {
-    let scope = readable_scope(who, patient_id)?;
+    let scope = super::patient_scope(who, patient_id)?;
     let mut errors = Vec::new();
     let to_ms = match q.to.as_deref() {
         None => state.now_ms(),

@@ -180,6 +180,56 @@ pub fn conflicts_for_row(
         .load(conn)
 }
 
+/// Conflicts of a scope, oldest first, after a `(created_at, id)` position.
+pub fn list_conflicts(
+    conn: &mut DbConn,
+    scope: &str,
+    include_resolved: bool,
+    after: Option<(i64, &str)>,
+    limit: i64,
+) -> QueryResult<Vec<ConflictRow>> {
+    let mut q = sync_conflicts::table
+        .filter(sync_conflicts::scope.eq(scope))
+        .into_boxed();
+    if !include_resolved {
+        q = q.filter(sync_conflicts::resolved_at.is_null());
+    }
+    if let Some((at, id)) = after {
+        q = q.filter(
+            sync_conflicts::created_at
+                .gt(at)
+                .or(sync_conflicts::created_at
+                    .eq(at)
+                    .and(sync_conflicts::id.gt(id.to_owned()))),
+        );
+    }
+    q.order((sync_conflicts::created_at.asc(), sync_conflicts::id.asc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// Marks a conflict of the scope resolved (idempotent); the row as it now stands, if found.
+pub fn resolve_conflict(
+    conn: &mut DbConn,
+    scope: &str,
+    id: &str,
+    now: i64,
+) -> QueryResult<Option<ConflictRow>> {
+    diesel::update(
+        sync_conflicts::table
+            .find(id)
+            .filter(sync_conflicts::scope.eq(scope))
+            .filter(sync_conflicts::resolved_at.is_null()),
+    )
+    .set(sync_conflicts::resolved_at.eq(now))
+    .execute(conn)?;
+    sync_conflicts::table
+        .find(id)
+        .filter(sync_conflicts::scope.eq(scope))
+        .first(conn)
+        .optional()
+}
+
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
