@@ -42,7 +42,7 @@ impl Bench {
         &self,
         path: &str,
         token: Option<&str>,
-        body: serde_json::Value,
+        body: impl serde::Serialize,
     ) -> anyhow::Result<T> {
         let mut req = self.http.post(format!("{}{path}", self.url)).json(&body);
         if let Some(t) = token {
@@ -98,13 +98,7 @@ impl Bench {
     /// Pushes everything pending in batches of `batch`.
     async fn push_pending(&self, phone: &mut Phone, batch: usize) -> anyhow::Result<()> {
         while let Some(req) = phone.engine.push_request(batch) {
-            let res: PushResponse = self
-                .post(
-                    "/v1/sync/push",
-                    Some(&phone.token),
-                    serde_json::to_value(&req)?,
-                )
-                .await?;
+            let res: PushResponse = self.post("/v1/sync/push", Some(&phone.token), &req).await?;
             phone.engine.on_push_response(&res, now_ms());
         }
         Ok(())
@@ -118,7 +112,7 @@ impl Bench {
                 .post(
                     "/v1/sync/pull",
                     Some(&phone.token),
-                    serde_json::to_value(phone.engine.pull_request(limit))?,
+                    phone.engine.pull_request(limit),
                 )
                 .await?;
             n += page.changes.len();
@@ -197,13 +191,30 @@ fn pgbench_rows_per_second(db_url: &str, transactions: usize) -> anyhow::Result<
     diesel::sql_query("DROP TABLE IF EXISTS bench_upsert").execute(&mut conn)?;
     diesel::sql_query("CREATE TABLE bench_upsert (LIKE bp_readings INCLUDING ALL)")
         .execute(&mut conn)?;
+    // The statement the server's push issues, with the same 14 columns and the data inline:
+    // 100 new readings per transaction, upserted on the primary key.
+    let hlc = r#"{"diastolic":"1763596800000:0:d","measured_at":"1763596800000:0:d","systolic":"1763596800000:0:d"}"#;
+    let rows: Vec<String> = (0..100)
+        .map(|i| {
+            format!(
+                "(gen_random_uuid()::text, 'bench', {i}, 1, {}, {}, NULL, '2026-11-20T08:00:00+08:00', 1763596800000, NULL, NULL, '{hlc}', 0, 'bench')",
+                100 + i % 80,
+                60 + i % 40
+            )
+        })
+        .collect();
     let script = std::env::temp_dir().join("ehealth-bench-upsert.sql");
     std::fs::write(
         &script,
-        "INSERT INTO bench_upsert (id, scope, version, cl, systolic, diastolic, measured_at, measured_at_ms, hlc, updated_at, updated_by) \
-         SELECT gen_random_uuid()::text, 'bench', g, 1, 120, 80, '2026-11-20T08:00:00+08:00', 1763596800000, \
-         '{\"systolic\":\"1:0:d\"}', 0, 'bench' FROM generate_series(1, 100) g \
-         ON CONFLICT (id) DO UPDATE SET systolic = EXCLUDED.systolic, version = EXCLUDED.version;\n",
+        format!(
+            "INSERT INTO bench_upsert (id, scope, version, cl, systolic, diastolic, pulse, measured_at, \
+             measured_at_ms, arm, note, hlc, updated_at, updated_by) VALUES {} \
+             ON CONFLICT (id) DO UPDATE SET version = EXCLUDED.version, cl = EXCLUDED.cl, \
+             systolic = EXCLUDED.systolic, diastolic = EXCLUDED.diastolic, pulse = EXCLUDED.pulse, \
+             measured_at = EXCLUDED.measured_at, measured_at_ms = EXCLUDED.measured_at_ms, arm = EXCLUDED.arm, \
+             note = EXCLUDED.note, hlc = EXCLUDED.hlc, updated_at = EXCLUDED.updated_at, updated_by = EXCLUDED.updated_by;\n",
+            rows.join(", ")
+        ),
     )?;
     let out = std::process::Command::new("pgbench")
         .args(["-n", "-c", "1", "-t", &transactions.to_string(), "-f"])
@@ -291,7 +302,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let (push_rate, pg_rate) = (median(push_rates), median(pg_rates));
     println!(
-        "push: {push_rate:.0} rows/s over HTTP (100-mutation batches); pgbench 100-row INSERT ... ON CONFLICT: {pg_rate:.0} rows/s; ratio {:.2} (target >= 0.5; medians of 3 rounds)",
+        "push: {push_rate:.0} rows/s over HTTP (100-mutation batches); pgbench 100-row INSERT ... VALUES ... ON CONFLICT (same columns): {pg_rate:.0} rows/s; ratio {:.2} (target >= 0.5; medians of 3 rounds)",
         push_rate / pg_rate
     );
 

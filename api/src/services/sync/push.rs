@@ -139,7 +139,10 @@ fn apply_batch(
             .map_err(ApiError::internal)?;
         store::sync::store_results(c, device, &stored, now)?;
         store::sync::set_last_seq(c, device, new_last)?;
-        store::sync::prune_results(c, device, new_last - RESULTS_KEPT)?;
+        // Pruning once per hundred seqs keeps the kept window at RESULTS_KEPT..+100.
+        if new_last / 100 != last_seq / 100 {
+            store::sync::prune_results(c, device, new_last - RESULTS_KEPT)?;
+        }
     }
     let changed_scopes: BTreeSet<&String> = changes.iter().map(|ch| &ch.scope).collect();
     for scope in changed_scopes {
