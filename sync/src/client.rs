@@ -241,7 +241,8 @@ impl ClientEngine {
                     base_version: m.base_version,
                 },
             );
-            out.state.version = r.version.unwrap_or(out.state.version);
+            // A late acknowledgement (a re-sent batch) must not move a newer row back.
+            out.state.version = out.state.version.max(r.version.unwrap_or(0));
             self.confirmed.insert(
                 key,
                 LocalRow {
@@ -331,6 +332,7 @@ impl ClientEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ehealth_contracts::MutationResult;
     use serde_json::json;
 
     #[test]
@@ -369,6 +371,51 @@ mod tests {
             next.hlc.parse::<Hlc>().is_ok_and(|h| h.physical_ms >= 20),
             "HLC advanced past the server's"
         );
+    }
+
+    #[test]
+    fn a_late_acknowledgement_does_not_move_a_newer_row_back() {
+        let mut c = ClientEngine::new("d1");
+        let set: Fields = [("systolic".to_owned(), json!(120))].into_iter().collect();
+        let m = c.upsert("bp_readings", "r1", "p1", set.clone(), 10);
+        // The server has since moved the row to version 2 (pulled), then the old ack arrives.
+        let page = PullResponse {
+            cursor: "c".into(),
+            has_more: false,
+            scopes: Default::default(),
+            changes: vec![Change {
+                table: "bp_readings".into(),
+                id: "r1".into(),
+                scope: "p1".into(),
+                version: 2,
+                cl: 1,
+                row: Some(set),
+                hlc: Some(
+                    [("systolic".to_owned(), m.hlc.clone())]
+                        .into_iter()
+                        .collect(),
+                ),
+            }],
+            server_hlc: "11:0:server".into(),
+        };
+        c.apply_page(&page, 11);
+        let ack = MutationResult {
+            seq: 1,
+            status: MutationStatus::Applied,
+            version: Some(1),
+            code: None,
+            message: None,
+            conflicts: vec![],
+        };
+        c.on_push_response(
+            &PushResponse {
+                results: vec![ack],
+                last_seq: 1,
+                server_hlc: "12:0:server".into(),
+            },
+            12,
+        );
+        assert_eq!(c.row("bp_readings", "r1").map(|r| r.state.version), Some(2));
     }
 
     #[test]
