@@ -230,8 +230,15 @@ impl ClientEngine {
                 continue;
             }
             let key = (m.table.clone(), m.id.clone());
-            let empty = Fields::new();
             let current = self.confirmed.get(&key).map(|r| r.state.clone());
+            // A late acknowledgement (a re-sent batch): the pulled row already holds its effect,
+            // as the server normalised and stamped it.
+            if let (Some(cur), Some(v)) = (&current, r.version)
+                && cur.version >= v
+            {
+                continue;
+            }
+            let empty = Fields::new();
             let mut out = merge(
                 current.as_ref(),
                 &Incoming {
@@ -241,7 +248,6 @@ impl ClientEngine {
                     base_version: m.base_version,
                 },
             );
-            // A late acknowledgement (a re-sent batch) must not move a newer row back.
             out.state.version = out.state.version.max(r.version.unwrap_or(0));
             self.confirmed.insert(
                 key,

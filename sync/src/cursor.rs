@@ -24,6 +24,10 @@ pub struct Cursor {
     /// Last version delivered, per scope.
     #[serde(rename = "s")]
     pub scopes: BTreeMap<String, i64>,
+    /// Per scope, the purged-tombstone watermark when the device began downloading it from
+    /// the start: purges up to it cannot concern the device.
+    #[serde(rename = "p", default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub purged_seen: BTreeMap<String, i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -82,6 +86,7 @@ mod tests {
             user: "u1".into(),
             epoch: "e1".into(),
             scopes: [("p1".to_owned(), 42)].into_iter().collect(),
+            purged_seen: Default::default(),
         }
     }
 

@@ -124,6 +124,10 @@ impl Device {
             if !more {
                 return pages;
             }
+            assert!(
+                pages.len() < 10_000,
+                "the pull never ends (repeated resets?)"
+            );
         }
     }
 }

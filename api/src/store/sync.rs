@@ -38,6 +38,14 @@ pub fn take_versions(conn: &mut DbConn, scope: &str, n: i64) -> QueryResult<i64>
         .first(conn)
 }
 
+/// Locks the scope's counter row until the transaction ends (writers of one scope queue).
+pub fn lock_scope(conn: &mut DbConn, scope: &str) -> QueryResult<()> {
+    diesel::update(sync_scopes::table.find(scope))
+        .set(sync_scopes::version.eq(sync_scopes::version))
+        .execute(conn)
+        .map(drop)
+}
+
 /// (current version, purged version) of a scope.
 pub fn scope_versions(conn: &mut DbConn, scope: &str) -> QueryResult<Option<(i64, i64)>> {
     sync_scopes::table

@@ -167,6 +167,7 @@ impl Bench {
             scopes: [(phone.patient_id.clone(), row.version)]
                 .into_iter()
                 .collect(),
+            purged_seen: Default::default(),
         };
         Ok(cursor.encode(secrets.cursor_key()))
     }

@@ -65,24 +65,36 @@ fn read_page(
     let same_epoch = old.epoch == epoch;
 
     let mut positions: BTreeMap<String, i64> = BTreeMap::new();
+    let mut currents: BTreeMap<String, i64> = BTreeMap::new();
+    let mut purged_seen: BTreeMap<String, i64> = BTreeMap::new();
     for (scope, patient_id) in &ctx.visible {
         let Some((current, purged)) = store::sync::scope_versions(c, scope)? else {
             continue;
         };
-        let position = match old.scopes.get(scope) {
+        // Tombstones purged before this device began downloading the scope never concern it:
+        // only a purge newer than its download base, of versions it has not yet seen, forces a
+        // reset.
+        let seen = old.purged_seen.get(scope).copied().unwrap_or(0);
+        let (position, base) = match old.scopes.get(scope) {
             None => {
                 scope_changes.added.push(ScopeAdded {
                     scope: scope.clone(),
                     patient_id: patient_id.clone(),
                 });
-                0
+                (0, purged)
             }
-            Some(_) if !same_epoch => reset(&mut scope_changes, scope, "epoch_changed"),
-            Some(&v) if v > current => reset(&mut scope_changes, scope, "epoch_changed"),
-            Some(&v) if v < purged => reset(&mut scope_changes, scope, "cursor_expired"),
-            Some(&v) => v,
+            Some(_) if !same_epoch => (reset(&mut scope_changes, scope, "epoch_changed"), purged),
+            Some(&v) if v > current => (reset(&mut scope_changes, scope, "epoch_changed"), purged),
+            Some(&v) if v < purged && purged > seen => {
+                (reset(&mut scope_changes, scope, "cursor_expired"), purged)
+            }
+            Some(&v) => (v, seen),
         };
         positions.insert(scope.clone(), position);
+        currents.insert(scope.clone(), current);
+        if base > 0 {
+            purged_seen.insert(scope.clone(), base);
+        }
     }
     for scope in old.scopes.keys().filter(|s| !positions.contains_key(*s)) {
         scope_changes.removed.push(ScopeRemoved {
@@ -111,11 +123,13 @@ fn read_page(
         }
         batch.sort_by_key(|(_, r)| r.state.version);
         let available = batch.len();
+        let mut exhausted = true;
         for (taken, (table, row)) in batch.into_iter().enumerate() {
             if i64::try_from(taken).unwrap_or(i64::MAX) >= room
                 || (bytes >= byte_budget && taken > 0)
             {
                 has_more = true;
+                exhausted = false;
                 break;
             }
             let change = to_change(table, row);
@@ -126,11 +140,17 @@ fn read_page(
                 break;
             }
         }
+        // Nothing more in this snapshot: stand at the scope's current version, past any
+        // versions whose rows were purged.
+        if exhausted && let Some(current) = currents.get(scope) {
+            *position = (*position).max(*current);
+        }
     }
     let cursor = Cursor {
         user: ctx.patient_id.clone(),
         epoch,
         scopes: positions,
+        purged_seen,
     };
     Ok((cursor, has_more, scope_changes, changes))
 }

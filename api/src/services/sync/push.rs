@@ -65,12 +65,26 @@ pub async fn push(
 fn clamp_clocks(mutations: &mut [Mutation], now: i64, max_skew: std::time::Duration) {
     let limit = u64::try_from(now.saturating_add(i64::try_from(max_skew.as_millis()).unwrap_or(0)))
         .unwrap_or(0);
+    // Mutations are in seq order; a device's stamps increase with its seq, and the clamped ones
+    // must keep doing so, or two edits would share a stamp (the second silently dropped).
+    let mut previous: Option<Hlc> = None;
     for m in mutations {
-        if let Ok(h) = m.hlc.parse::<Hlc>()
-            && h.physical_ms > limit
-        {
-            m.hlc = Hlc::new(limit, h.logical, h.node).to_string();
-        }
+        let Ok(h) = m.hlc.parse::<Hlc>() else {
+            continue;
+        };
+        let stamp = if h.physical_ms > limit {
+            let clamped = Hlc::new(limit, h.logical, h.node.clone());
+            match &previous {
+                Some(p) if clamped <= *p => {
+                    Hlc::new(p.physical_ms, p.logical.saturating_add(1), h.node)
+                }
+                _ => clamped,
+            }
+        } else {
+            h
+        };
+        m.hlc = stamp.to_string();
+        previous = Some(stamp);
     }
 }
 
@@ -100,9 +114,21 @@ fn apply_batch(
     let (old, new): (Vec<Mutation>, Vec<Mutation>) =
         mutations.into_iter().partition(|m| m.seq <= last_seq);
     for (i, m) in new.iter().enumerate() {
-        if m.seq != last_seq + 1 + i64::try_from(i).unwrap_or(0) {
-            return Err(ApiError::seq_gap(last_seq + 1));
+        let expected = last_seq + 1 + i64::try_from(i).unwrap_or(0);
+        if m.seq != expected {
+            return Err(ApiError::seq_gap(expected));
         }
+    }
+    // Lock the counters of the scopes this batch writes (sorted, so two batches cannot
+    // deadlock) before reading rows: on PostgreSQL's READ COMMITTED a concurrent push to the
+    // same scope then finishes first, and this one reads what it wrote.
+    let scopes: BTreeSet<&str> = new
+        .iter()
+        .filter(|m| ctx.writable_scopes.contains(&m.scope))
+        .map(|m| m.scope.as_str())
+        .collect();
+    for scope in scopes {
+        store::sync::lock_scope(c, scope)?;
     }
     let mut results = stored_results(c, device, &old)?;
     let first_new = results.len();
@@ -125,6 +151,24 @@ fn apply_batch(
         results.push(r);
     }
     assign_versions(c, &changes, &mut rows, &mut results)?;
+    // A mutation that changed nothing reports its row's version as the batch leaves it.
+    let numbered: BTreeSet<usize> = changes.iter().map(|ch| ch.result).collect();
+    for (i, m) in new.iter().enumerate() {
+        let at = first_new + i;
+        let accepted = matches!(
+            results[at].status,
+            MutationStatus::Applied | MutationStatus::Merged
+        );
+        if accepted
+            && !numbered.contains(&at)
+            && let Some(row) = rows
+                .get(&key(m))
+                .filter(|w| w.changed)
+                .and_then(|w| w.current.as_ref())
+        {
+            results[at].version = Some(row.state.version);
+        }
+    }
     save_rows(c, &rows, device, now)?;
     for conflict in &conflicts {
         store::sync::insert_conflict(c, conflict)?;
@@ -299,8 +343,20 @@ fn apply_one(
             base_version: m.base_version,
         },
     );
+    // Rules are checked on what the mutation itself says (a new life must be complete; a pair
+    // it sets together must be consistent), never on concurrent state, so the outcome does not
+    // depend on the order mutations arrive in.
+    let new_life = entry
+        .current
+        .as_ref()
+        .is_none_or(|cur| cur.state.cl != outcome.state.cl);
     if outcome.state.is_live() {
-        t.check_live(&outcome.state.fields)
+        let checked = if new_life {
+            &outcome.state.fields
+        } else {
+            &set
+        };
+        t.check_live(checked, new_life)
             .map_err(|e| ("invalid_reading", Some(describe(&e))))?;
     }
     let mut version = entry.current.as_ref().map(|r| r.state.version);

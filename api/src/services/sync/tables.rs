@@ -31,8 +31,9 @@ pub trait SyncTable: Sync {
     /// Validates the fields a mutation sets, converting units; unknown fields are refused.
     fn normalize(&self, set: &Fields) -> Result<Fields, Vec<FieldError>>;
 
-    /// Checks a live row after merging: required fields and cross-field rules.
-    fn check_live(&self, fields: &Fields) -> Result<(), Vec<FieldError>>;
+    /// Checks `fields`: the whole row of a new life (`complete`: required fields present), or the
+    /// fields one edit sets (cross-field rules among them).
+    fn check_live(&self, fields: &Fields, complete: bool) -> Result<(), Vec<FieldError>>;
 
     /// The rows with these ids (one query).
     fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>>;
@@ -111,8 +112,12 @@ impl SyncTable for BpReadings {
         }
     }
 
-    fn check_live(&self, f: &Fields) -> Result<(), Vec<FieldError>> {
-        let mut errors = required(f, &["systolic", "diastolic", "measured_at"]);
+    fn check_live(&self, f: &Fields, complete: bool) -> Result<(), Vec<FieldError>> {
+        let mut errors = if complete {
+            required(f, &["systolic", "diastolic", "measured_at"])
+        } else {
+            Vec::new()
+        };
         if let (Some(s), Some(d)) = (
             f.get("systolic").and_then(Value::as_i64),
             f.get("diastolic").and_then(Value::as_i64),
@@ -210,8 +215,12 @@ impl SyncTable for GlucoseReadings {
         }
     }
 
-    fn check_live(&self, f: &Fields) -> Result<(), Vec<FieldError>> {
-        let errors = required(f, &["mmol_l", "meal_context", "measured_at"]);
+    fn check_live(&self, f: &Fields, complete: bool) -> Result<(), Vec<FieldError>> {
+        let errors = if complete {
+            required(f, &["mmol_l", "meal_context", "measured_at"])
+        } else {
+            Vec::new()
+        };
         if errors.is_empty() {
             Ok(())
         } else {
@@ -506,7 +515,7 @@ mod tests {
             json!({"systolic": 80, "diastolic": 80, "measured_at": "2026-01-01T08:00:00+08:00"}),
         );
         assert_eq!(
-            BpReadings.check_live(&live).err().map(|e| e[0].code),
+            BpReadings.check_live(&live, true).err().map(|e| e[0].code),
             Some("not_above_diastolic")
         );
     }
