@@ -78,6 +78,32 @@ impl Device {
         .await
     }
 
+    /// Sends the pending mutations as one push from a separate task (for concurrency tests);
+    /// the task yields the HTTP status. The engine does not take the response.
+    pub fn push_in_background(
+        &self,
+        app: &TestApp,
+    ) -> tokio::task::JoinHandle<reqwest::Result<StatusCode>> {
+        let req = self
+            .engine
+            .push_request(100)
+            .unwrap_or_else(|| panic!("nothing pending"));
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/v1/sync/push"),
+            self.token.clone(),
+        );
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&req)
+                .send()
+                .await
+                .map(|r| r.status())
+        })
+    }
+
     /// Pushes one batch of pending mutations and takes the response.
     pub async fn push(&mut self, app: &TestApp, max: usize) -> Option<PushResponse> {
         let req = self.engine.push_request(max)?;

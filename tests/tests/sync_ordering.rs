@@ -64,24 +64,7 @@ async fn a_puller_never_skips_a_change_committed_out_of_order() {
         bp(130, 85),
         now_ms(&app),
     );
-    let req = d[1]
-        .engine
-        .push_request(10)
-        .unwrap_or_else(|| panic!("pending"));
-    let (client, url, token) = (
-        app.client.clone(),
-        app.url("/v1/sync/push"),
-        d[1].token.clone(),
-    );
-    let b = tokio::spawn(async move {
-        client
-            .post(url)
-            .bearer_auth(token)
-            .json(&req)
-            .send()
-            .await
-            .map(|r| r.status())
-    });
+    let b = d[1].push_in_background(&app);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
 
     // The puller runs while A is open and B is waiting: it sees neither, and its cursor does

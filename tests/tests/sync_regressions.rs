@@ -177,24 +177,7 @@ async fn a_concurrent_push_does_not_overwrite_an_edit_it_did_not_see() {
         fields(json!({"note": "after a walk"})),
         now_ms(&app),
     );
-    let req = d[1]
-        .engine
-        .push_request(10)
-        .unwrap_or_else(|| panic!("pending"));
-    let (client, url, token) = (
-        app.client.clone(),
-        app.url("/v1/sync/push"),
-        d[1].token.clone(),
-    );
-    let b = tokio::spawn(async move {
-        client
-            .post(url)
-            .bearer_auth(token)
-            .json(&req)
-            .send()
-            .await
-            .map(|r| r.status())
-    });
+    let b = d[1].push_in_background(&app);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert!(!b.is_finished(), "the second push waits for the scope");
     commit_tx.send(()).ok();
