@@ -23,6 +23,7 @@ const MAX_LIMIT: i64 = 500;
 const MAX_RANGE_DAYS: i64 = 366;
 
 /// A validated diary query.
+#[derive(Clone)]
 struct Window {
     scope: String,
     from_ms: i64,
@@ -179,20 +180,16 @@ pub async fn blood_pressure(
     q: DiaryQuery,
 ) -> ApiResult<BpDiaryResponse> {
     let w = window(state, who, patient_id, &q)?;
-    let (scope, from, to, limit, before, period) = (
-        w.scope.clone(),
-        w.from_ms,
-        w.to_ms,
-        w.limit,
-        w.before.clone(),
-        w.period,
-    );
+    let (q, limit, period) = (w.clone(), w.limit, w.period);
     let (rows, values) = state
         .db
         .read_snapshot(move |c| {
-            let before = before.as_ref().map(|(ms, id)| (*ms, id.as_str()));
-            let rows = bp_readings::in_range(c, &scope, from, to, before, limit + 1)?;
-            Ok((rows, bp_readings::values_in_range(c, &scope, from, to)?))
+            let before = q.before.as_ref().map(|(ms, id)| (*ms, id.as_str()));
+            let rows = bp_readings::in_range(c, &q.scope, q.from_ms, q.to_ms, before, q.limit + 1)?;
+            Ok((
+                rows,
+                bp_readings::values_in_range(c, &q.scope, q.from_ms, q.to_ms)?,
+            ))
         })
         .await?;
     let mut buckets: BTreeMap<NaiveDate, [Acc; 3]> = BTreeMap::new();
@@ -250,22 +247,16 @@ pub async fn glucose(
     q: DiaryQuery,
 ) -> ApiResult<GlucoseDiaryResponse> {
     let w = window(state, who, patient_id, &q)?;
-    let (scope, from, to, limit, before, period) = (
-        w.scope.clone(),
-        w.from_ms,
-        w.to_ms,
-        w.limit,
-        w.before.clone(),
-        w.period,
-    );
+    let (q, limit, period) = (w.clone(), w.limit, w.period);
     let (rows, values) = state
         .db
         .read_snapshot(move |c| {
-            let before = before.as_ref().map(|(ms, id)| (*ms, id.as_str()));
-            let rows = glucose_readings::in_range(c, &scope, from, to, before, limit + 1)?;
+            let before = q.before.as_ref().map(|(ms, id)| (*ms, id.as_str()));
+            let rows =
+                glucose_readings::in_range(c, &q.scope, q.from_ms, q.to_ms, before, q.limit + 1)?;
             Ok((
                 rows,
-                glucose_readings::values_in_range(c, &scope, from, to)?,
+                glucose_readings::values_in_range(c, &q.scope, q.from_ms, q.to_ms)?,
             ))
         })
         .await?;
