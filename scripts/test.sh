@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export EHEALTH_TEST_PG_URL="${EHEALTH_TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export EHEALTH_TEST_REDIS_URL="${EHEALTH_TEST_REDIS_URL:-redis://127.0.0.1:6379}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# A clean clone gains nothing from incremental caches; they only cost disk.
+if [ "${CI:-}" = true ]; then export CARGO_INCREMENTAL=0; fi
 
 bash scripts/services.sh
 

@@ -79,6 +79,12 @@ pub struct Config {
     pub sync_max_clock_skew: Duration,
     /// How long tombstones are kept; older cursors get a reset.
     pub sync_tombstone_horizon: Duration,
+    /// Whether this instance runs the scheduled jobs (each occurrence runs on one instance
+    /// whatever this says; turn it off only where something else drives the jobs, as the tests do).
+    pub scheduler: bool,
+    /// Always true in a real build. Only a build with the `bench` feature can turn the access
+    /// log off (`EHEALTH_BENCH_SKIP_ACCESS_LOG=1`), to measure what the log costs.
+    pub access_log_enabled: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -181,6 +187,13 @@ impl Config {
             sync_tombstone_horizon: Duration::from_secs(
                 num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
             ),
+            scheduler: match var("EHEALTH_SCHEDULER").as_deref() {
+                None | Some("on" | "true" | "1") => true,
+                Some("off" | "false" | "0") => false,
+                Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
+            },
+            access_log_enabled: !(cfg!(feature = "bench")
+                && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
         })
     }
 }

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use hmac::{Hmac, Mac};
-use rand::RngCore;
+use rand::{Rng, RngCore};
 use sha2::{Digest, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -21,9 +21,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// Version byte in front of every ciphertext, so the scheme can change later.
 const CIPHER_V1: u8 = 1;
 
+#[derive(Clone)]
 pub struct Secrets {
     lookup_key: [u8; 32],
     cursor_key: [u8; 32],
+    access_log_key: [u8; 32],
     cipher: XChaCha20Poly1305,
 }
 
@@ -48,6 +50,7 @@ impl Secrets {
         Ok(Self {
             lookup_key: derive("identity-lookup")?,
             cursor_key: derive("sync-cursor")?,
+            access_log_key: derive("access-log-chain")?,
             cipher: XChaCha20Poly1305::new((&enc).into()),
         })
     }
@@ -88,6 +91,15 @@ impl Secrets {
     }
 
     /// Key of the MAC that makes sync cursors tamper-evident.
+    /// HMAC of the access-log chain (its own key: one key per purpose).
+    pub fn access_log_mac(&self, value: &str) -> String {
+        let Ok(mut mac) = <HmacSha256 as Mac>::new_from_slice(&self.access_log_key) else {
+            return String::new();
+        };
+        mac.update(value.as_bytes());
+        hex(&mac.finalize().into_bytes())
+    }
+
     pub fn cursor_key(&self) -> &[u8] {
         &self.cursor_key
     }
@@ -140,7 +152,24 @@ pub fn secrets_equal(a: &str, b: &str) -> bool {
         .into()
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Crockford base32: no I, L, O or U, so a code read aloud or retyped survives.
+pub const CODE_ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// A one-time code for people to type: `groups` groups of four Crockford base32 characters
+/// (5 bits each) joined by dashes, e.g. `7KQ4-M2ZD-H9XA`.
+pub fn random_code(groups: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..groups)
+        .map(|_| {
+            (0..4)
+                .map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())]))
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -233,6 +233,7 @@ impl From<diesel::result::Error> for ApiError {
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {
                 Self::unavailable()
             }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => Self::unavailable(),
             Error::DatabaseError(_, ref info) if is_busy(info.message()) => Self::unavailable(),
             other => Self::internal(format!("database: {other}")),
         }
@@ -247,6 +248,9 @@ impl From<r2d2::Error> for ApiError {
 }
 
 /// SQLite reports lock contention past the busy timeout as an ordinary error; it is transient.
+/// PostgreSQL's deadlock detector aborting one side is transient too: the client retries.
 fn is_busy(message: &str) -> bool {
-    message.contains("database is locked") || message.contains("database is busy")
+    message.contains("database is locked")
+        || message.contains("database is busy")
+        || message.contains("deadlock detected")
 }

@@ -11,8 +11,8 @@ use crate::routes;
     info(
         title = "eHealth patient-app backend",
         version = "1.0.0",
-        description = "API of the eHealth patient app: registration with passkeys, sessions, devices \
-and the registration office. Every error is `application/problem+json` with a stable `code`; send \
+        description = "API of the eHealth patient app: registration with passkeys, sessions, devices, \
+substitute decision makers and dependants, offline sync, diaries and the registration office. Every error is `application/problem+json` with a stable `code`; send \
 `Accept-Language: zh-HK` for Traditional Chinese text.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
@@ -28,6 +28,7 @@ and the registration office. Every error is `application/problem+json` with a st
         routes::me::get_me,
         routes::me::list_devices,
         routes::me::delete_device,
+        routes::me::put_push_token,
         routes::me::create_passkey,
         routes::me::complete_passkey,
         routes::officer::verify_registration,
@@ -37,6 +38,53 @@ and the registration office. Every error is `application/problem+json` with a st
         routes::sync::resolve_sync_conflict,
         routes::diary::list_bp_readings,
         routes::diary::list_glucose_readings,
+        routes::family::create_dependant,
+        routes::family::list_dependants,
+        routes::family::get_patient,
+        routes::family::end_sdm_link,
+        routes::family::put_sdm_document,
+        routes::family::create_claim_code,
+        routes::family::claim_account,
+        routes::officer::list_pending_sdm_links,
+        routes::officer::get_sdm_document,
+        routes::officer::approve_sdm_link,
+        routes::officer::reject_sdm_link,
+        routes::officer::end_sdm_link_by_office,
+        routes::officer::issue_claim_code,
+        routes::hcp::create_hcp,
+        routes::hcp::create_hcp_staff_by_office,
+        routes::hcp::list_hcps,
+        routes::hcp::create_staff,
+        routes::hcp::list_staff,
+        routes::hcp::deactivate_staff,
+        routes::hcp::start_staff_enrolment,
+        routes::hcp::complete_staff_enrolment,
+        routes::hcp::consent_by_access_key,
+        routes::hcp::list_consent_events,
+        routes::hcp::deposit_record,
+        routes::hcp::lookup_patient,
+        routes::hcp::read_records,
+        routes::consent::create_consent,
+        routes::consent::list_consents,
+        routes::consent::revoke_consent,
+        routes::consent::renew_consent,
+        routes::consent::create_access_key,
+        routes::consent::list_records,
+        routes::consent::list_access_log,
+        routes::consent::verify_access_log,
+        routes::consent::withdraw_patient,
+        routes::consent::list_consent_requests,
+        routes::consent::approve_consent_request,
+        routes::consent::decline_consent_request,
+        routes::hcp::create_hcp_system,
+        routes::hcp::create_system_token,
+        routes::hcp::revoke_hcp_system,
+        routes::hcp::consent_by_smart_card,
+        routes::hcp::create_consent_request,
+        routes::reminders::create_reminder,
+        routes::reminders::list_reminders,
+        routes::reminders::update_reminder,
+        routes::reminders::delete_reminder,
     ),
     modifiers(&SecuritySchemes),
     tags(
@@ -47,6 +95,10 @@ and the registration office. Every error is `application/problem+json` with a st
         (name = "officer", description = "Registration office (bootstrap credential)"),
         (name = "sync", description = "Offline sync of diaries (see sync/PROTOCOL.md)"),
         (name = "diary", description = "Diary readings and summaries"),
+        (name = "consent", description = "Sharing consent, access keys, records, the access log, withdrawal (patient or SDM)"),
+        (name = "hcp", description = "Healthcare providers: the register, staff, enrolment, consent feed, deposits and consented reads"),
+        (name = "reminders", description = "Measurement reminders (\"buddies\"), synced both ways"),
+        (name = "family", description = "Substitute decision makers: dependants, documents, coming of age"),
     )
 )]
 pub struct ApiDoc;
@@ -62,6 +114,28 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some("Access token from registration, sign-in or refresh"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "staff",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A healthcare professional's access token (`sat_...`) from enrolment, sign-in or refresh",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "system",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An HCP system's token (`syt_...`) from the client-credentials grant",
+                    ))
                     .build(),
             ),
         );

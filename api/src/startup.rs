@@ -31,7 +31,8 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
-    housekeeping: tokio::task::JoinHandle<()>,
+    scheduler: Option<tokio_cron_scheduler::JobScheduler>,
+    push_worker: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -59,12 +60,21 @@ impl Application {
             server = server.workers(n.max(1));
         }
         let server = server.listen(listener)?.run();
-        let housekeeping = tokio::spawn(housekeeping(state.clone()));
+        let (scheduler, push_worker) = if state.config.scheduler {
+            let sink: Arc<dyn crate::push::Sink> = Arc::new(crate::push::LogSink);
+            (
+                Some(crate::jobs::start(state.clone()).await?),
+                Some(tokio::spawn(crate::push::run_worker(state.clone(), sink))),
+            )
+        } else {
+            (None, None)
+        };
         Ok(Self {
             port,
             server,
             state,
-            housekeeping,
+            scheduler,
+            push_worker,
         })
     }
 
@@ -78,23 +88,15 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.housekeeping.abort();
-        result
-    }
-}
-
-/// Periodic tidying that needs no coordination between instances (it is idempotent): purging
-/// sync tombstones past the horizon. Scheduled jobs with cross-instance leases arrive with the
-/// push issue.
-async fn housekeeping(state: web::Data<AppState>) {
-    let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every.tick().await;
-        match crate::services::sync::purge_tombstones(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "purged sync tombstones past the horizon"),
-            Err(e) => tracing::warn!(error = %e, "tombstone purge failed; will retry"),
+        if let Some(w) = self.push_worker {
+            w.abort();
         }
+        if let Some(mut s) = self.scheduler
+            && let Err(e) = s.shutdown().await
+        {
+            tracing::warn!(error = %e, "scheduler shutdown");
+        }
+        result
     }
 }
 
@@ -118,6 +120,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         webauthn,
         ephemeral,
         hlc: std::sync::Mutex::new(ehealth_sync::Hlc::new(0, 0, "server")),
+        instance_id: uuid::Uuid::new_v4().to_string(),
     })
 }
 

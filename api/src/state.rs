@@ -21,6 +21,8 @@ pub struct AppState {
     pub ephemeral: Ephemeral,
     /// The server's hybrid logical clock, advanced past every stamp it receives.
     pub hlc: Mutex<Hlc>,
+    /// This process, in `job_runs` claims.
+    pub instance_id: String,
 }
 
 impl AppState {

@@ -9,16 +9,24 @@
 
 pub mod account;
 pub mod auth;
+pub mod consent;
 pub mod diary;
+pub mod family;
+pub mod hcp;
 pub mod problem;
+pub mod push;
 pub mod registration;
 pub mod sync;
 pub mod system;
 
 pub use account::*;
 pub use auth::*;
+pub use consent::*;
 pub use diary::*;
+pub use family::*;
+pub use hcp::*;
 pub use problem::*;
+pub use push::*;
 pub use registration::*;
 pub use sync::*;
 pub use system::*;

@@ -4,6 +4,8 @@
 
 pub mod clock;
 pub mod devices;
+pub mod family;
+pub mod hcp;
 pub mod passkey;
 pub mod people;
 
@@ -143,6 +145,8 @@ impl Env {
             ("EHEALTH_DB_POOL_SIZE", "4"),
             ("EHEALTH_RATE_LIMIT_PER_ADDRESS", "10000"),
             ("EHEALTH_RATE_LIMIT_PER_IDENTITY", "10000"),
+            // Tests run the scheduled jobs themselves, at the instants they choose.
+            ("EHEALTH_SCHEDULER", "off"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -3,3 +3,4 @@
 pub mod hkid;
 pub mod identity;
 pub mod person;
+pub mod schedule;

@@ -4,4 +4,4 @@ pub mod json;
 pub mod principal;
 
 pub use json::{ApiJson, ApiJsonOrEmpty};
-pub use principal::{Officer, PatientSession};
+pub use principal::{HcpSystemSession, Officer, PatientSession, StaffSession};

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
     CompletePasskeyRequest, CreatePasskeyResponse, ListDevicesResponse, MeResponse,
-    PasskeyResponse, Problem,
+    PasskeyResponse, Problem, PushTokenResponse, PutPushTokenRequest,
 };
 
 use super::{PROBLEM, created};
@@ -55,6 +55,29 @@ pub async fn delete_device(
 ) -> ApiResult<HttpResponse> {
     account::remove_device(&state, &who, &path).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Register the device's FCM token (and the language of its notifications); a token reported
+/// as unregistered by FCM is removed at once.
+#[utoipa::path(put, path = "/v1/me/devices/{device_id}/push-token", tag = "account", operation_id = "put_push_token",
+    security(("bearer" = [])),
+    params(("device_id" = String, Path, description = "One of your devices")),
+    request_body = PutPushTokenRequest,
+    responses(
+        (status = 200, description = "Stored", body = PushTokenResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not one of your devices", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn put_push_token(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<PutPushTokenRequest>,
+) -> ApiResult<web::Json<PushTokenResponse>> {
+    Ok(web::Json(
+        account::put_push_token(&state, &who, &path, body).await?,
+    ))
 }
 
 /// Start adding a passkey (for example for a new phone) while signed in.

@@ -1,9 +1,13 @@
-use actix_web::web;
-use ehealth_contracts::{Problem, VerifyPatientRequest, VerifyPatientResponse};
+use actix_web::{HttpResponse, web};
+use ehealth_contracts::{
+    ClaimCodeResponse, DocumentBytes, ListSdmLinksResponse, Problem, ReviewSdmLinkRequest,
+    SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
+};
 
 use super::PROBLEM;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Officer};
+use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
+use crate::services::family::{claim, documents};
 use crate::services::officer;
 use crate::state::AppState;
 
@@ -27,4 +31,141 @@ pub async fn verify_registration(
     ApiJson(body): ApiJson<VerifyPatientRequest>,
 ) -> ApiResult<web::Json<VerifyPatientResponse>> {
     Ok(web::Json(officer::verify(&state, &path, body).await?))
+}
+
+/// Registration office: links waiting for review, oldest first (at most 200).
+#[utoipa::path(get, path = "/v1/officer/sdm-links", tag = "officer",
+    operation_id = "list_pending_sdm_links",
+    security(("officer" = [])),
+    responses(
+        (status = 200, description = "Pending links", body = ListSdmLinksResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_pending_sdm_links(
+    state: web::Data<AppState>,
+    _officer: Officer,
+) -> ApiResult<web::Json<ListSdmLinksResponse>> {
+    Ok(web::Json(documents::pending(&state).await?))
+}
+
+/// Registration office: the supporting document of a link, as uploaded; its `ETag` is the
+/// SHA-256 to approve it by.
+#[utoipa::path(get, path = "/v1/officer/sdm-links/{link_id}/document", tag = "officer",
+    operation_id = "get_sdm_document",
+    security(("officer" = [])),
+    params(("link_id" = String, Path, description = "The link")),
+    responses(
+        (status = 200, description = "The document", content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "No document, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn get_sdm_document(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let (content_type, bytes, sha256) = documents::document(&state, &path).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        // The hash of exactly these bytes: send it back as `document_sha256` to approve them.
+        .insert_header(("ETag", format!("\"{sha256}\"")))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .body(bytes))
+}
+
+/// Registration office: approve a pending link whose document has been checked; it becomes
+/// `active` and the SDM, the person and their other SDMs are notified. Give the document's
+/// `sha256` as examined: a document replaced since is refused with `document_changed`.
+#[utoipa::path(post, path = "/v1/officer/sdm-links/{link_id}/approve", tag = "officer",
+    operation_id = "approve_sdm_link",
+    security(("officer" = [])),
+    params(("link_id" = String, Path, description = "The link")),
+    request_body(content = ReviewSdmLinkRequest, description = "Optional reason and officer"),
+    responses(
+        (status = 200, description = "Approved", body = SdmLinkResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`sdm_link_not_pending`, `document_missing` or `document_changed`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn approve_sdm_link(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJsonOrEmpty(body): ApiJsonOrEmpty<ReviewSdmLinkRequest>,
+) -> ApiResult<web::Json<SdmLinkResponse>> {
+    Ok(web::Json(
+        documents::review(&state, &path, true, body).await?,
+    ))
+}
+
+/// Registration office: reject a pending link with a reason the SDM is shown.
+#[utoipa::path(post, path = "/v1/officer/sdm-links/{link_id}/reject", tag = "officer",
+    operation_id = "reject_sdm_link",
+    security(("officer" = [])),
+    params(("link_id" = String, Path, description = "The link")),
+    request_body = ReviewSdmLinkRequest,
+    responses(
+        (status = 200, description = "Rejected", body = SdmLinkResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn reject_sdm_link(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
+) -> ApiResult<web::Json<SdmLinkResponse>> {
+    Ok(web::Json(
+        documents::review(&state, &path, false, body).await?,
+    ))
+}
+
+/// Registration office: issue a claim code for a young person from their 16th birthday on
+/// (after an identity check at the counter). A new code replaces the previous one.
+#[utoipa::path(post, path = "/v1/officer/patients/{patient_id}/claim-code", tag = "officer",
+    operation_id = "issue_claim_code",
+    security(("officer" = [])),
+    params(("patient_id" = String, Path, description = "The young person")),
+    responses(
+        (status = 201, description = "The code, shown once", body = ClaimCodeResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`claim_code_not_available` (before the 16th birthday) or `already_claimed`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn issue_claim_code(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(super::created(&claim::officer_code(&state, &path).await?))
+}
+
+/// Registration office: end a link (pending or active) with a reason, e.g. to settle a dispute
+/// between SDMs of equal priority; the SDM, the person and their other SDMs are told.
+#[utoipa::path(post, path = "/v1/officer/sdm-links/{link_id}/end", tag = "officer",
+    operation_id = "end_sdm_link_by_office",
+    security(("officer" = [])),
+    params(("link_id" = String, Path, description = "The link")),
+    request_body = ReviewSdmLinkRequest,
+    responses(
+        (status = 200, description = "Ended (`ended_by_office`)", body = SdmLinkResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`sdm_link_closed`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn end_sdm_link_by_office(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
+) -> ApiResult<web::Json<SdmLinkResponse>> {
+    Ok(web::Json(
+        documents::end_by_office(&state, &path, body).await?,
+    ))
 }

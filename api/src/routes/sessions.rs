@@ -1,13 +1,13 @@
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{Either, HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
     CreateChallengeRequest, CreateChallengeResponse, CreateSessionRequest, Problem,
-    RefreshSessionRequest, TokenResponse,
+    RefreshSessionRequest, SessionTokens,
 };
 
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::client_address;
-use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession};
+use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession, StaffSession};
 use crate::services::sessions;
 use crate::state::AppState;
 
@@ -33,10 +33,10 @@ pub async fn create_challenge(
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", operation_id = "create_session",
     request_body = CreateSessionRequest,
     responses(
-        (status = 201, description = "Signed in", body = TokenResponse),
+        (status = 201, description = "Signed in: a patient's tokens, or a staff member's (`principal: staff`)", body = SessionTokens),
         (status = 400, description = "`challenge_invalid` (unknown, used or expired) or malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "`unknown_credential`, `origin_mismatch`, `rp_id_mismatch`, `challenge_mismatch`, `user_verification_required`, `counter_regression`, `invalid_credential`", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`account_withdrawn` or `staff_deactivated`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
     ))]
@@ -53,14 +53,14 @@ pub async fn create_session(
 #[utoipa::path(post, path = "/v1/sessions/refresh", tag = "sessions", operation_id = "refresh_session",
     request_body = RefreshSessionRequest,
     responses(
-        (status = 200, description = "New tokens; the old pair is dead", body = TokenResponse),
+        (status = 200, description = "New tokens (of the same kind of principal); the old pair is dead", body = SessionTokens),
         (status = 401, description = "`invalid_token` or `refresh_token_reused` (the session is now revoked)", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn refresh_session(
     state: web::Data<AppState>,
     ApiJson(body): ApiJson<RefreshSessionRequest>,
-) -> ApiResult<web::Json<TokenResponse>> {
+) -> ApiResult<web::Json<SessionTokens>> {
     Ok(web::Json(sessions::refresh(&state, body).await?))
 }
 
@@ -73,8 +73,11 @@ pub async fn refresh_session(
     ))]
 pub async fn delete_session(
     state: web::Data<AppState>,
-    who: PatientSession,
+    who: Either<PatientSession, StaffSession>,
 ) -> ApiResult<HttpResponse> {
-    sessions::sign_out(&state, &who).await?;
+    match who {
+        Either::Left(patient) => sessions::sign_out(&state, &patient).await?,
+        Either::Right(staff) => sessions::staff_sign_out(&state, &staff).await?,
+    }
     Ok(HttpResponse::NoContent().finish())
 }

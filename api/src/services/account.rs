@@ -241,3 +241,49 @@ pub async fn complete_passkey_enrolment(
         .await?;
     Ok(response)
 }
+
+/// Registers (or replaces) the push token of one of the caller's devices.
+pub async fn put_push_token(
+    state: &AppState,
+    who: &PatientSession,
+    device_id: &str,
+    req: ehealth_contracts::PutPushTokenRequest,
+) -> ApiResult<ehealth_contracts::PushTokenResponse> {
+    let token = req.token.trim().to_owned();
+    if token.is_empty()
+        || token.len() > 4096
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "token",
+            if token.is_empty() {
+                "required"
+            } else {
+                "invalid_format"
+            },
+        )]));
+    }
+    let now = state.now_ms();
+    let row = store::push::PushToken {
+        device_id: device_id.to_owned(),
+        token,
+        platform: req.platform.as_str().to_owned(),
+        locale: req.locale.as_str().to_owned(),
+        updated_at: now,
+    };
+    let patient = who.patient_id.clone();
+    state
+        .db
+        .transaction(move |c| {
+            store::devices::find_active(c, &patient, &row.device_id)?
+                .ok_or_else(ApiError::not_found)?;
+            Ok(store::push::put_token(c, &row)?)
+        })
+        .await?;
+    Ok(ehealth_contracts::PushTokenResponse {
+        device_id: device_id.to_owned(),
+        platform: req.platform,
+        locale: req.locale,
+        updated_at: rfc3339_ms(now),
+    })
+}

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{ListConflictsQuery, ListConflictsResponse, SyncConflict};
 
-use super::patient_scope;
+use super::family::act_for;
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
@@ -18,7 +18,9 @@ pub async fn list(
     patient_id: &str,
     q: ListConflictsQuery,
 ) -> ApiResult<ListConflictsResponse> {
-    let scope = patient_scope(who, patient_id)?;
+    let scope = act_for(state, who, patient_id, "list_sync_conflicts")
+        .await?
+        .patient_id;
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -61,7 +63,9 @@ pub async fn resolve(
     patient_id: &str,
     conflict_id: &str,
 ) -> ApiResult<SyncConflict> {
-    let scope = patient_scope(who, patient_id)?;
+    let scope = act_for(state, who, patient_id, "resolve_sync_conflict")
+        .await?
+        .patient_id;
     let now = state.now_ms();
     let id = conflict_id.to_owned();
     state

@@ -33,13 +33,14 @@ struct Window {
     period: SummaryPeriod,
 }
 
-fn window(
+/// Checks the query, then that the caller may read this patient's diary (themselves or an
+/// active SDM, recorded), so a malformed query costs no database work.
+async fn window(
     state: &AppState,
     who: &PatientSession,
     patient_id: &str,
     q: &DiaryQuery,
 ) -> ApiResult<Window> {
-    let scope = super::patient_scope(who, patient_id)?;
     let mut errors = Vec::new();
     let to_ms = match q.to.as_deref() {
         None => state.now_ms(),
@@ -79,6 +80,9 @@ fn window(
         return Err(ApiError::unprocessable("invalid_range"));
     }
     let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
+    let scope = super::family::act_for(state, who, patient_id, "read_diary")
+        .await?
+        .patient_id;
     Ok(Window {
         scope,
         from_ms,
@@ -179,7 +183,7 @@ pub async fn blood_pressure(
     patient_id: &str,
     q: DiaryQuery,
 ) -> ApiResult<BpDiaryResponse> {
-    let w = window(state, who, patient_id, &q)?;
+    let w = window(state, who, patient_id, &q).await?;
     let (q, limit, period) = (w.clone(), w.limit, w.period);
     let (rows, values) = state
         .db
@@ -246,7 +250,7 @@ pub async fn glucose(
     patient_id: &str,
     q: DiaryQuery,
 ) -> ApiResult<GlucoseDiaryResponse> {
-    let w = window(state, who, patient_id, &q)?;
+    let w = window(state, who, patient_id, &q).await?;
     let (q, limit, period) = (w.clone(), w.limit, w.period);
     let (rows, values) = state
         .db

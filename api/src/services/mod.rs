@@ -2,11 +2,17 @@
 
 pub mod account;
 pub mod conflicts;
+pub mod consent;
 pub mod diary;
+pub mod family;
+pub mod hcp;
 pub mod officer;
+pub mod records;
 pub mod registration;
+pub mod reminders;
 pub mod sessions;
 pub mod sync;
+pub mod systems;
 
 use std::time::Duration;
 
@@ -35,18 +41,4 @@ pub(crate) async fn rate_limit(
 
 pub(crate) fn expires_at_ms(now: i64, ttl: Duration) -> i64 {
     now.saturating_add(i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 4))
-}
-
-/// The scope (patient) the caller may act on under `/v1/patients/{patient_id}/...`: for now only
-/// their own (the family issue adds substitute decision makers). Anyone else gets 404, which
-/// reveals nothing about whether the patient exists.
-pub(crate) fn patient_scope(
-    who: &crate::extract::PatientSession,
-    patient_id: &str,
-) -> ApiResult<String> {
-    if who.patient_id == patient_id {
-        Ok(patient_id.to_owned())
-    } else {
-        Err(ApiError::not_found())
-    }
 }

@@ -25,16 +25,7 @@ pub async fn verify(
             "invalid_format",
         )]));
     }
-    let officer = match req.officer.as_deref().map(str::trim) {
-        None | Some("") => "registration_office".to_owned(),
-        Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "officer",
-                "invalid_format",
-            )]));
-        }
-        Some(o) => o.to_owned(),
-    };
+    let officer = officer_name(req.officer.as_deref())?;
     let now = state.now_ms();
     let id = patient_id.to_owned();
     let verified_by = officer.clone();
@@ -73,4 +64,16 @@ pub async fn verify(
         reference,
         verified_by: officer,
     })
+}
+
+/// Who in the registration office acted: the given name (at most 100 characters, no control
+/// characters), or `registration_office` when none is given.
+pub(crate) fn officer_name(raw: Option<&str>) -> ApiResult<String> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok("registration_office".to_owned()),
+        Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => Err(
+            ApiError::validation(vec![FieldError::new("officer", "invalid_format")]),
+        ),
+        Some(o) => Ok(o.to_owned()),
+    }
 }

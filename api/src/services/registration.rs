@@ -113,7 +113,7 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
 
 const ABANDONED_RETENTION_MS: i64 = 60 * 60 * 1000;
 
-fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+pub(crate) fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
     r.map_err(|e| errors.push(e)).ok()
 }
 
@@ -265,6 +265,14 @@ pub async fn complete(
     registration_id: &str,
     req: CompleteRegistrationRequest,
 ) -> ApiResult<TokenResponse> {
+    let id = registration_id.to_owned();
+    let found = state
+        .db
+        .run(move |c| Ok(store::registrations::find(c, &id)?))
+        .await?;
+    if let Some(reg) = found.filter(|r| r.kind == store::registrations::KIND_CLAIM) {
+        return super::family::claim::complete(state, reg, req).await;
+    }
     let (reg, ceremony) = open_ceremony(
         state,
         registration_id,

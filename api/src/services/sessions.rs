@@ -6,15 +6,17 @@ use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{
-    CreateChallengeResponse, CreateSessionRequest, DeviceInfo, RefreshSessionRequest, TokenResponse,
+    CreateChallengeResponse, CreateSessionRequest, DeviceInfo, RefreshSessionRequest,
+    SessionTokens, TokenResponse,
 };
 use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, Uuid};
 
 use super::rate_limit;
 use crate::auth::webauthn::ceremony_error;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::PatientSession;
+use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
+use crate::store::hcps::{Staff, StaffRefresh};
 use crate::store::sessions::{IssuedTokens, Lifetimes, RefreshOutcome};
 use crate::store::{self, DbConn, devices::Device};
 
@@ -58,7 +60,7 @@ pub async fn sign_in(
     state: &AppState,
     req: CreateSessionRequest,
     client: &str,
-) -> ApiResult<TokenResponse> {
+) -> ApiResult<SessionTokens> {
     rate_limit(
         state,
         &format!("signin:{client}"),
@@ -81,12 +83,25 @@ pub async fn sign_in(
     let now = state.now_ms();
     let life = state.token_lifetimes();
     let webauthn = state.webauthn.clone();
-    let (patient_id, device_id, issued) = state
+    let signed_in = state
         .db
         .transaction(move |c| {
-            let row = store::passkeys::find_by_credential(c, &credential_id)?
-                .filter(|p| Uuid::parse_str(&p.patient_id).ok() == Some(user_handle))
-                .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+            let patient_row = store::passkeys::find_by_credential(c, &credential_id)?
+                .filter(|p| Uuid::parse_str(&p.patient_id).ok() == Some(user_handle));
+            let Some(row) = patient_row else {
+                // Not a patient's passkey: perhaps a healthcare professional's.
+                return staff_sign_in(
+                    c,
+                    &webauthn,
+                    &req,
+                    ceremony,
+                    &credential_id,
+                    user_handle,
+                    now,
+                    life,
+                )
+                .map(|(s, t)| SignedIn::Staff(s, t));
+            };
             let mut passkey: Passkey =
                 serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
             #[allow(deprecated)] // v2 needs the credential-internals feature for the same call
@@ -111,16 +126,85 @@ pub async fn sign_in(
             }
             let device_id = attach_device(c, &patient.id, &req.device, now)?;
             let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
-            Ok((patient.id, device_id, issued))
+            Ok(SignedIn::Patient(patient.id, device_id, issued))
         })
         .await?;
-    tracing::info!(%patient_id, %device_id, "signed in");
-    Ok(token_response(patient_id, device_id, issued, life))
+    Ok(match signed_in {
+        SignedIn::Patient(patient_id, device_id, issued) => {
+            tracing::info!(%patient_id, %device_id, "signed in");
+            SessionTokens::Patient(token_response(patient_id, device_id, issued, life))
+        }
+        SignedIn::Staff(staff, issued) => {
+            tracing::info!(staff_id = %staff.id, "staff signed in");
+            SessionTokens::Staff(crate::services::hcp::staff_tokens(&staff, issued, state))
+        }
+    })
 }
 
-pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<TokenResponse> {
+enum SignedIn {
+    Patient(String, String, IssuedTokens),
+    Staff(Staff, IssuedTokens),
+}
+
+/// Verifies a staff member's passkey assertion and opens a staff session.
+#[allow(clippy::too_many_arguments)]
+fn staff_sign_in(
+    c: &mut DbConn,
+    webauthn: &webauthn_rs::prelude::Webauthn,
+    req: &CreateSessionRequest,
+    ceremony: DiscoverableAuthentication,
+    credential_id: &str,
+    user_handle: Uuid,
+    now: i64,
+    life: Lifetimes,
+) -> ApiResult<(Staff, IssuedTokens)> {
+    let row = store::hcps::passkey_by_credential(c, credential_id)?
+        .filter(|p| Uuid::parse_str(&p.staff_id).ok() == Some(user_handle))
+        .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+    let mut passkey: Passkey = serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
+    #[allow(deprecated)]
+    let result = webauthn
+        .finish_discoverable_authentication(
+            &req.credential,
+            ceremony,
+            &[DiscoverableKey::from(&passkey)],
+        )
+        .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+    let staff = store::hcps::find_staff(c, &row.staff_id)?
+        .filter(|s| s.status == store::hcps::STAFF_ACTIVE)
+        .ok_or_else(|| ApiError::forbidden("staff_deactivated"))?;
+    if passkey.update_credential(&result) == Some(true) {
+        let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+        if !store::hcps::update_passkey(c, &row.id, &row.passkey, &updated, now)? {
+            return Err(ApiError::unauthorized("counter_regression"));
+        }
+    }
+    let issued = store::hcps::create_session(c, &staff.id, now, life)?;
+    Ok((staff, issued))
+}
+
+pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<SessionTokens> {
     let now = state.now_ms();
     let life = state.token_lifetimes();
+    if req
+        .refresh_token
+        .starts_with(store::hcps::STAFF_REFRESH_PREFIX)
+    {
+        let outcome = state
+            .db
+            .transaction(move |c| Ok(store::hcps::refresh(c, &req.refresh_token, now, life)?))
+            .await?;
+        return match outcome {
+            StaffRefresh::Rotated(tokens, staff) => Ok(SessionTokens::Staff(
+                crate::services::hcp::staff_tokens(&staff, tokens, state),
+            )),
+            StaffRefresh::Reused => {
+                tracing::warn!("staff refresh token reused: session revoked");
+                Err(ApiError::unauthorized("refresh_token_reused"))
+            }
+            StaffRefresh::Invalid => Err(ApiError::unauthorized("invalid_token")),
+        };
+    }
     let outcome = state
         .db
         .transaction(move |c| Ok(store::sessions::refresh(c, &req.refresh_token, now, life)?))
@@ -130,7 +214,9 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
             tokens,
             patient_id,
             device_id,
-        } => Ok(token_response(patient_id, device_id, tokens, life)),
+        } => Ok(SessionTokens::Patient(token_response(
+            patient_id, device_id, tokens, life,
+        ))),
         RefreshOutcome::Reused => {
             tracing::warn!("refresh token reused: session revoked");
             Err(ApiError::unauthorized("refresh_token_reused"))
@@ -195,4 +281,13 @@ pub(crate) fn token_response(
         access_expires_in: life.access_ms / 1000,
         refresh_expires_in: life.refresh_ms / 1000,
     }
+}
+
+pub async fn staff_sign_out(state: &AppState, who: &StaffSession) -> ApiResult<()> {
+    let now = state.now_ms();
+    let session_id = who.session_id.clone();
+    state
+        .db
+        .transaction(move |c| Ok(store::hcps::revoke_session(c, &session_id, now)?))
+        .await
 }

@@ -6,11 +6,17 @@
 
 pub mod bp_readings;
 pub mod challenges;
+pub mod consents;
 pub mod devices;
+pub mod family;
 pub mod glucose_readings;
+pub mod hcps;
+pub mod jobs;
 pub mod passkeys;
 pub mod patients;
+pub mod push;
 pub mod registrations;
+pub mod reminders;
 pub mod schema;
 pub mod sessions;
 pub mod sync;

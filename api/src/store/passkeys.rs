@@ -25,11 +25,14 @@ pub fn insert(conn: &mut DbConn, p: &PasskeyRow) -> QueryResult<()> {
         .map(drop)
 }
 
+/// Whether a credential id is held by anyone, patient or staff (ids are not secret: one
+/// registered by a patient must never shadow a staff member's, or the other way round).
 pub fn credential_taken(conn: &mut DbConn, credential_id: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+    let patient: bool = diesel::select(diesel::dsl::exists(
         passkeys::table.filter(passkeys::credential_id.eq(credential_id)),
     ))
-    .get_result(conn)
+    .get_result(conn)?;
+    Ok(patient || super::hcps::passkey_by_credential(conn, credential_id)?.is_some())
 }
 
 pub fn find_by_credential(
@@ -66,4 +69,11 @@ pub fn update_after_use(
     .set((passkeys::passkey.eq(passkey), passkeys::last_used_at.eq(at)))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+pub fn has_any(conn: &mut DbConn, patient_id: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        passkeys::table.filter(passkeys::patient_id.eq(patient_id)),
+    ))
+    .get_result(conn)
 }

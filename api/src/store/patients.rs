@@ -77,3 +77,50 @@ pub fn mark_verified(
     .execute(conn)
     .map(|n| n == 1)
 }
+
+pub fn find_by_id_hash(conn: &mut DbConn, id_hash: &str) -> QueryResult<Option<Patient>> {
+    patients::table
+        .filter(patients::id_hash.eq(id_hash))
+        .first(conn)
+        .optional()
+}
+
+/// Locks the patient's row until the transaction ends (a no-op update), so requests that
+/// check-then-act on one patient (claim codes, claims) run one after the other.
+pub fn lock(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
+    diesel::update(patients::table.find(id))
+        .set(patients::updated_at.eq(patients::updated_at))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
+/// After an account changes hands without an identity check (a claim with a code the SDM
+/// requested), the new holder must be verified again before anyone may read the record.
+pub fn reset_verification(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
+    diesel::update(
+        patients::table
+            .find(id)
+            .filter(patients::status.eq("verified")),
+    )
+    .set((
+        patients::status.eq("unverified"),
+        patients::verification_method.eq(None::<String>),
+        patients::verification_reference.eq(None::<String>),
+        patients::verified_by.eq(None::<String>),
+        patients::verified_at.eq(None::<i64>),
+        patients::updated_at.eq(at),
+    ))
+    .execute(conn)
+    .map(drop)
+}
+
+/// Closes the account: status `withdrawn` (records stay).
+pub fn withdraw(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
+    diesel::update(patients::table.find(id))
+        .set((
+            patients::status.eq("withdrawn"),
+            patients::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}

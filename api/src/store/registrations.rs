@@ -8,6 +8,8 @@ use super::schema::registrations;
 
 pub const KIND_SELF: &str = "self";
 pub const KIND_PASSKEY: &str = "passkey";
+/// A young person claiming the account their SDM kept (`patient_id` is theirs).
+pub const KIND_CLAIM: &str = "claim";
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = registrations)]

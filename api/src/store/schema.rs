@@ -157,6 +157,33 @@ diesel::table! {
         payload -> Text,
         created_at -> BigInt,
         delivered_at -> Nullable<BigInt>,
+        dedupe_key -> Nullable<Text>,
+        attempts -> Integer,
+        claimed_until -> Nullable<BigInt>,
+        next_attempt_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    push_tokens (device_id) {
+        device_id -> Text,
+        token -> Text,
+        platform -> Text,
+        locale -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    push_log (notification_id, device_id) {
+        notification_id -> Text,
+        device_id -> Text,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        data -> Text,
+        collapse_key -> Nullable<Text>,
+        sent_at -> BigInt,
     }
 }
 
@@ -197,11 +224,282 @@ diesel::table! {
 }
 
 diesel::table! {
+    reminders (id) {
+        id -> Text,
+        scope -> Text,
+        version -> BigInt,
+        cl -> BigInt,
+        kind -> Nullable<Text>,
+        text -> Nullable<Text>,
+        times -> Nullable<Text>,
+        days -> Nullable<Text>,
+        time_zone -> Nullable<Text>,
+        enabled -> Nullable<Bool>,
+        next_due_at -> Nullable<BigInt>,
+        hlc -> Nullable<Text>,
+        updated_at -> BigInt,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
     server_meta (key) {
         key -> Text,
         value -> Text,
     }
 }
+
+diesel::table! {
+    sdm_links (id) {
+        id -> Text,
+        patient_id -> Text,
+        sdm_patient_id -> Text,
+        basis -> Text,
+        relationship -> Text,
+        priority -> Integer,
+        status -> Text,
+        created_at -> BigInt,
+        reviewed_at -> Nullable<BigInt>,
+        reviewed_by -> Nullable<Text>,
+        review_reason -> Nullable<Text>,
+        ended_at -> Nullable<BigInt>,
+        ended_reason -> Nullable<Text>,
+        ended_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    sdm_documents (link_id) {
+        link_id -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sdm_actions (id) {
+        id -> Text,
+        patient_id -> Text,
+        sdm_patient_id -> Text,
+        link_id -> Text,
+        action -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    claim_codes (id) {
+        id -> Text,
+        patient_id -> Text,
+        code_hash -> Text,
+        issued_by -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    job_runs (job, run_key) {
+        job -> Text,
+        run_key -> Text,
+        instance -> Text,
+        started_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(sdm_links -> patients (patient_id));
+
+diesel::table! {
+    hcps (id) {
+        id -> Text,
+        name_en -> Text,
+        name_zh -> Text,
+        sector -> Text,
+        feed_seq -> BigInt,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    hcp_locations (id) {
+        id -> Text,
+        hcp_id -> Text,
+        name_en -> Text,
+        address_en -> Text,
+        district -> Text,
+        phone -> Text,
+    }
+}
+
+diesel::table! {
+    hcp_staff (id) {
+        id -> Text,
+        hcp_id -> Text,
+        english_name -> Text,
+        profession -> Text,
+        registration_number -> Text,
+        roles -> Text,
+        status -> Text,
+        enrolment_code_hash -> Nullable<Text>,
+        enrolment_expires_at -> Nullable<BigInt>,
+        created_at -> BigInt,
+        deactivated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    staff_passkeys (id) {
+        id -> Text,
+        credential_id -> Text,
+        staff_id -> Text,
+        passkey -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    staff_sessions (id) {
+        id -> Text,
+        staff_id -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    staff_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        kind -> Text,
+        expires_at -> BigInt,
+        superseded_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    consents (id) {
+        id -> Text,
+        patient_id -> Text,
+        hcp_id -> Text,
+        consent_type -> Text,
+        method -> Text,
+        status -> Text,
+        granted_at -> BigInt,
+        valid_until -> Nullable<Text>,
+        granted_by -> Text,
+        ended_at -> Nullable<BigInt>,
+        ended_by -> Nullable<Text>,
+        updated_at -> BigInt,
+        sync_version -> BigInt,
+    }
+}
+
+diesel::table! {
+    consent_events (hcp_id, seq) {
+        hcp_id -> Text,
+        seq -> BigInt,
+        consent_id -> Text,
+        patient_id -> Text,
+        event -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    consent_requests (id) {
+        id -> Text,
+        hcp_id -> Text,
+        patient_id -> Text,
+        requested_by -> Text,
+        status -> Text,
+        created_at -> BigInt,
+        decided_at -> Nullable<BigInt>,
+        decided_by -> Nullable<Text>,
+        consent_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    hcp_systems (id) {
+        id -> Text,
+        hcp_id -> Text,
+        name -> Text,
+        secret_hash -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    hcp_system_tokens (token_hash) {
+        token_hash -> Text,
+        system_id -> Text,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_keys (patient_id) {
+        patient_id -> Text,
+        key_hash -> Text,
+        created_at -> BigInt,
+        failures -> Integer,
+        locked_until -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    records (id) {
+        id -> Text,
+        patient_id -> Text,
+        hcp_id -> Text,
+        category -> Text,
+        code -> Text,
+        display -> Text,
+        value -> Nullable<Text>,
+        recorded_at -> Text,
+        recorded_at_ms -> BigInt,
+        location_id -> Nullable<Text>,
+        deposited_by -> Text,
+        created_at -> BigInt,
+        sync_version -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_log (patient_id, seq) {
+        patient_id -> Text,
+        seq -> BigInt,
+        id -> Text,
+        staff_id -> Nullable<Text>,
+        staff_name -> Nullable<Text>,
+        hcp_id -> Text,
+        hcp_name -> Text,
+        profession -> Nullable<Text>,
+        categories -> Text,
+        purpose -> Text,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+        at -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
+        sync_version -> BigInt,
+    }
+}
+
+diesel::joinable!(hcp_locations -> hcps (hcp_id));
+diesel::joinable!(hcp_staff -> hcps (hcp_id));
+diesel::joinable!(staff_tokens -> staff_sessions (session_id));
+diesel::joinable!(staff_sessions -> hcp_staff (staff_id));
+diesel::joinable!(consents -> hcps (hcp_id));
+diesel::joinable!(hcp_system_tokens -> hcp_systems (system_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     patients,
@@ -218,5 +516,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     bp_readings,
     glucose_readings,
+    reminders,
     server_meta,
+    sdm_links,
+    sdm_documents,
+    sdm_actions,
+    claim_codes,
+    job_runs,
+    push_tokens,
+    push_log,
+    hcps,
+    hcp_locations,
+    hcp_staff,
+    staff_passkeys,
+    staff_sessions,
+    staff_tokens,
+    consents,
+    consent_events,
+    consent_requests,
+    hcp_systems,
+    hcp_system_tokens,
+    access_keys,
+    records,
+    access_log,
 );

@@ -229,3 +229,17 @@ pub fn revoke_for_device(
     }
     Ok(ids.len())
 }
+
+/// Ends every session of a patient (withdrawal).
+pub fn revoke_all_for_patient(conn: &mut DbConn, patient_id: &str, now: i64) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::patient_id.eq(patient_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((
+        sessions::revoked_at.eq(now),
+        sessions::revoked_reason.eq("withdrawn"),
+    ))
+    .execute(conn)
+}

@@ -29,13 +29,11 @@ pub fn next_version(conn: &mut DbConn, scope: &str) -> QueryResult<i64> {
 /// Takes `n` consecutive versions of the scope at once (see [`next_version`]); returns the
 /// highest, so they are `highest - n + 1 ..= highest`.
 pub fn take_versions(conn: &mut DbConn, scope: &str, n: i64) -> QueryResult<i64> {
-    diesel::update(sync_scopes::table.find(scope))
+    // One round trip: `UPDATE ... RETURNING` (PostgreSQL, and SQLite since 3.35).
+    crate::on_inner!(conn, |c| diesel::update(sync_scopes::table.find(scope))
         .set(sync_scopes::version.eq(sync_scopes::version + n))
-        .execute(conn)?;
-    sync_scopes::table
-        .find(scope)
-        .select(sync_scopes::version)
-        .first(conn)
+        .returning(sync_scopes::version)
+        .get_result(c))
 }
 
 /// Locks the scope's counter row until the transaction ends (writers of one scope queue).
@@ -249,6 +247,63 @@ pub struct OutboxRow {
     pub payload: String,
     pub created_at: i64,
     pub delivered_at: Option<i64>,
+    /// Set for notices a job may write again on a re-run: queued at most once per key.
+    pub dedupe_key: Option<String>,
+    /// Delivery attempts so far (the push worker's retries).
+    pub attempts: i32,
+    /// A worker holds the row until then; past it, another may take it.
+    pub claimed_until: Option<i64>,
+    /// Not before then (backoff after a failed attempt).
+    pub next_attempt_at: Option<i64>,
+}
+
+impl OutboxRow {
+    /// A notice for one person's devices (`patient_id` is the recipient).
+    pub fn notice(kind: &str, recipient: &str, payload: serde_json::Value, now: i64) -> Self {
+        Self {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.to_owned(),
+            scope: None,
+            patient_id: Some(recipient.to_owned()),
+            exclude_device_id: None,
+            payload: payload.to_string(),
+            created_at: now,
+            delivered_at: None,
+            dedupe_key: None,
+            attempts: 0,
+            claimed_until: None,
+            next_attempt_at: None,
+        }
+    }
+
+    /// Addressed to the patient's whole family: delivered to every device that syncs the
+    /// patient's scope at delivery time (their own and their active SDMs').
+    pub fn for_scope(mut self, patient_id: &str) -> Self {
+        self.scope = Some(patient_id.to_owned());
+        self
+    }
+
+    pub fn once(mut self, key: String) -> Self {
+        self.dedupe_key = Some(key);
+        self
+    }
+}
+
+/// Queues `row` unless a row with its `dedupe_key` exists; returns whether it was queued.
+pub fn enqueue_once(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<bool> {
+    crate::on_inner!(conn, |c| diesel::insert_into(outbox::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c)
+        .map(|n| n == 1))
+}
+
+/// Every notice queued for `recipient`, oldest first.
+pub fn outbox_for_patient(conn: &mut DbConn, recipient: &str) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::patient_id.eq(recipient))
+        .order(outbox::created_at.asc())
+        .load(conn)
 }
 
 pub fn enqueue(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
@@ -277,6 +332,69 @@ pub fn epoch(conn: &mut DbConn) -> QueryResult<String> {
 pub fn reset_epoch(conn: &mut DbConn, new_epoch: &str) -> QueryResult<()> {
     diesel::update(server_meta::table.find("sync_epoch"))
         .set(server_meta::value.eq(new_epoch))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Claims up to `limit` undelivered rows that are due and not held by another worker (each with
+/// a conditional update, so of several instances exactly one wins a row).
+pub fn claim_outbox(
+    conn: &mut DbConn,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    let free = || {
+        outbox::claimed_until
+            .is_null()
+            .or(outbox::claimed_until.lt(now))
+    };
+    let due = || {
+        outbox::next_attempt_at
+            .is_null()
+            .or(outbox::next_attempt_at.le(now))
+    };
+    let candidates: Vec<OutboxRow> = outbox::table
+        .filter(outbox::delivered_at.is_null())
+        .filter(free())
+        .filter(due())
+        .order(outbox::created_at.asc())
+        .limit(limit)
+        .load(conn)?;
+    let mut won = Vec::new();
+    for row in candidates {
+        let n = diesel::update(
+            outbox::table
+                .find(&row.id)
+                .filter(outbox::delivered_at.is_null())
+                .filter(free()),
+        )
+        .set(outbox::claimed_until.eq(lease_until))
+        .execute(conn)?;
+        if n == 1 {
+            won.push(row);
+        }
+    }
+    Ok(won)
+}
+
+pub fn mark_delivered(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::delivered_at.eq(at),
+            outbox::claimed_until.eq(None::<i64>),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn retry_later(conn: &mut DbConn, id: &str, attempts: i32, next: i64) -> QueryResult<()> {
+    diesel::update(outbox::table.find(id))
+        .set((
+            outbox::attempts.eq(attempts),
+            outbox::next_attempt_at.eq(next),
+            outbox::claimed_until.eq(None::<i64>),
+        ))
         .execute(conn)
         .map(drop)
 }

@@ -1,12 +1,18 @@
-//! The queries every synced diary table needs, written once. A synced table has `id`, `scope`,
-//! `version`, `cl`, `measured_at_ms`, `hlc` (null for a tombstone) and `updated_at` columns.
+//! The queries every synced table needs, written once. A synced table has `id`, `scope`,
+//! `version`, `cl`, a time column (`measured_at_ms` for diaries), `hlc` (null for a tombstone)
+//! and `updated_at` columns.
 //!
-//! `synced_table_queries!(table, Row, [data columns])` defines, in the calling module:
-//! `find_many`, `upsert_many`, `changed_since`, `in_range` and `purge_tombstones`.
+//! `synced_table_queries!(table, Row, [data columns])` (time column `measured_at_ms`) or
+//! `synced_table_queries!(table, Row, time = column, [data columns])` defines, in the calling
+//! module: `find_many`, `upsert_many`, `changed_since`, `in_range`, `tombstone_scopes` and
+//! `purge_tombstones`.
 
 #[macro_export]
 macro_rules! synced_table_queries {
     ($t:ident, $row:ty, [$($col:ident),* $(,)?]) => {
+        $crate::synced_table_queries!($t, $row, time = measured_at_ms, [$($col),*]);
+    };
+    ($t:ident, $row:ty, time = $time:ident, [$($col:ident),* $(,)?]) => {
         /// The rows with these ids.
         pub fn find_many(conn: &mut $crate::store::DbConn, ids: &[String]) -> diesel::QueryResult<Vec<$row>> {
             $t::table.filter($t::id.eq_any(ids)).load(conn)
@@ -26,7 +32,7 @@ macro_rules! synced_table_queries {
                     .set((
                         $t::version.eq(excluded($t::version)),
                         $t::cl.eq(excluded($t::cl)),
-                        $t::measured_at_ms.eq(excluded($t::measured_at_ms)),
+                        $t::$time.eq(excluded($t::$time)),
                         $t::hlc.eq(excluded($t::hlc)),
                         $t::updated_at.eq(excluded($t::updated_at)),
                         $t::updated_by.eq(excluded($t::updated_by)),
@@ -64,18 +70,31 @@ macro_rules! synced_table_queries {
         ) -> diesel::QueryResult<Vec<$row>> {
             let mut q = $t::table
                 .filter($t::scope.eq(scope))
-                .filter($t::measured_at_ms.ge(from_ms))
-                .filter($t::measured_at_ms.lt(to_ms))
+                .filter($t::$time.ge(from_ms))
+                .filter($t::$time.lt(to_ms))
                 .filter($t::hlc.is_not_null())
                 .into_boxed();
             if let Some((ms, id)) = before {
                 q = q.filter(
-                    $t::measured_at_ms
+                    $t::$time
                         .lt(ms)
-                        .or($t::measured_at_ms.eq(ms).and($t::id.lt(id.to_owned()))),
+                        .or($t::$time.eq(ms).and($t::id.lt(id.to_owned()))),
                 );
             }
-            q.order(($t::measured_at_ms.desc(), $t::id.desc())).limit(limit).load(conn)
+            q.order(($t::$time.desc(), $t::id.desc())).limit(limit).load(conn)
+        }
+
+        /// The scopes holding tombstones last changed before `before_ms`.
+        pub fn tombstone_scopes(
+            conn: &mut $crate::store::DbConn,
+            before_ms: i64,
+        ) -> diesel::QueryResult<Vec<String>> {
+            $t::table
+                .filter($t::hlc.is_null())
+                .filter($t::updated_at.lt(before_ms))
+                .select($t::scope)
+                .distinct()
+                .load(conn)
         }
 
         /// Deletes tombstones last changed before `before_ms`; returns (scope, version) of each.

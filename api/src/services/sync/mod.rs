@@ -2,6 +2,8 @@
 
 pub mod pull;
 pub mod push;
+pub mod readonly;
+pub mod reminders;
 pub mod tables;
 
 use std::collections::BTreeSet;
@@ -18,14 +20,18 @@ pub const PROTOCOL: i64 = 1;
 pub const SCHEMA_VERSIONS: (i64, i64) = (1, 1);
 
 /// What the caller may see and write, recomputed on every request from the current clock and
-/// links (for now: the caller's own scope; the family issue adds dependants).
+/// links: their own scope and those of the dependants they may act for today.
 #[derive(Debug, Clone)]
 pub struct SyncContext {
     pub patient_id: String,
     pub device_id: String,
+    /// Today's Hong Kong date, which decides whether a child link still grants anything.
+    pub today: chrono::NaiveDate,
     /// (scope, patient id) pairs the device sees, in a stable order.
     pub visible: Vec<(String, String)>,
     pub writable_scopes: BTreeSet<String>,
+    /// For each dependant's scope: the SDM link the caller acts through.
+    pub acting_links: std::collections::BTreeMap<String, String>,
 }
 
 /// Checks protocol and schema versions. Whether the device is the caller's is checked by
@@ -35,6 +41,7 @@ pub(crate) fn check_envelope(
     protocol: i64,
     schema_version: i64,
     device_id: &str,
+    today: chrono::NaiveDate,
 ) -> ApiResult<SyncContext> {
     if protocol != PROTOCOL {
         return Err(ApiError::upgrade_required(
@@ -55,17 +62,24 @@ pub(crate) fn check_envelope(
     Ok(SyncContext {
         patient_id: own.clone(),
         device_id: device_id.to_owned(),
-        visible: vec![(own.clone(), own.clone())],
-        writable_scopes: [own].into_iter().collect(),
+        today,
+        visible: Vec::new(),
+        writable_scopes: BTreeSet::new(),
+        acting_links: Default::default(),
     })
 }
 
-/// The envelope's device must be an active device of the caller.
-pub(crate) fn check_device(c: &mut DbConn, ctx: &SyncContext) -> ApiResult<()> {
-    match store::devices::find_active(c, &ctx.patient_id, &ctx.device_id)? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_device")),
+/// Inside the request's transaction: the envelope's device must be an active device of the
+/// caller; then the scopes they may see and write now are filled in.
+pub(crate) fn authorise(c: &mut DbConn, ctx: &mut SyncContext) -> ApiResult<()> {
+    if store::devices::find_active(c, &ctx.patient_id, &ctx.device_id)?.is_none() {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_device"));
     }
+    let (visible, links) = crate::services::family::visible_scopes(c, &ctx.patient_id, ctx.today)?;
+    ctx.visible = visible;
+    ctx.acting_links = links;
+    ctx.writable_scopes = ctx.visible.iter().map(|(s, _)| s.clone()).collect();
+    Ok(())
 }
 
 /// Queues a payload-free "sync now" for the scope's other devices (same transaction as the
@@ -82,6 +96,10 @@ pub(crate) fn poke(c: &mut DbConn, scope: &str, from_device: &str, now: i64) -> 
             payload: serde_json::json!({"type": "sync_poke", "scope": scope}).to_string(),
             created_at: now,
             delivered_at: None,
+            dedupe_key: None,
+            attempts: 0,
+            claimed_until: None,
+            next_attempt_at: None,
         },
     )?;
     Ok(())
@@ -96,6 +114,15 @@ pub async fn purge_tombstones(state: &AppState) -> ApiResult<usize> {
     state
         .db
         .transaction(move |c| {
+            // Lock every affected scope first, in one sorted pass (as pushes do), so a purge
+            // and a push can never wait for each other's scopes in opposite orders.
+            let mut scopes = BTreeSet::new();
+            for t in tables::TABLES {
+                scopes.extend(t.tombstone_scopes(c, before)?);
+            }
+            for scope in &scopes {
+                store::sync::lock_scope(c, scope)?;
+            }
             let mut count = 0;
             for t in tables::TABLES {
                 let gone = t.purge_tombstones(c, before)?;
@@ -112,4 +139,62 @@ pub async fn purge_tombstones(state: &AppState) -> ApiResult<usize> {
             Ok(count)
         })
         .await
+}
+
+/// A change the server makes itself (REST endpoints) to a synced row, as if from one more
+/// device: merged under the server's stamp, given the next version of the scope, saved, and
+/// the scope's devices poked. `create` makes a new row (the id must be unused); otherwise the
+/// live row of this scope is edited, or deleted with `set: None`. Answers 404 for a missing row
+/// or one of another scope, and 422 with the fields when the resulting row is invalid.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn server_write(
+    c: &mut DbConn,
+    table: &'static dyn tables::SyncTable,
+    scope: &str,
+    id: &str,
+    create: bool,
+    set: Option<&ehealth_contracts::Fields>,
+    hlc: &ehealth_sync::Hlc,
+    now: i64,
+) -> ApiResult<tables::StoredRow> {
+    store::sync::lock_scope(c, scope)?;
+    let current = table.load_many(c, &[id.to_owned()])?.into_iter().next();
+    // A row never changes scope, and nobody reaches another patient's row through theirs.
+    if current.as_ref().is_some_and(|r| r.scope != scope) {
+        return Err(ApiError::not_found());
+    }
+    let live = current.as_ref().is_some_and(|r| r.state.is_live());
+    let empty = ehealth_contracts::Fields::new();
+    let (cl, fields) = match (set, &current, create) {
+        (Some(f), None, true) => (1, f),
+        (Some(f), Some(cur), false) if live => (cur.state.cl, f),
+        (None, Some(cur), false) if live => (cur.state.cl + 1, &empty),
+        (_, Some(_), true) => return Err(ApiError::conflict("conflict")),
+        _ => return Err(ApiError::not_found()),
+    };
+    let normalized = table.normalize(fields).map_err(ApiError::validation)?;
+    let outcome = ehealth_sync::merge(
+        current.as_ref().map(|r| &r.state),
+        &ehealth_sync::Incoming {
+            cl,
+            set: &normalized,
+            hlc,
+            base_version: current.as_ref().map(|r| r.state.version),
+        },
+    );
+    let mut state = outcome.state;
+    if state.is_live() {
+        table
+            .check_live(&state.fields, true)
+            .map_err(ApiError::validation)?;
+    }
+    state.version = store::sync::take_versions(c, scope, 1)?;
+    let row = tables::StoredRow {
+        id: id.to_owned(),
+        scope: scope.to_owned(),
+        state,
+    };
+    table.save_many(c, std::slice::from_ref(&row), "server", now)?;
+    poke(c, scope, "server", now)?;
+    Ok(row)
 }

@@ -9,7 +9,7 @@ use ehealth_contracts::{
 use ehealth_sync::Cursor;
 
 use super::tables::{StoredRow, TABLES};
-use super::{SyncContext, check_device, check_envelope};
+use super::{SyncContext, authorise, check_envelope};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -23,7 +23,13 @@ pub async fn pull(
     who: &PatientSession,
     req: PullRequest,
 ) -> ApiResult<PullResponse> {
-    let ctx = check_envelope(who, req.protocol, req.schema_version, &req.device_id)?;
+    let ctx = check_envelope(
+        who,
+        req.protocol,
+        req.schema_version,
+        &req.device_id,
+        state.clock.today_hk(),
+    )?;
     let limit = req.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let key = state.secrets.cursor_key().to_vec();
     let previous = match req.cursor.as_deref() {
@@ -38,7 +44,7 @@ pub async fn pull(
     let byte_budget = state.config.sync_max_bytes;
     let (cursor, has_more, scopes, changes) = state
         .db
-        .read_snapshot(move |c| read_page(c, &ctx, previous, limit, byte_budget))
+        .read_snapshot(move |c| read_page(c, ctx, previous, limit, byte_budget))
         .await?;
     Ok(PullResponse {
         cursor: cursor.encode(&key),
@@ -53,12 +59,12 @@ type Page = (Cursor, bool, ScopeChanges, Vec<Change>);
 
 fn read_page(
     c: &mut DbConn,
-    ctx: &SyncContext,
+    mut ctx: SyncContext,
     previous: Option<Cursor>,
     limit: i64,
     byte_budget: usize,
 ) -> ApiResult<Page> {
-    check_device(c, ctx)?;
+    authorise(c, &mut ctx)?;
     let epoch = store::sync::epoch(c)?;
     let mut scope_changes = ScopeChanges::default();
     let old = previous.unwrap_or_default();
@@ -99,7 +105,7 @@ fn read_page(
     for scope in old.scopes.keys().filter(|s| !positions.contains_key(*s)) {
         scope_changes.removed.push(ScopeRemoved {
             scope: scope.clone(),
-            reason: "access_ended".to_owned(),
+            reason: crate::services::family::removal_reason(c, &ctx.patient_id, scope, ctx.today)?,
         });
     }
 

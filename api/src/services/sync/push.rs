@@ -17,7 +17,7 @@ use ehealth_sync::{Hlc, Incoming, merge};
 use uuid::Uuid;
 
 use super::tables::{StoredRow, SyncTable, table};
-use super::{SyncContext, check_device, check_envelope};
+use super::{SyncContext, authorise, check_envelope};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -31,7 +31,13 @@ pub async fn push(
     who: &PatientSession,
     req: PushRequest,
 ) -> ApiResult<PushResponse> {
-    let ctx = check_envelope(who, req.protocol, req.schema_version, &req.device_id)?;
+    let ctx = check_envelope(
+        who,
+        req.protocol,
+        req.schema_version,
+        &req.device_id,
+        state.clock.today_hk(),
+    )?;
     if req.mutations.len() > state.config.sync_max_mutations {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -52,7 +58,7 @@ pub async fn push(
     let device = req.device_id;
     let (results, last_seq) = state
         .db
-        .transaction(move |c| apply_batch(c, &ctx, &device, mutations, now))
+        .transaction(move |c| apply_batch(c, ctx, &device, mutations, now))
         .await?;
     Ok(PushResponse {
         results,
@@ -104,12 +110,13 @@ struct PendingChange {
 
 fn apply_batch(
     c: &mut DbConn,
-    ctx: &SyncContext,
+    mut ctx: SyncContext,
     device: &str,
     mutations: Vec<Mutation>,
     now: i64,
 ) -> ApiResult<(Vec<MutationResult>, i64)> {
-    check_device(c, ctx)?;
+    authorise(c, &mut ctx)?;
+    let ctx = &ctx;
     let last_seq = store::sync::lock_device(c, device, now)?;
     let (old, new): (Vec<Mutation>, Vec<Mutation>) =
         mutations.into_iter().partition(|m| m.seq <= last_seq);
@@ -191,6 +198,10 @@ fn apply_batch(
     let changed_scopes: BTreeSet<&String> = changes.iter().map(|ch| &ch.scope).collect();
     for scope in changed_scopes {
         super::poke(c, scope, device, now)?;
+        // An SDM's writes into a dependant's diary are recorded with who made them.
+        if let Some(link_id) = ctx.acting_links.get(scope) {
+            crate::services::family::record(c, scope, &ctx.patient_id, link_id, "sync_push", now)?;
+        }
     }
     Ok((results, new_last))
 }
@@ -238,7 +249,7 @@ fn stored_results(
 fn load_rows(c: &mut DbConn, new: &[Mutation]) -> ApiResult<BTreeMap<(String, String), Working>> {
     let mut ids: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for m in new {
-        if let Some(t) = table(&m.table) {
+        if let Some(t) = table(&m.table).filter(|t| t.writable()) {
             ids.entry(t.name()).or_default().push(m.id.clone());
         }
     }

@@ -58,9 +58,75 @@ pub trait SyncTable: Sync {
 
     /// Deletes tombstones older than `before_ms`; returns (scope, version) of each.
     fn purge_tombstones(&self, c: &mut DbConn, before_ms: i64) -> QueryResult<Vec<(String, i64)>>;
+
+    /// The scopes that hold tombstones older than `before_ms` (locked before purging).
+    fn tombstone_scopes(&self, _c: &mut DbConn, _before_ms: i64) -> QueryResult<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
 
-pub static TABLES: &[&dyn SyncTable] = &[&BpReadings, &GlucoseReadings];
+/// The storage half of a synced table's [`SyncTable`] impl, the same for every table: its
+/// store module's queries (`synced_table_queries!`) and the table's two conversions,
+/// `to_row(&StoredRow, device, now) -> ApiResult<Row>` and `to_stored(Row) -> ApiResult<StoredRow>`.
+macro_rules! synced_storage {
+    ($module:ident, $to_row:path, $to_stored:path) => {
+        fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>> {
+            $module::find_many(c, ids)?
+                .into_iter()
+                .map($to_stored)
+                .collect()
+        }
+
+        fn save_many(
+            &self,
+            c: &mut DbConn,
+            rows: &[StoredRow],
+            device: &str,
+            now: i64,
+        ) -> ApiResult<()> {
+            let rows = rows
+                .iter()
+                .map(|r| $to_row(r, device, now))
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok($module::upsert_many(c, &rows)?)
+        }
+
+        fn changes(
+            &self,
+            c: &mut DbConn,
+            scope: &str,
+            after: i64,
+            limit: i64,
+        ) -> ApiResult<Vec<StoredRow>> {
+            $module::changed_since(c, scope, after, limit)?
+                .into_iter()
+                .map($to_stored)
+                .collect()
+        }
+
+        fn purge_tombstones(
+            &self,
+            c: &mut DbConn,
+            before_ms: i64,
+        ) -> QueryResult<Vec<(String, i64)>> {
+            $module::purge_tombstones(c, before_ms)
+        }
+
+        fn tombstone_scopes(&self, c: &mut DbConn, before_ms: i64) -> QueryResult<Vec<String>> {
+            $module::tombstone_scopes(c, before_ms)
+        }
+    };
+}
+pub(super) use synced_storage;
+
+pub static TABLES: &[&dyn SyncTable] = &[
+    &BpReadings,
+    &GlucoseReadings,
+    &super::reminders::Reminders,
+    &super::readonly::Consents,
+    &super::readonly::Records,
+    &super::readonly::AccessLog,
+];
 
 pub fn table(name: &str) -> Option<&'static dyn SyncTable> {
     TABLES.iter().copied().find(|t| t.name() == name)
@@ -132,43 +198,7 @@ impl SyncTable for BpReadings {
         }
     }
 
-    fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>> {
-        bp_readings::find_many(c, ids)?
-            .into_iter()
-            .map(bp_to_stored)
-            .collect()
-    }
-
-    fn save_many(
-        &self,
-        c: &mut DbConn,
-        rows: &[StoredRow],
-        device: &str,
-        now: i64,
-    ) -> ApiResult<()> {
-        let rows = rows
-            .iter()
-            .map(|r| bp_row(r, device, now))
-            .collect::<ApiResult<Vec<_>>>()?;
-        Ok(bp_readings::upsert_many(c, &rows)?)
-    }
-
-    fn changes(
-        &self,
-        c: &mut DbConn,
-        scope: &str,
-        after: i64,
-        limit: i64,
-    ) -> ApiResult<Vec<StoredRow>> {
-        bp_readings::changed_since(c, scope, after, limit)?
-            .into_iter()
-            .map(bp_to_stored)
-            .collect()
-    }
-
-    fn purge_tombstones(&self, c: &mut DbConn, before_ms: i64) -> QueryResult<Vec<(String, i64)>> {
-        bp_readings::purge_tombstones(c, before_ms)
-    }
+    synced_storage!(bp_readings, bp_row, bp_to_stored);
 }
 
 impl SyncTable for GlucoseReadings {
@@ -228,43 +258,7 @@ impl SyncTable for GlucoseReadings {
         }
     }
 
-    fn load_many(&self, c: &mut DbConn, ids: &[String]) -> ApiResult<Vec<StoredRow>> {
-        glucose_readings::find_many(c, ids)?
-            .into_iter()
-            .map(glucose_to_stored)
-            .collect()
-    }
-
-    fn save_many(
-        &self,
-        c: &mut DbConn,
-        rows: &[StoredRow],
-        device: &str,
-        now: i64,
-    ) -> ApiResult<()> {
-        let rows = rows
-            .iter()
-            .map(|r| glucose_row(r, device, now))
-            .collect::<ApiResult<Vec<_>>>()?;
-        Ok(glucose_readings::upsert_many(c, &rows)?)
-    }
-
-    fn changes(
-        &self,
-        c: &mut DbConn,
-        scope: &str,
-        after: i64,
-        limit: i64,
-    ) -> ApiResult<Vec<StoredRow>> {
-        glucose_readings::changed_since(c, scope, after, limit)?
-            .into_iter()
-            .map(glucose_to_stored)
-            .collect()
-    }
-
-    fn purge_tombstones(&self, c: &mut DbConn, before_ms: i64) -> QueryResult<Vec<(String, i64)>> {
-        glucose_readings::purge_tombstones(c, before_ms)
-    }
+    synced_storage!(glucose_readings, glucose_row, glucose_to_stored);
 }
 
 fn bp_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<BpRow> {
@@ -349,7 +343,7 @@ fn glucose_to_stored(r: GlucoseRow) -> ApiResult<StoredRow> {
 }
 
 /// Builds the protocol row from columns: every stamped field is present (null when cleared).
-fn stored<const N: usize>(
+pub(super) fn stored<const N: usize>(
     id: String,
     scope: String,
     version: i64,
@@ -384,7 +378,7 @@ fn stored<const N: usize>(
     })
 }
 
-fn stamps_json(state: &RowState) -> ApiResult<Option<String>> {
+pub(super) fn stamps_json(state: &RowState) -> ApiResult<Option<String>> {
     if !state.is_live() {
         return Ok(None);
     }
@@ -398,7 +392,7 @@ fn stamps_json(state: &RowState) -> ApiResult<Option<String>> {
         .map_err(ApiError::internal)
 }
 
-fn required(f: &Fields, names: &[&str]) -> Vec<FieldError> {
+pub(super) fn required(f: &Fields, names: &[&str]) -> Vec<FieldError> {
     names
         .iter()
         .filter(|n| f.get(**n).is_none_or(Value::is_null))
@@ -450,7 +444,12 @@ fn instant_ms(s: &str) -> Option<i64> {
         .filter(|ms| *ms > -2_208_988_800_000) // after 1900
 }
 
-fn one_of(v: &Value, field: &str, allowed: &[&str], nullable: bool) -> Result<Value, FieldError> {
+pub(super) fn one_of(
+    v: &Value,
+    field: &str,
+    allowed: &[&str],
+    nullable: bool,
+) -> Result<Value, FieldError> {
     match v {
         Value::Null if nullable => Ok(Value::Null),
         Value::String(s) if allowed.contains(&s.as_str()) => Ok(v.clone()),
@@ -458,7 +457,7 @@ fn one_of(v: &Value, field: &str, allowed: &[&str], nullable: bool) -> Result<Va
     }
 }
 
-fn text(v: &Value, field: &str, max: usize) -> Result<Value, FieldError> {
+pub(super) fn text(v: &Value, field: &str, max: usize) -> Result<Value, FieldError> {
     match v {
         Value::Null => Ok(Value::Null),
         Value::String(s) if s.chars().count() <= max => Ok(v.clone()),
@@ -467,7 +466,7 @@ fn text(v: &Value, field: &str, max: usize) -> Result<Value, FieldError> {
     }
 }
 
-fn str_field(f: &Fields, k: &str) -> Option<String> {
+pub(super) fn str_field(f: &Fields, k: &str) -> Option<String> {
     f.get(k).and_then(Value::as_str).map(str::to_owned)
 }
 

@@ -1,0 +1,14 @@
+DROP TABLE access_log;
+DROP TABLE records;
+DROP TABLE access_keys;
+DROP TABLE hcp_system_tokens;
+DROP TABLE hcp_systems;
+DROP TABLE consent_requests;
+DROP TABLE consent_events;
+DROP TABLE consents;
+DROP TABLE staff_tokens;
+DROP TABLE staff_sessions;
+DROP TABLE staff_passkeys;
+DROP TABLE hcp_staff;
+DROP TABLE hcp_locations;
+DROP TABLE hcps;

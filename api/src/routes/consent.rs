@@ -1,0 +1,256 @@
+use actix_web::{HttpResponse, web};
+use ehealth_contracts::{
+    AccessKeyResponse, AccessLogResponse, ConsentRequestResponse, ConsentResponse,
+    CreateConsentRequest, ListConsentRequestsResponse, ListConsentsResponse, ListRecordsResponse,
+    Problem, VerifyAccessLogQuery, VerifyAccessLogResponse, WithdrawResponse,
+};
+
+use super::{PROBLEM, created};
+use crate::error::ApiResult;
+use crate::extract::{ApiJson, PatientSession};
+use crate::services::{consent, records};
+use crate::state::AppState;
+
+type PatientPath = web::Path<String>;
+type ConsentPath = web::Path<(String, String)>;
+
+/// Give a registered HCP sharing consent, also before the visit (pre-grant).
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/consents", tag = "consent", operation_id = "create_consent",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    request_body = CreateConsentRequest,
+    responses(
+        (status = 201, description = "Consent active (or the one already active)", body = ConsentResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`patient_not_verified`, `account_withdrawn` or `sdm_authority_ended`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Unknown `hcp_id` or invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_consent(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+    ApiJson(body): ApiJson<CreateConsentRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&consent::create(&state, &who, &path, body).await?))
+}
+
+/// Every consent given, newest first (one-year consents past their day read `expired`).
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/consents", tag = "consent", operation_id = "list_consents",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "Consents", body = ListConsentsResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_consents(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<web::Json<ListConsentsResponse>> {
+    Ok(web::Json(consent::list(&state, &who, &path).await?))
+}
+
+/// Revoke a consent: the HCP's next read is refused.
+#[utoipa::path(delete, path = "/v1/patients/{patient_id}/consents/{consent_id}", tag = "consent", operation_id = "revoke_consent",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("consent_id" = String, Path, description = "The consent")),
+    responses(
+        (status = 200, description = "Revoked", body = ConsentResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a consent you may revoke", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`consent_not_active`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn revoke_consent(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: ConsentPath,
+) -> ApiResult<web::Json<ConsentResponse>> {
+    let (patient, id) = path.into_inner();
+    Ok(web::Json(
+        consent::revoke(&state, &who, &patient, &id).await?,
+    ))
+}
+
+/// Renew a one-year consent for a year from today.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/consents/{consent_id}/renew", tag = "consent", operation_id = "renew_consent",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("consent_id" = String, Path, description = "The consent")),
+    responses(
+        (status = 200, description = "Renewed", body = ConsentResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a consent you may renew", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`consent_not_renewable` (indefinite) or `consent_not_active`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn renew_consent(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: ConsentPath,
+) -> ApiResult<web::Json<ConsentResponse>> {
+    let (patient, id) = path.into_inner();
+    Ok(web::Json(
+        consent::renew(&state, &who, &patient, &id).await?,
+    ))
+}
+
+/// A new 8-digit access key, shown once; the previous one stops working at once.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/access-key", tag = "consent", operation_id = "create_access_key",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 201, description = "The key", body = AccessKeyResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_access_key(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<HttpResponse> {
+    Ok(created(
+        &consent::new_access_key(&state, &who, &path).await?,
+    ))
+}
+
+/// The records in your eHR, newest first.
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/records", tag = "consent", operation_id = "list_records",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "Records", body = ListRecordsResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_records(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<web::Json<ListRecordsResponse>> {
+    Ok(web::Json(
+        records::list_for_patient(&state, &who, &path).await?,
+    ))
+}
+
+/// Every read of your record, allowed or refused, newest first.
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/access-log", tag = "consent", operation_id = "list_access_log",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "The log", body = AccessLogResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_access_log(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<web::Json<AccessLogResponse>> {
+    Ok(web::Json(records::access_log(&state, &who, &path).await?))
+}
+
+/// Check the access log's hash chain (keyed with a secret the database does not hold), and,
+/// given a checkpoint the device synced earlier, that its entry is still there unchanged.
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/access-log/verify", tag = "consent", operation_id = "verify_access_log",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant"), VerifyAccessLogQuery),
+    responses(
+        (status = 200, description = "`intact`, or the first broken entry", body = VerifyAccessLogResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "A checkpoint needs both `seq` and `hash`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn verify_access_log(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+    query: web::Query<VerifyAccessLogQuery>,
+) -> ApiResult<web::Json<VerifyAccessLogResponse>> {
+    Ok(web::Json(
+        records::verify(&state, &who, &path, query.into_inner()).await?,
+    ))
+}
+
+/// Withdraw from the system: every consent ends, reads are refused, the account closes;
+/// records are kept.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/withdraw", tag = "consent", operation_id = "withdraw_patient",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "Withdrawn", body = WithdrawResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn withdraw_patient(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<web::Json<WithdrawResponse>> {
+    Ok(web::Json(records::withdraw(&state, &who, &path).await?))
+}
+
+type RequestPath = web::Path<(String, String)>;
+
+/// Consent requests from HCPs, newest first.
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/consent-requests", tag = "consent", operation_id = "list_consent_requests",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "Requests", body = ListConsentRequestsResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_consent_requests(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: PatientPath,
+) -> ApiResult<web::Json<ListConsentRequestsResponse>> {
+    Ok(web::Json(
+        consent::list_requests(&state, &who, &path).await?,
+    ))
+}
+
+/// Approve an HCP's request: its HCP gets an indefinite consent.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/consent-requests/{request_id}/approve", tag = "consent", operation_id = "approve_consent_request",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("request_id" = String, Path, description = "The request")),
+    responses(
+        (status = 200, description = "Approved; `consent_id` is the consent", body = ConsentRequestResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a request you may decide", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`consent_request_decided`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn approve_consent_request(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: RequestPath,
+) -> ApiResult<web::Json<ConsentRequestResponse>> {
+    let (patient, id) = path.into_inner();
+    Ok(web::Json(
+        consent::decide(&state, &who, &patient, &id, true).await?,
+    ))
+}
+
+/// Decline an HCP's request.
+#[utoipa::path(post, path = "/v1/patients/{patient_id}/consent-requests/{request_id}/decline", tag = "consent", operation_id = "decline_consent_request",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("request_id" = String, Path, description = "The request")),
+    responses(
+        (status = 200, description = "Declined", body = ConsentRequestResponse),
+        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not a request you may decide", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`consent_request_decided`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn decline_consent_request(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: RequestPath,
+) -> ApiResult<web::Json<ConsentRequestResponse>> {
+    let (patient, id) = path.into_inner();
+    Ok(web::Json(
+        consent::decide(&state, &who, &patient, &id, false).await?,
+    ))
+}

@@ -1,0 +1,374 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use ehealth_contracts::{
+    CompleteEnrolmentRequest, ConsentByAccessKeyRequest, ConsentEventsQuery, ConsentEventsResponse,
+    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateHcpRequest,
+    CreateHcpSystemRequest, CreateStaffRequest, CreateStaffResponse, DepositRecordRequest,
+    HcpResponse, HcpSystemCredentials, ListHcpsQuery, ListHcpsResponse, PatientLookupRequest,
+    PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse, RecordResponse,
+    SmartCardConsentRequest, StaffResponse, StaffTokenResponse, StartEnrolmentRequest,
+    StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
+};
+
+use super::{PROBLEM, created};
+use crate::error::ApiResult;
+use crate::extract::principal::{HcpPrincipal, client_address};
+use crate::extract::{ApiJson, HcpSystemSession, Officer, StaffSession};
+use crate::services::{consent, hcp, records, systems};
+use crate::state::AppState;
+
+/// Registration office: register a healthcare provider with its service locations.
+#[utoipa::path(post, path = "/v1/officer/hcps", tag = "officer", operation_id = "create_hcp",
+    security(("officer" = [])),
+    request_body = CreateHcpRequest,
+    responses(
+        (status = 201, description = "Registered", body = HcpResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    ApiJson(body): ApiJson<CreateHcpRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_hcp(&state, body).await?))
+}
+
+/// Registration office: create a staff account (e.g. the HCP's first user administrator).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/staff", tag = "officer",
+    operation_id = "create_hcp_staff_by_office",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateStaffRequest,
+    responses(
+        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp_staff_by_office(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_staff(&state, &path, body).await?))
+}
+
+/// The public register of healthcare providers, no sign-in: by name (English or Chinese),
+/// district and profession; paged.
+#[utoipa::path(get, path = "/v1/hcps", tag = "hcp", operation_id = "list_hcps",
+    params(ListHcpsQuery),
+    responses(
+        (status = 200, description = "Providers", body = ListHcpsResponse),
+        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Unknown district or profession, or `limit` out of range", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_hcps(
+    state: web::Data<AppState>,
+    query: web::Query<ListHcpsQuery>,
+) -> ApiResult<web::Json<ListHcpsResponse>> {
+    Ok(web::Json(hcp::search(&state, query.into_inner()).await?))
+}
+
+/// A user administrator creates a staff account of their own HCP.
+#[utoipa::path(post, path = "/v1/hcp/staff", tag = "hcp", operation_id = "create_staff",
+    security(("staff" = [])),
+    request_body = CreateStaffRequest,
+    responses(
+        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_staff(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    ApiJson(body): ApiJson<CreateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::admin_create_staff(&state, &who, body).await?))
+}
+
+/// A user administrator lists their HCP's staff.
+#[utoipa::path(get, path = "/v1/hcp/staff", tag = "hcp", operation_id = "list_staff",
+    security(("staff" = [])),
+    responses(
+        (status = 200, description = "Staff", body = [StaffResponse]),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_staff(
+    state: web::Data<AppState>,
+    who: StaffSession,
+) -> ApiResult<web::Json<Vec<StaffResponse>>> {
+    Ok(web::Json(hcp::list_staff(&state, &who).await?))
+}
+
+/// A user administrator deactivates a staff member of their HCP; their sessions end at once.
+#[utoipa::path(post, path = "/v1/hcp/staff/{staff_id}/deactivate", tag = "hcp", operation_id = "deactivate_staff",
+    security(("staff" = [])),
+    params(("staff_id" = String, Path, description = "A staff member of your HCP")),
+    responses(
+        (status = 200, description = "Deactivated", body = StaffResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not staff of your HCP", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`staff_deactivated`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn deactivate_staff(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    path: web::Path<String>,
+) -> ApiResult<web::Json<StaffResponse>> {
+    Ok(web::Json(hcp::deactivate_staff(&state, &who, &path).await?))
+}
+
+/// A staff member starts enrolling a passkey with their one-time code.
+#[utoipa::path(post, path = "/v1/staff/enrolments", tag = "hcp", operation_id = "start_staff_enrolment",
+    request_body = StartEnrolmentRequest,
+    responses(
+        (status = 201, description = "Create the passkey with these options", body = StartEnrolmentResponse),
+        (status = 403, description = "`enrolment_code_invalid` (unknown, used or expired)", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn start_staff_enrolment(
+    state: web::Data<AppState>,
+    ApiJson(body): ApiJson<StartEnrolmentRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::start_enrolment(&state, body).await?))
+}
+
+/// Finish the enrolment: the passkey is stored, the code spent, and a staff session opens.
+#[utoipa::path(post, path = "/v1/staff/enrolments/{enrolment_id}/complete", tag = "hcp",
+    operation_id = "complete_staff_enrolment",
+    params(("enrolment_id" = String, Path, description = "From `start_staff_enrolment`")),
+    request_body = CompleteEnrolmentRequest,
+    responses(
+        (status = 201, description = "Enrolled and signed in", body = StaffTokenResponse),
+        (status = 400, description = "The passkey response fails verification", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`enrolment_code_invalid`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown enrolment", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`registration_already_completed` or `credential_already_registered`", body = Problem, content_type = PROBLEM),
+        (status = 410, description = "`registration_expired`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn complete_staff_enrolment(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CompleteEnrolmentRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(
+        &hcp::complete_enrolment(&state, &path, body).await?,
+    ))
+}
+
+/// At the counter: the patient's identity document and access key give your HCP an indefinite
+/// consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+#[utoipa::path(post, path = "/v1/hcp/consents/by-access-key", tag = "hcp", operation_id = "consent_by_access_key",
+    security(("staff" = [])),
+    request_body = ConsentByAccessKeyRequest,
+    responses(
+        (status = 201, description = "Consent active", body = ConsentResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`access_key_invalid`, `access_key_locked`, `patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn consent_by_access_key(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    ApiJson(body): ApiJson<ConsentByAccessKeyRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&consent::by_access_key(&state, &who, body).await?))
+}
+
+/// Your HCP's consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
+#[utoipa::path(get, path = "/v1/hcp/consent-events", tag = "hcp", operation_id = "list_consent_events",
+    security(("staff" = [])),
+    params(ConsentEventsQuery),
+    responses(
+        (status = 200, description = "Events after the cursor, oldest first", body = ConsentEventsResponse),
+        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "`limit` out of range", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn list_consent_events(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    query: web::Query<ConsentEventsQuery>,
+) -> ApiResult<web::Json<ConsentEventsResponse>> {
+    Ok(web::Json(
+        consent::feed(&state, &who, query.into_inner()).await?,
+    ))
+}
+
+/// Deposit a record into a patient's eHR (joining consent: any participating HCP).
+#[utoipa::path(post, path = "/v1/hcp/patients/{patient_id}/records", tag = "hcp", operation_id = "deposit_record",
+    security(("staff" = []), ("system" = [])),
+    params(("patient_id" = String, Path, description = "The patient")),
+    request_body = DepositRecordRequest,
+    responses(
+        (status = 201, description = "Deposited", body = RecordResponse),
+        (status = 401, description = "Not signed in as staff or an HCP system", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn deposit_record(
+    state: web::Data<AppState>,
+    who: HcpPrincipal,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<DepositRecordRequest>,
+) -> ApiResult<HttpResponse> {
+    let who = match who {
+        HcpPrincipal::Staff(s) => records::Depositor {
+            hcp_id: s.hcp_id,
+            by: format!("staff:{}", s.staff_id),
+        },
+        HcpPrincipal::System(s) => records::Depositor {
+            hcp_id: s.hcp_id,
+            by: format!("system:{}", s.system_id),
+        },
+    };
+    Ok(created(&records::deposit(&state, &who, &path, body).await?))
+}
+
+/// Registration office: register a server-to-server client of an HCP (client credentials).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems", tag = "officer", operation_id = "create_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateHcpSystemRequest,
+    responses(
+        (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateHcpSystemRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&systems::create(&state, &path, body).await?))
+}
+
+/// Registration office: revoke an HCP system; its tokens stop working at once.
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke", tag = "officer", operation_id = "revoke_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn revoke_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (hcp, id) = path.into_inner();
+    systems::revoke(&state, &hcp, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Client-credentials grant for HCP systems: a bearer token (`syt_...`) valid one hour.
+#[utoipa::path(post, path = "/v1/hcp/system-tokens", tag = "hcp", operation_id = "create_system_token",
+    request_body = SystemTokenRequest,
+    responses(
+        (status = 201, description = "A token", body = SystemTokenResponse),
+        (status = 400, description = "`unsupported_grant_type`", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "`invalid_client`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_system_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    ApiJson(body): ApiJson<SystemTokenRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(
+        &systems::token(&state, body, &client_address(&req)).await?,
+    ))
+}
+
+/// From an HCP system: the patient's smart identity card was read at its reader; the HCP gets
+/// an indefinite consent (or the one already active).
+#[utoipa::path(post, path = "/v1/hcp/consents/by-smart-card", tag = "hcp", operation_id = "consent_by_smart_card",
+    security(("system" = [])),
+    request_body = SmartCardConsentRequest,
+    responses(
+        (status = 201, description = "Consent active", body = ConsentResponse),
+        (status = 401, description = "Not an HCP system", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "The card's holder is not registered", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Not an HKID, or `card_read_at` not within the last 5 minutes", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn consent_by_smart_card(
+    state: web::Data<AppState>,
+    who: HcpSystemSession,
+    ApiJson(body): ApiJson<SmartCardConsentRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&consent::by_smart_card(&state, &who, body).await?))
+}
+
+/// Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+#[utoipa::path(post, path = "/v1/hcp/consent-requests", tag = "hcp", operation_id = "create_consent_request",
+    security(("staff" = [])),
+    request_body = CreateConsentRequestRequest,
+    responses(
+        (status = 201, description = "Requested; the patient and their SDMs are notified", body = ConsentRequestResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`consent_already_active`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_consent_request(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    ApiJson(body): ApiJson<CreateConsentRequestRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&consent::request(&state, &who, body).await?))
+}
+
+/// Find the patient at the counter by identity document.
+#[utoipa::path(post, path = "/v1/hcp/patient-lookups", tag = "hcp", operation_id = "lookup_patient",
+    security(("staff" = [])),
+    request_body = PatientLookupRequest,
+    responses(
+        (status = 200, description = "The patient", body = PatientLookupResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Not registered", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many lookups", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn lookup_patient(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    ApiJson(body): ApiJson<PatientLookupRequest>,
+) -> ApiResult<web::Json<PatientLookupResponse>> {
+    Ok(web::Json(records::lookup(&state, &who, body).await?))
+}
+
+/// Read a patient's record. Allowed only when the patient is verified and not withdrawn, your
+/// HCP is public or holds a valid consent, your profession may read every category asked for,
+/// and you state the patient is under your care and why. Every attempt is in the access log.
+#[utoipa::path(post, path = "/v1/hcp/patients/{patient_id}/record-reads", tag = "hcp", operation_id = "read_records",
+    security(("staff" = [])),
+    params(("patient_id" = String, Path, description = "The patient")),
+    request_body = RecordReadRequest,
+    responses(
+        (status = 200, description = "The records", body = RecordReadResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "Which condition failed: `patient_not_verified`, `patient_withdrawn`, `no_sharing_consent`, `category_not_permitted`, `care_relationship_required`, `purpose_required`", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn read_records(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<RecordReadRequest>,
+) -> ApiResult<web::Json<RecordReadResponse>> {
+    Ok(web::Json(records::read(&state, &who, &path, body).await?))
+}

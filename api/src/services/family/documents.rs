@@ -1,0 +1,312 @@
+//! Supporting documents for links that need review, and the registration office's review.
+
+use actix_web::http::StatusCode;
+use ehealth_contracts::{
+    ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
+    SdmLinkResponse, SdmLinkStatus,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::dependants::concerned;
+use super::{basis_of, relationship_of};
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::PatientSession;
+use crate::state::AppState;
+use crate::store::family::{self, ACTIVE, Document, Link, REJECTED};
+use crate::store::sync::OutboxRow;
+use crate::store::{self, DbConn};
+
+pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const PDF: &str = "application/pdf";
+pub const JPEG: &str = "image/jpeg";
+pub const PNG: &str = "image/png";
+
+/// The document type the bytes really are: the signature at the start and the end marker of
+/// each format (a renamed or truncated file is not accepted).
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    let tail = &bytes[bytes.len().saturating_sub(1024)..];
+    let trimmed = {
+        let end = bytes
+            .iter()
+            .rposition(|b| !matches!(b, 0 | b'\r' | b'\n' | b' ' | b'\t'))
+            .map_or(0, |i| i + 1);
+        &bytes[..end]
+    };
+    if bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF") {
+        Some(PDF)
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A])
+        && bytes.get(12..16) == Some(b"IHDR")
+        && trimmed.ends_with(&[b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82])
+    {
+        Some(PNG)
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) && trimmed.ends_with(&[0xFF, 0xD9]) {
+        Some(JPEG)
+    } else {
+        None
+    }
+}
+
+fn unsupported(code: &'static str) -> ApiError {
+    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code)
+}
+
+/// Checks the declared type (if any) against the content.
+pub fn check_type(declared: Option<&str>, bytes: &[u8]) -> ApiResult<&'static str> {
+    let declared = declared
+        .map(|d| {
+            d.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .filter(|d| !d.is_empty() && d != "application/octet-stream");
+    if let Some(d) = &declared
+        && ![PDF, JPEG, PNG].contains(&d.as_str())
+    {
+        return Err(unsupported("unsupported_document_type"));
+    }
+    let actual = sniff(bytes).ok_or_else(|| unsupported("unsupported_document_type"))?;
+    match declared {
+        Some(d) if d != actual => Err(unsupported("document_type_mismatch")),
+        _ => Ok(actual),
+    }
+}
+
+pub async fn upload(
+    state: &AppState,
+    who: &PatientSession,
+    link_id: &str,
+    declared: Option<String>,
+    bytes: Vec<u8>,
+) -> ApiResult<SdmDocumentResponse> {
+    let content_type = check_type(declared.as_deref(), &bytes)?;
+    let now = state.now_ms();
+    let doc = Document {
+        link_id: link_id.to_owned(),
+        content_type: content_type.to_owned(),
+        size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+        sha256: crate::crypto::hex(&Sha256::digest(&bytes)),
+        content: bytes,
+        uploaded_at: now,
+    };
+    let actor = who.patient_id.clone();
+    let response = SdmDocumentResponse {
+        link_id: doc.link_id.clone(),
+        content_type: doc.content_type.clone(),
+        size_bytes: doc.size_bytes,
+        sha256: doc.sha256.clone(),
+        uploaded_at: rfc3339_ms(now),
+    };
+    state
+        .db
+        .transaction(move |c| {
+            family::find(c, &doc.link_id)?
+                .filter(|l| l.sdm_patient_id == actor)
+                .ok_or_else(ApiError::not_found)?;
+            if !family::lock_pending(c, &doc.link_id)? {
+                return Err(ApiError::conflict("sdm_link_not_pending"));
+            }
+            family::put_document(c, &doc)?;
+            Ok(())
+        })
+        .await?;
+    tracing::info!(%link_id, size = response.size_bytes, "sdm document stored");
+    Ok(response)
+}
+
+pub fn link_response(c: &mut DbConn, link: &Link) -> ApiResult<SdmLinkResponse> {
+    Ok(SdmLinkResponse {
+        link_id: link.id.clone(),
+        patient_id: link.patient_id.clone(),
+        sdm_patient_id: link.sdm_patient_id.clone(),
+        relationship: relationship_of(link)?,
+        basis: basis_of(link),
+        priority: link.priority,
+        status: SdmLinkStatus::parse(&link.status).unwrap_or(SdmLinkStatus::Ended),
+        created_at: rfc3339_ms(link.created_at),
+        document: family::document_meta(c, &link.id)?.map(|(content_type, size_bytes, sha256)| {
+            SdmDocumentMeta {
+                content_type,
+                size_bytes,
+                sha256,
+            }
+        }),
+        review_reason: link.review_reason.clone(),
+        ended_reason: link.ended_reason.clone(),
+    })
+}
+
+/// Links waiting for review, oldest first.
+pub async fn pending(state: &AppState) -> ApiResult<ListSdmLinksResponse> {
+    state
+        .db
+        .run(|c| {
+            let links = family::pending(c, 200)?;
+            let links = links
+                .iter()
+                .map(|l| link_response(c, l))
+                .collect::<ApiResult<Vec<_>>>()?;
+            Ok(ListSdmLinksResponse { links })
+        })
+        .await
+}
+
+/// The document's content type, bytes and SHA-256 (from the same row), for the officer to
+/// look at and then approve by that hash.
+pub async fn document(state: &AppState, link_id: &str) -> ApiResult<(String, Vec<u8>, String)> {
+    let id = link_id.to_owned();
+    state
+        .db
+        .run(move |c| Ok(family::document(c, &id)?))
+        .await?
+        .map(|d| (d.content_type, d.content, d.sha256))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// A decision's reason: trimmed, at most 500 characters, required when `required`.
+fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>> {
+    let reason = raw.map(str::trim).filter(|r| !r.is_empty());
+    match reason {
+        None if required => Err(ApiError::validation(vec![FieldError::new(
+            "reason", "required",
+        )])),
+        Some(r) if r.chars().count() > 500 || r.chars().any(|c| c.is_control() && c != '\n') => {
+            Err(ApiError::validation(vec![FieldError::new(
+                "reason",
+                "invalid_format",
+            )]))
+        }
+        r => Ok(r.map(str::to_owned)),
+    }
+}
+
+/// Approves (`approve = true`) or rejects a pending link; the SDM is notified either way.
+pub async fn review(
+    state: &AppState,
+    link_id: &str,
+    approve: bool,
+    req: ReviewSdmLinkRequest,
+) -> ApiResult<SdmLinkResponse> {
+    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let reason = checked_reason(req.reason.as_deref(), !approve)?;
+    let seen = req
+        .document_sha256
+        .as_deref()
+        .map(|h| h.trim().to_ascii_lowercase());
+    let id = link_id.to_owned();
+    let now = state.now_ms();
+    let response = state
+        .db
+        .transaction(move |c| {
+            let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            if !family::lock_pending(c, &id)? {
+                return Err(ApiError::conflict("sdm_link_not_pending"));
+            }
+            if approve {
+                let (_, _, stored) =
+                    family::document_meta(c, &id)?.ok_or_else(|| ApiError::conflict("document_missing"))?;
+                if seen.as_ref().is_some_and(|s| *s != stored) {
+                    return Err(ApiError::conflict("document_changed"));
+                }
+            }
+            let status = if approve { ACTIVE } else { REJECTED };
+            if !family::review(c, &id, status, &officer, reason.as_deref(), now)? {
+                return Err(ApiError::conflict("sdm_link_not_pending"));
+            }
+            let payload = json!({"type": "sdm_link_reviewed", "patient_id": link.patient_id, "link_id": id, "status": status});
+            store::sync::enqueue(
+                c,
+                &OutboxRow::notice("sdm_link_reviewed", &link.sdm_patient_id, payload.clone(), now),
+            )?;
+            if approve {
+                // The person and their other SDMs hear that someone new may act for them.
+                for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
+                    store::sync::enqueue(c, &OutboxRow::notice("sdm_joined", &to, payload.clone(), now))?;
+                }
+            }
+            let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            link_response(c, &link)
+        })
+        .await?;
+    tracing::info!(%link_id, approve, "sdm link reviewed");
+    Ok(response)
+}
+
+/// The registration office ends a link (e.g. a custody dispute between SDMs of equal priority,
+/// or a link obtained wrongly), with a reason; the SDM and the others concerned are told.
+pub async fn end_by_office(
+    state: &AppState,
+    link_id: &str,
+    req: ReviewSdmLinkRequest,
+) -> ApiResult<SdmLinkResponse> {
+    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let reason = checked_reason(req.reason.as_deref(), true)?;
+    let id = link_id.to_owned();
+    let now = state.now_ms();
+    let response = state
+        .db
+        .transaction(move |c| {
+            let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            if !family::end(c, &id, super::ENDED_BY_OFFICE, &officer, now)? {
+                return Err(ApiError::conflict("sdm_link_closed"));
+            }
+            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": super::ENDED_BY_OFFICE, "detail": reason});
+            store::sync::enqueue(
+                c,
+                &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),
+            )?;
+            for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
+                store::sync::enqueue(c, &OutboxRow::notice("sdm_link_ended", &to, payload.clone(), now))?;
+            }
+            let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            link_response(c, &link)
+        })
+        .await?;
+    tracing::info!(%link_id, "sdm link ended by the registration office");
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_judged_by_content() {
+        let pdf = b"%PDF-1.7\n...\n%%EOF\n".to_vec();
+        let mut png = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+        png.extend_from_slice(b"IHDR");
+        png.extend_from_slice(&[0; 21]);
+        png.extend_from_slice(b"IEND");
+        png.extend_from_slice(&[0xAE, 0x42, 0x60, 0x82]);
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 0xFF, 0xD9, 0, 0].to_vec();
+        assert_eq!(sniff(&pdf), Some(PDF));
+        assert_eq!(sniff(&png), Some(PNG));
+        assert_eq!(sniff(&jpeg), Some(JPEG));
+        // Truncated files and other formats are not accepted.
+        assert_eq!(sniff(&pdf[..10]), None);
+        assert_eq!(sniff(&png[..20]), None);
+        assert_eq!(sniff(&jpeg[..5]), None);
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b""), None);
+
+        assert_eq!(check_type(Some("application/pdf"), &pdf).ok(), Some(PDF));
+        assert_eq!(check_type(Some("IMAGE/PNG; q=1"), &png).ok(), Some(PNG));
+        assert_eq!(check_type(None, &jpeg).ok(), Some(JPEG));
+        assert_eq!(
+            check_type(Some("application/octet-stream"), &jpeg).ok(),
+            Some(JPEG)
+        );
+        let code = |r: ApiResult<&str>| r.err().map(|e| e.code);
+        assert_eq!(
+            code(check_type(Some("image/png"), &pdf)),
+            Some("document_type_mismatch")
+        );
+        assert_eq!(
+            code(check_type(Some("image/gif"), &png)),
+            Some("unsupported_document_type")
+        );
+    }
+}

@@ -1,0 +1,128 @@
+//! Tables that sync down only: the patient's consents, records and access log. The server
+//! writes them (giving each change the next version of the patient's scope); devices receive
+//! every change and can never push one (`read_only_table`).
+
+use diesel::QueryResult;
+use ehealth_contracts::Fields;
+use ehealth_sync::{Hlc, RowState};
+use serde_json::{Value, json};
+
+use super::tables::{StoredRow, SyncTable};
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::store::DbConn;
+use crate::store::consents::{self, Consent, LogEntry, Record};
+
+pub struct Consents;
+pub struct Records;
+pub struct AccessLog;
+
+/// A server-written row: every field stamped with the server's time of the change, so a
+/// device's merge always takes it whole.
+fn row(id: String, scope: String, version: i64, at: i64, fields: Value) -> StoredRow {
+    let fields: Fields = serde_json::from_value(fields).unwrap_or_default();
+    let stamp = Hlc::new(u64::try_from(at).unwrap_or(0), 0, "server");
+    StoredRow {
+        id,
+        scope,
+        state: RowState {
+            cl: 1,
+            stamps: fields.keys().map(|k| (k.clone(), stamp.clone())).collect(),
+            fields,
+            version,
+        },
+    }
+}
+
+fn consent_row(c: Consent) -> StoredRow {
+    row(
+        c.id,
+        c.patient_id,
+        c.sync_version,
+        c.updated_at,
+        json!({"hcp_id": c.hcp_id, "type": c.consent_type, "method": c.method, "status": c.status,
+            "granted_at": rfc3339_ms(c.granted_at), "valid_until": c.valid_until,
+            "ended_at": c.ended_at.map(rfc3339_ms)}),
+    )
+}
+
+fn record_row(r: Record) -> StoredRow {
+    row(
+        r.id,
+        r.patient_id,
+        r.sync_version,
+        r.created_at,
+        json!({"hcp_id": r.hcp_id, "category": r.category, "code": r.code, "display": r.display,
+            "value": r.value, "recorded_at": r.recorded_at, "location_id": r.location_id}),
+    )
+}
+
+fn log_row(e: LogEntry) -> StoredRow {
+    row(
+        e.id,
+        e.patient_id,
+        e.sync_version,
+        e.at,
+        json!({"seq": e.seq, "at": rfc3339_ms(e.at), "outcome": e.outcome, "reason": e.reason,
+            "hcp_id": e.hcp_id, "hcp_name": e.hcp_name, "staff_name": e.staff_name,
+            "profession": e.profession, "categories": e.categories, "purpose": e.purpose,
+            "hash": e.hash}),
+    )
+}
+
+macro_rules! read_only_table {
+    ($ty:ident, $name:literal, $changed:path, $to_row:ident) => {
+        impl SyncTable for $ty {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn writable(&self) -> bool {
+                false
+            }
+
+            fn normalize(&self, _: &Fields) -> Result<Fields, Vec<FieldError>> {
+                Err(Vec::new())
+            }
+
+            fn check_live(&self, _: &Fields, _: bool) -> Result<(), Vec<FieldError>> {
+                Err(Vec::new())
+            }
+
+            fn load_many(&self, _: &mut DbConn, _: &[String]) -> ApiResult<Vec<StoredRow>> {
+                Err(ApiError::internal(concat!($name, " is read-only")))
+            }
+
+            fn save_many(&self, _: &mut DbConn, _: &[StoredRow], _: &str, _: i64) -> ApiResult<()> {
+                Err(ApiError::internal(concat!($name, " is read-only")))
+            }
+
+            fn changes(
+                &self,
+                c: &mut DbConn,
+                scope: &str,
+                after: i64,
+                limit: i64,
+            ) -> ApiResult<Vec<StoredRow>> {
+                Ok($changed(c, scope, after, limit)?
+                    .into_iter()
+                    .map($to_row)
+                    .collect())
+            }
+
+            fn purge_tombstones(&self, _: &mut DbConn, _: i64) -> QueryResult<Vec<(String, i64)>> {
+                // Nothing here is ever deleted.
+                Ok(Vec::new())
+            }
+        }
+    };
+}
+
+read_only_table!(
+    Consents,
+    "consents",
+    consents::consents_changed,
+    consent_row
+);
+read_only_table!(Records, "records", consents::records_changed, record_row);
+read_only_table!(AccessLog, "access_log", consents::log_changed, log_row);

@@ -1,0 +1,162 @@
+//! The `reminders` synced table: measurement reminders, edited on any of the family's devices
+//! (or through the REST endpoints) and merged like the diaries. The server keeps each live,
+//! enabled reminder's next occurrence in its zone (`next_due_at`).
+
+use diesel::QueryResult;
+use ehealth_contracts::Fields;
+use serde_json::{Value, json};
+
+use super::tables::{StoredRow, SyncTable, one_of, required, stamps_json, stored, str_field, text};
+use crate::domain::schedule::Schedule;
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::store::DbConn;
+use crate::store::reminders::{self, ReminderRow};
+
+pub struct Reminders;
+
+impl Reminders {
+    /// A stored row as the protocol sees it.
+    pub fn stored_row(&self, r: ReminderRow) -> ApiResult<StoredRow> {
+        to_stored(r)
+    }
+}
+
+pub const KINDS: &[&str] = &["bp", "glucose", "custom"];
+const FIELDS: &[&str] = &["kind", "text", "times", "days", "time_zone", "enabled"];
+
+fn strings(v: &Value, field: &str) -> Result<Vec<String>, FieldError> {
+    v.as_array()
+        .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect())
+        .ok_or_else(|| FieldError::new(field, "invalid_type"))
+}
+
+/// The schedule a row's fields describe, if they describe a valid one.
+pub fn schedule(f: &Fields) -> Option<Schedule> {
+    let times = strings(f.get("times")?, "times").ok()?;
+    let days = strings(f.get("days")?, "days").ok()?;
+    Schedule::parse(&times, &days, f.get("time_zone")?.as_str()?).ok()
+}
+
+impl SyncTable for Reminders {
+    fn name(&self) -> &'static str {
+        "reminders"
+    }
+
+    fn normalize(&self, set: &Fields) -> Result<Fields, Vec<FieldError>> {
+        let mut out = Fields::new();
+        let mut errors = Vec::new();
+        for (k, v) in set {
+            let checked = match k.as_str() {
+                "kind" => one_of(v, k, KINDS, false),
+                "text" => text(v, k, 200),
+                "enabled" => v
+                    .as_bool()
+                    .map(Value::Bool)
+                    .ok_or_else(|| FieldError::new(k.clone(), "invalid_type")),
+                // Checked one by one here; together (with the zone) in `check_live`.
+                "times" | "days" => strings(v, k).map(|list| json!(list)),
+                "time_zone" => match v.as_str().map(|z| z.parse::<chrono_tz::Tz>()) {
+                    Some(Ok(_)) => Ok(v.clone()),
+                    _ => Err(FieldError::new(k.clone(), "invalid_value")),
+                },
+                _ => Err(FieldError::new(k.clone(), "unknown_field")),
+            };
+            match checked {
+                Ok(v) => {
+                    out.insert(k.clone(), v);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn check_live(&self, f: &Fields, complete: bool) -> Result<(), Vec<FieldError>> {
+        let mut errors = if complete {
+            required(f, &["kind", "times", "days", "time_zone", "enabled"])
+        } else {
+            Vec::new()
+        };
+        if let (Some(t), Some(d), Some(z)) = (f.get("times"), f.get("days"), f.get("time_zone"))
+            && let (Ok(t), Ok(d), Some(z)) = (strings(t, "times"), strings(d, "days"), z.as_str())
+            && let Err(e) = Schedule::parse(&t, &d, z)
+        {
+            errors.extend(e);
+        }
+        if complete
+            && f.get("kind").and_then(Value::as_str) == Some("custom")
+            && f.get("text")
+                .and_then(Value::as_str)
+                .is_none_or(|t| t.trim().is_empty())
+        {
+            errors.push(FieldError::new("text", "required"));
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    super::tables::synced_storage!(reminders, to_row, to_stored);
+}
+
+fn json_list(f: &Fields, k: &str) -> ApiResult<Option<String>> {
+    f.get(k)
+        .filter(|v| !v.is_null())
+        .map(|v| serde_json::to_string(v).map_err(ApiError::internal))
+        .transpose()
+}
+
+fn to_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<ReminderRow> {
+    let f = &row.state.fields;
+    let enabled = f.get("enabled").and_then(Value::as_bool);
+    let next_due_at = (row.state.is_live() && enabled == Some(true))
+        .then(|| schedule(f))
+        .flatten()
+        .and_then(|s| {
+            s.next_after(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default())
+        })
+        .map(|t| t.timestamp_millis());
+    Ok(ReminderRow {
+        id: row.id.clone(),
+        scope: row.scope.clone(),
+        version: row.state.version,
+        cl: row.state.cl,
+        kind: str_field(f, "kind"),
+        text: str_field(f, "text"),
+        times: json_list(f, "times")?,
+        days: json_list(f, "days")?,
+        time_zone: str_field(f, "time_zone"),
+        enabled,
+        next_due_at,
+        hlc: stamps_json(&row.state)?,
+        updated_at: now,
+        updated_by: device.to_owned(),
+    })
+}
+
+fn to_stored(r: ReminderRow) -> ApiResult<StoredRow> {
+    let list = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    let columns = [
+        ("kind", r.kind.map(Value::String)),
+        ("text", r.text.map(Value::String)),
+        ("times", list(r.times)),
+        ("days", list(r.days)),
+        ("time_zone", r.time_zone.map(Value::String)),
+        ("enabled", r.enabled.map(Value::Bool)),
+    ];
+    stored(
+        r.id,
+        r.scope,
+        r.version,
+        r.cl,
+        r.hlc.as_deref(),
+        FIELDS,
+        columns,
+    )
+}

@@ -1,0 +1,19 @@
+//! One integration-test binary (one link instead of one per file: less disk, faster builds).
+//! Each module is a story area; the real server runs on port 0 against real storage.
+
+mod coming_of_age;
+mod consent;
+mod diary;
+mod family;
+mod http_errors;
+mod multi_instance;
+mod officer;
+mod push;
+mod registration;
+mod reminders;
+mod sessions;
+mod storage;
+mod sync;
+mod sync_ordering;
+mod sync_properties;
+mod sync_regressions;
