@@ -85,6 +85,11 @@ pub struct Config {
     /// Always true in a real build. Only a build with the `bench` feature can turn the access
     /// log off (`EHEALTH_BENCH_SKIP_ACCESS_LOG=1`), to measure what the log costs.
     pub access_log_enabled: bool,
+    /// Service-account key file for FCM HTTP v1 (`FCM_SERVICE_ACCOUNT`); without it pushes go
+    /// to the log sink.
+    pub fcm_service_account: Option<PathBuf>,
+    /// `FCM_BASE_URL`, Google's endpoint unless overridden.
+    pub fcm_base_url: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -96,6 +101,7 @@ impl std::fmt::Debug for Config {
             .field("rp_id", &self.rp_id)
             .field("rp_origin", &self.rp_origin.as_str())
             .field("officer_api", &self.officer_token.is_some())
+            .field("fcm", &self.fcm_service_account.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -194,6 +200,9 @@ impl Config {
             },
             access_log_enabled: !(cfg!(feature = "bench")
                 && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
+            fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),
+            fcm_base_url: var("FCM_BASE_URL")
+                .unwrap_or_else(|| crate::push::fcm::DEFAULT_BASE_URL.to_owned()),
         })
     }
 }

@@ -61,7 +61,7 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         let (scheduler, push_worker) = if state.config.scheduler {
-            let sink: Arc<dyn crate::push::Sink> = Arc::new(crate::push::LogSink);
+            let sink = crate::push::sink_for(&state.config)?;
             (
                 Some(crate::jobs::start(state.clone()).await?),
                 Some(tokio::spawn(crate::push::run_worker(state.clone(), sink))),

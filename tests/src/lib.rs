@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod devices;
 pub mod family;
+pub mod fcm;
 pub mod hcp;
 pub mod passkey;
 pub mod people;
@@ -59,8 +60,18 @@ impl Drop for PgDatabase {
     }
 }
 
+/// A directory removed when dropped.
 #[derive(Debug)]
-struct TempDir(std::path::PathBuf);
+pub(crate) struct TempDir(pub(crate) std::path::PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(label: &str) -> anyhow::Result<Self> {
+        let dir =
+            std::env::temp_dir().join(format!("ehealth-{label}-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(dir))
+    }
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {

@@ -3,9 +3,10 @@
 //! that dies mid-row leaves the lease to run out and another delivers it again: at least once,
 //! with a stable `notification_id` in the data so apps drop duplicates.
 //!
-//! The sink is FCM HTTP v1 when configured (issue 6 adds it), else the embedded default's log
-//! sink, which records every push in `push_log` and the log.
+//! The sink is FCM HTTP v1 when `FCM_SERVICE_ACCOUNT` is set ([`fcm`]), else the embedded
+//! default's log sink, which records every push in `push_log` and the log.
 
+pub mod fcm;
 pub mod texts;
 
 use std::collections::BTreeMap;
@@ -43,6 +44,8 @@ pub enum Outcome {
     Unregistered,
     /// Try again later (429/5xx), no sooner than this.
     Retry(Duration),
+    /// Refused for good for a reason other than the token (logged): not retried.
+    Rejected,
 }
 
 pub trait Sink: Send + Sync {
@@ -78,6 +81,14 @@ impl Sink for LogSink {
             }
         })
     }
+}
+
+/// The sink this configuration asks for: FCM with a service-account key, else the log sink.
+pub fn sink_for(config: &crate::config::Config) -> anyhow::Result<std::sync::Arc<dyn Sink>> {
+    Ok(match &config.fcm_service_account {
+        Some(key) => std::sync::Arc::new(fcm::FcmSink::from_key_file(key, &config.fcm_base_url)?),
+        None => std::sync::Arc::new(LogSink),
+    })
 }
 
 /// How long a worker holds a row before another may take it.
@@ -194,7 +205,7 @@ pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> 
                 continue;
             }
             match sink.send(state, &message(&row, t)).await {
-                Outcome::Sent => {}
+                Outcome::Sent | Outcome::Rejected => {}
                 Outcome::Unregistered => {
                     let token = t.token.clone();
                     state
