@@ -52,10 +52,26 @@ impl Ephemeral {
     pub async fn redis(url: &str, prefix: String) -> anyhow::Result<Self> {
         let client = redis::Client::open(url)
             .map_err(|e| anyhow::anyhow!("REDIS_URL is not a valid Redis URL: {e}"))?;
-        let conn = ConnectionManager::new(client)
+        // Fail fast while Redis is away (callers answer 503 or rebuild later) and reconnect
+        // quietly in the background: a few quick retries, at most a second apart.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_min_delay(Duration::from_millis(50))
+            .set_max_delay(Duration::from_secs(1))
+            .set_number_of_retries(3)
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(2)));
+        let conn = ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| anyhow::anyhow!("connecting to Redis: {e}"))?;
         Ok(Self::Redis { conn, prefix })
+    }
+
+    /// The Redis connection, when there is one (shared with the due-queue).
+    pub fn redis_connection(&self) -> Option<ConnectionManager> {
+        match self {
+            Self::Redis { conn, .. } => Some(conn.clone()),
+            Self::Local { .. } => None,
+        }
     }
 
     pub fn is_redis(&self) -> bool {

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod openapi;
 pub mod push;
+pub mod queue;
 pub mod routes;
 pub mod services;
 pub mod startup;

@@ -32,7 +32,7 @@ pub struct Application {
     server: Server,
     state: web::Data<AppState>,
     scheduler: Option<tokio_cron_scheduler::JobScheduler>,
-    push_worker: Option<tokio::task::JoinHandle<()>>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -60,21 +60,24 @@ impl Application {
             server = server.workers(n.max(1));
         }
         let server = server.listen(listener)?.run();
-        let (scheduler, push_worker) = if state.config.scheduler {
+        let (scheduler, workers) = if state.config.scheduler {
             let sink = crate::push::sink_for(&state.config)?;
             (
                 Some(crate::jobs::start(state.clone()).await?),
-                Some(tokio::spawn(crate::push::run_worker(state.clone(), sink))),
+                vec![
+                    tokio::spawn(crate::push::run_worker(state.clone(), sink)),
+                    tokio::spawn(crate::jobs::reminders::run_worker(state.clone())),
+                ],
             )
         } else {
-            (None, None)
+            (None, Vec::new())
         };
         Ok(Self {
             port,
             server,
             state,
             scheduler,
-            push_worker,
+            workers,
         })
     }
 
@@ -88,7 +91,7 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if let Some(w) = self.push_worker {
+        for w in self.workers {
             w.abort();
         }
         if let Some(mut s) = self.scheduler
@@ -112,6 +115,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         Some(url) => Ephemeral::redis(url, config.redis_prefix.clone()).await?,
         None => Ephemeral::local(db.clone()),
     };
+    let due_queue = match ephemeral.redis_connection() {
+        Some(conn) => crate::queue::DueQueue::redis(conn, &config.redis_prefix),
+        None => crate::queue::DueQueue::local(),
+    };
     Ok(AppState {
         config,
         db,
@@ -119,6 +126,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         secrets,
         webauthn,
         ephemeral,
+        due_queue,
         hlc: std::sync::Mutex::new(ehealth_sync::Hlc::new(0, 0, "server")),
         instance_id: uuid::Uuid::new_v4().to_string(),
     })

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Secrets;
 use crate::ephemeral::Ephemeral;
+use crate::queue::DueQueue;
 use crate::store::Db;
 use crate::store::sessions::Lifetimes;
 
@@ -19,6 +20,8 @@ pub struct AppState {
     pub secrets: Secrets,
     pub webauthn: Arc<Webauthn>,
     pub ephemeral: Ephemeral,
+    /// Which reminder is due when (Redis when configured, else in-process).
+    pub due_queue: DueQueue,
     /// The server's hybrid logical clock, advanced past every stamp it receives.
     pub hlc: Mutex<Hlc>,
     /// This process, in `job_runs` claims.

@@ -153,9 +153,9 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
         .await?;
     let s = state.clone();
     scheduler
-        .add(Job::new_async("0 * * * * *", move |_, _| {
+        .add(Job::new_async(RECONCILE_SCHEDULE, move |_, _| {
             let s = s.clone();
-            Box::pin(async move { reminders::run_logged(&s).await })
+            Box::pin(async move { reconcile_logged(&s).await })
         })?)
         .await?;
     let s = state.clone();
@@ -171,6 +171,27 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
         consent_expiry::run_logged(&state).await;
     });
     Ok(scheduler)
+}
+
+/// Every five minutes the due-queue is rebuilt from the database, so whatever Redis lost (a
+/// flush, a restart, a write it missed) comes back. A shared Redis queue is rebuilt by one
+/// instance per occurrence; an in-process queue by its own instance.
+pub const RECONCILE_SCHEDULE: &str = "30 */5 * * * *";
+
+async fn reconcile_logged(state: &AppState) {
+    let result = if state.due_queue.is_redis() {
+        let key = (state.now_ms() / 60_000).to_string();
+        run_claimed(state, "reminder_reconcile", key, |_| {
+            reminders::reconcile(state)
+        })
+        .await
+        .map(|n| n.unwrap_or(0))
+    } else {
+        reminders::reconcile(state).await
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "due-queue rebuild failed; retried in five minutes or at the next claim");
+    }
 }
 
 /// Hourly: tombstones past the horizon (idempotent, so no claim is needed).

@@ -1,13 +1,21 @@
-//! Every minute: reminders whose occurrence has come are fired (a `reminder_due` notice to the
-//! patient's scope, so their own and their SDMs' devices get it) and moved to their next
-//! occurrence in their zone, in one transaction per reminder. The conditional move is the claim:
-//! of several instances exactly one fires each occurrence. A reminder whose measurement was
-//! already logged in the window before it (two hours) is skipped (the "smart skip").
+//! Firing reminders from the due-queue ([`crate::queue`]): every instance runs a worker that
+//! claims due reminders in batches, fires them in one database transaction per batch, and
+//! queues each at its next occurrence in its own zone.
+//!
+//! Firing is a conditional update of `reminders.next_due_at` (from the occurrence being fired
+//! to the next), so of several instances, or of a claimer and one that took the item over
+//! after its lease, exactly one fires each occurrence; the `reminder_due` notice is written to
+//! the outbox in the same transaction, addressed to the patient's scope (their own and their
+//! SDMs' devices). A reminder whose measurement was already logged in the window before it
+//! (two hours) is skipped (the "smart skip").
+
+use std::time::Duration;
 
 use chrono::DateTime;
 use serde_json::json;
 
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
+use crate::queue::{Claim, Claimed};
 use crate::services::sync::reminders::{Reminders, schedule};
 use crate::state::AppState;
 use crate::store::sync::OutboxRow;
@@ -15,6 +23,10 @@ use crate::store::{self, DbConn, reminders::ReminderRow};
 
 /// A measurement logged this long before a reminder makes it unnecessary (our choice).
 pub const SKIP_WINDOW_MS: i64 = 2 * 3600 * 1000;
+/// How long a claimed item stays with its claimer before another instance may take it.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Reminders claimed and fired together (one transaction).
+pub const BATCH: usize = 500;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Report {
@@ -22,31 +34,131 @@ pub struct Report {
     pub skipped: usize,
 }
 
-pub async fn run(state: &AppState) -> ApiResult<Report> {
-    let now = state.now_ms();
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX / 4)
+}
+
+/// Rebuilds the due-queue from the database (the source of truth).
+pub async fn reconcile(state: &AppState) -> ApiResult<usize> {
     let due = state
         .db
-        .run(move |c| Ok(store::reminders::due(c, now, 500)?))
+        .run(|c| Ok(store::reminders::due_times(c)?))
         .await?;
+    state
+        .due_queue
+        .reconcile(&due)
+        .await
+        .map_err(queue_unavailable)?;
+    Ok(due.len())
+}
+
+/// Tells the due-queue the current due times of `ids` after they were written. A queue that
+/// cannot be told (Redis down) marks itself for a rebuild, so nothing is lost.
+pub async fn requeue(state: &AppState, ids: Vec<String>) {
+    if ids.is_empty() {
+        return;
+    }
+    let times = state
+        .db
+        .run(move |c| Ok(store::reminders::due_times_of(c, &ids)?))
+        .await;
+    let result = match times {
+        Ok(t) => state.due_queue.put(&t).await.map_err(queue_unavailable),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not queue reminder times; the queue is rebuilt");
+    }
+}
+
+fn queue_unavailable(e: anyhow::Error) -> ApiError {
+    tracing::warn!(error = %e, "due-queue unavailable");
+    ApiError::unavailable()
+}
+
+/// One pass: claims and fires everything due now, batch by batch.
+pub async fn run(state: &AppState) -> ApiResult<Report> {
     let mut report = Report::default();
-    for row in due {
-        let outcome = state.db.transaction(move |c| fire(c, row, now)).await?;
-        match outcome {
-            Some(true) => report.fired += 1,
-            Some(false) => report.skipped += 1,
-            None => {}
-        }
+    let mut reconciled = false;
+    loop {
+        let now = state.now_ms();
+        let claim = state
+            .due_queue
+            .claim(now, now + ms(LEASE), BATCH)
+            .await
+            .map_err(queue_unavailable)?;
+        let items = match claim {
+            Claim::NeedsReconcile if !reconciled => {
+                let n = reconcile(state).await?;
+                tracing::info!(reminders = n, "due-queue rebuilt from the database");
+                reconciled = true;
+                continue;
+            }
+            Claim::NeedsReconcile => return Err(ApiError::unavailable()),
+            Claim::Items(items) if items.is_empty() => return Ok(report),
+            Claim::Items(items) => items,
+        };
+        let r = fire_batch(state, items, now).await?;
+        report.fired += r.fired;
+        report.skipped += r.skipped;
+    }
+}
+
+/// Fires a claimed batch in one transaction, then settles the items in the queue.
+async fn fire_batch(state: &AppState, items: Vec<Claimed>, now: i64) -> ApiResult<Report> {
+    let ids: Vec<String> = items.iter().map(|c| c.id.clone()).collect();
+    let (report, next) = state
+        .db
+        .transaction(move |c| {
+            let rows = store::reminders::find_many(c, &ids)?;
+            let mut report = Report::default();
+            let mut next = std::collections::HashMap::new();
+            for row in rows {
+                let id = row.id.clone();
+                let (fired, at) = fire(c, row, now)?;
+                match fired {
+                    Some(true) => report.fired += 1,
+                    Some(false) => report.skipped += 1,
+                    None => {}
+                }
+                next.insert(id, at);
+            }
+            Ok((report, next))
+        })
+        .await?;
+    let settle: Vec<(Claimed, Option<i64>)> = items
+        .into_iter()
+        .map(|c| {
+            let at = next.get(&c.id).copied().flatten();
+            (c, at)
+        })
+        .collect();
+    if let Err(e) = state.due_queue.settle(&settle).await {
+        // Fired and recorded already; the leases run out and the next claim finds them done.
+        tracing::warn!(error = %e, "could not settle fired reminders in the due-queue");
     }
     Ok(report)
 }
 
-pub async fn run_logged(state: &AppState) {
+pub async fn run_logged(state: &AppState) -> bool {
     match run(state).await {
         Ok(r) if r.fired + r.skipped > 0 => {
-            tracing::info!(fired = r.fired, skipped = r.skipped, "reminders")
+            tracing::info!(fired = r.fired, skipped = r.skipped, "reminders");
+            true
         }
-        Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "reminder pass failed; retried next minute"),
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "reminder pass failed; retrying");
+            false
+        }
+    }
+}
+
+/// Runs until the process ends: a pass every second.
+pub async fn run_worker(state: actix_web::web::Data<AppState>) {
+    loop {
+        run_logged(&state).await;
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -64,10 +176,13 @@ fn already_measured(c: &mut DbConn, row: &ReminderRow, due: i64) -> ApiResult<bo
     })
 }
 
-/// `None` when another instance took this occurrence; else whether it was sent (not skipped).
-fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<Option<bool>> {
-    let Some(due) = row.next_due_at else {
-        return Ok(None);
+/// Fires `row` if it is due: `(None, next)` when it is not due (or another instance fired this
+/// occurrence), else whether it was sent (not skipped); `next` is when it is due next.
+fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<(Option<bool>, Option<i64>)> {
+    let live = row.hlc.is_some() && row.enabled == Some(true);
+    let due = match row.next_due_at {
+        Some(due) if live && due <= now => due,
+        other => return Ok((None, other.filter(|_| live))),
     };
     let stored = Reminders.stored_row(row.clone())?;
     let next = schedule(&stored.state.fields)
@@ -76,10 +191,14 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<Option<bool>> {
         })
         .map(|t| t.timestamp_millis());
     if !store::reminders::advance(c, &row.id, due, next)? {
-        return Ok(None);
+        // Moved meanwhile (fired elsewhere, or edited): queue it where it is now.
+        let at = store::reminders::due_times_of(c, std::slice::from_ref(&row.id))?
+            .first()
+            .and_then(|(_, at)| *at);
+        return Ok((None, at));
     }
     if already_measured(c, &row, due)? {
-        return Ok(Some(false));
+        return Ok((Some(false), next));
     }
     store::sync::enqueue(
         c,
@@ -92,5 +211,5 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<Option<bool>> {
         )
         .for_scope(&row.scope),
     )?;
-    Ok(Some(true))
+    Ok((Some(true), next))
 }

@@ -66,7 +66,8 @@ async fn write(
 ) -> ApiResult<Option<ReminderResponse>> {
     let hlc = state.server_hlc();
     let now = state.now_ms();
-    state
+    let written = id.clone();
+    let answer = state
         .db
         .transaction(move |c| {
             let row = server_write(
@@ -87,7 +88,9 @@ async fn write(
                 .and_then(|r| r.next_due_at);
             Ok(Some(wire(&patient, &row, next)?))
         })
-        .await
+        .await?;
+    crate::jobs::reminders::requeue(state, vec![written]).await;
+    Ok(answer)
 }
 
 pub async fn create(

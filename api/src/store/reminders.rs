@@ -42,15 +42,33 @@ pub fn live_of(conn: &mut super::DbConn, scope: &str) -> QueryResult<Vec<Reminde
         .load(conn)
 }
 
-/// Live, enabled reminders whose next occurrence is at or before `now`.
-pub fn due(conn: &mut super::DbConn, now: i64, limit: i64) -> QueryResult<Vec<ReminderRow>> {
+/// Every reminder with a next occurrence, and when: what the due-queue must hold.
+pub fn due_times(conn: &mut super::DbConn) -> QueryResult<Vec<(String, i64)>> {
     reminders::table
         .filter(reminders::hlc.is_not_null())
         .filter(reminders::enabled.eq(true))
-        .filter(reminders::next_due_at.le(now))
-        .order(reminders::next_due_at.asc())
-        .limit(limit)
+        .filter(reminders::next_due_at.is_not_null())
+        .select((reminders::id, reminders::next_due_at.assume_not_null()))
         .load(conn)
+}
+
+/// The due times of `ids` (`None` for a reminder with no next occurrence or no longer there).
+pub fn due_times_of(
+    conn: &mut super::DbConn,
+    ids: &[String],
+) -> QueryResult<Vec<(String, Option<i64>)>> {
+    let found: std::collections::HashMap<String, Option<i64>> = reminders::table
+        .filter(reminders::id.eq_any(ids))
+        .filter(reminders::hlc.is_not_null())
+        .filter(reminders::enabled.eq(true))
+        .select((reminders::id, reminders::next_due_at))
+        .load::<(String, Option<i64>)>(conn)?
+        .into_iter()
+        .collect();
+    Ok(ids
+        .iter()
+        .map(|id| (id.clone(), found.get(id).copied().flatten()))
+        .collect())
 }
 
 /// Moves a reminder to its next occurrence, only if it is still at `from` (so of several

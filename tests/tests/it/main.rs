@@ -4,6 +4,7 @@
 mod coming_of_age;
 mod consent;
 mod diary;
+mod due_queue;
 mod family;
 mod http_errors;
 mod multi_instance;

@@ -56,10 +56,16 @@ pub async fn push(
     state.observe_hlcs(mutations.iter().filter_map(|m| m.hlc.parse::<Hlc>().ok()));
 
     let device = req.device_id;
+    let reminders: Vec<String> = mutations
+        .iter()
+        .filter(|m| m.table == "reminders")
+        .map(|m| m.id.clone())
+        .collect();
     let (results, last_seq) = state
         .db
         .transaction(move |c| apply_batch(c, ctx, &device, mutations, now))
         .await?;
+    crate::jobs::reminders::requeue(state, reminders).await;
     Ok(PushResponse {
         results,
         last_seq,
