@@ -173,74 +173,100 @@ fn message(row: &OutboxRow, t: &store::push::PushToken) -> Message {
     }
 }
 
-/// One pass: claims due rows, delivers them, returns how many rows were finished.
+/// Rows of one pass delivered at the same time (each row's devices in turn).
+pub const PARALLEL: usize = 16;
+
+/// One pass: claims due rows, delivers them (up to [`PARALLEL`] at once), returns how many
+/// rows were finished.
 pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> {
+    use futures_util::stream::{self, StreamExt};
     let now = state.now_ms();
     let lease_until = now + ms(LEASE);
+    // One transaction for the batch's conditional updates: one commit, not one per row.
     let claimed = state
         .db
-        .run(move |c| Ok(store::sync::claim_outbox(c, now, lease_until, BATCH)?))
+        .transaction(move |c| Ok(store::sync::claim_outbox(c, now, lease_until, BATCH)?))
         .await?;
     let today = state.clock.today_hk();
+    let results: Vec<ApiResult<bool>> = stream::iter(claimed)
+        .map(|row| deliver_row(state, sink, row, now, today))
+        .buffer_unordered(PARALLEL)
+        .collect()
+        .await;
     let mut finished = 0;
-    for row in claimed {
-        let r = row.clone();
-        let targets = state.db.run(move |c| recipients(c, &r, today)).await?;
-        let mut retry: Option<Duration> = None;
-        for t in &targets {
-            // At most 240 messages a minute to one device, counted across instances (Redis
-            // when configured); past it the notice waits for the next window.
-            let limited = state
-                .ephemeral
-                .hit(
-                    &format!("push:{}", t.device_id),
-                    PER_DEVICE_PER_MINUTE,
-                    Duration::from_secs(60),
-                    now,
-                )
-                .await?;
-            if let Err(after) = limited {
-                let after = Duration::from_secs(after);
-                retry = Some(retry.map_or(after, |r| r.max(after)));
-                continue;
-            }
-            match sink.send(state, &message(&row, t)).await {
-                Outcome::Sent | Outcome::Rejected => {}
-                Outcome::Unregistered => {
-                    let token = t.token.clone();
-                    state
-                        .db
-                        .run(move |c| Ok(store::push::remove_token(c, &token)?))
-                        .await?;
-                    tracing::info!(device_id = %t.device_id, "push token unregistered: removed");
-                }
-                Outcome::Retry(after) => retry = Some(retry.map_or(after, |r| r.max(after))),
-            }
-        }
-        let id = row.id.clone();
-        let attempts = row.attempts + 1;
-        match retry {
-            None => {
-                state
-                    .db
-                    .run(move |c| Ok(store::sync::mark_delivered(c, &id, now)?))
-                    .await?;
-                finished += 1;
-            }
-            Some(after) => {
-                // Exponential backoff with jitter, at least what the server asked for.
-                let backoff = Duration::from_millis(
-                    500u64.saturating_mul(1 << attempts.clamp(0, 10)) + rand::random::<u64>() % 500,
-                );
-                let next = now + ms(after.max(backoff));
-                state
-                    .db
-                    .run(move |c| Ok(store::sync::retry_later(c, &id, attempts, next)?))
-                    .await?;
-            }
+    for r in results {
+        // A row that failed here keeps its lease and is taken again when it runs out.
+        if r? {
+            finished += 1;
         }
     }
     Ok(finished)
+}
+
+/// Sends one row to its devices; whether it is finished (else it was put off for a retry).
+async fn deliver_row(
+    state: &AppState,
+    sink: &dyn Sink,
+    row: OutboxRow,
+    now: i64,
+    today: chrono::NaiveDate,
+) -> ApiResult<bool> {
+    let r = row.clone();
+    let targets = state.db.run(move |c| recipients(c, &r, today)).await?;
+    let mut retry: Option<Duration> = None;
+    for t in &targets {
+        // At most 240 messages a minute to one device, counted across instances (Redis
+        // when configured); past it the notice waits for the next window.
+        let limited = state
+            .ephemeral
+            .hit(
+                &format!("push:{}", t.device_id),
+                PER_DEVICE_PER_MINUTE,
+                Duration::from_secs(60),
+                now,
+            )
+            .await?;
+        if let Err(after) = limited {
+            let after = Duration::from_secs(after);
+            retry = Some(retry.map_or(after, |r| r.max(after)));
+            continue;
+        }
+        match sink.send(state, &message(&row, t)).await {
+            Outcome::Sent | Outcome::Rejected => {}
+            Outcome::Unregistered => {
+                let token = t.token.clone();
+                state
+                    .db
+                    .run(move |c| Ok(store::push::remove_token(c, &token)?))
+                    .await?;
+                tracing::info!(device_id = %t.device_id, "push token unregistered: removed");
+            }
+            Outcome::Retry(after) => retry = Some(retry.map_or(after, |r| r.max(after))),
+        }
+    }
+    let id = row.id.clone();
+    let attempts = row.attempts + 1;
+    match retry {
+        None => {
+            state
+                .db
+                .run(move |c| Ok(store::sync::mark_delivered(c, &id, now)?))
+                .await?;
+            Ok(true)
+        }
+        Some(after) => {
+            // Exponential backoff with jitter, at least what the server asked for.
+            let backoff = Duration::from_millis(
+                500u64.saturating_mul(1 << attempts.clamp(0, 10)) + rand::random::<u64>() % 500,
+            );
+            let next = now + ms(after.max(backoff));
+            state
+                .db
+                .run(move |c| Ok(store::sync::retry_later(c, &id, attempts, next)?))
+                .await?;
+            Ok(false)
+        }
+    }
 }
 
 /// Runs the worker until the process ends: a pass every second (sooner while there is work).
