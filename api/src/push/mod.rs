@@ -176,45 +176,98 @@ fn message(row: &OutboxRow, t: &store::push::PushToken) -> Message {
 /// Rows of one pass delivered at the same time (each row's devices in turn).
 pub const PARALLEL: usize = 16;
 
-/// One pass: claims due rows, delivers them (up to [`PARALLEL`] at once), returns how many
-/// rows were finished.
+/// One pass: claims due rows, delivers them (up to [`PARALLEL`] rows at once), and records the
+/// outcome of the whole batch in one transaction; returns how many rows were finished.
 pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> {
     use futures_util::stream::{self, StreamExt};
     let now = state.now_ms();
     let lease_until = now + ms(LEASE);
-    // One transaction for the batch's conditional updates: one commit, not one per row.
     let claimed = state
         .db
         .transaction(move |c| Ok(store::sync::claim_outbox(c, now, lease_until, BATCH)?))
         .await?;
+    if claimed.is_empty() {
+        return Ok(0);
+    }
+    // Rows for the same people share their devices: looked up once per pass.
     let today = state.clock.today_hk();
-    let results: Vec<ApiResult<bool>> = stream::iter(claimed)
-        .map(|row| deliver_row(state, sink, row, now, today))
+    let rows = claimed.clone();
+    let devices = state
+        .db
+        .run(move |c| {
+            let mut by_audience: BTreeMap<Audience, Vec<store::push::PushToken>> = BTreeMap::new();
+            for row in &rows {
+                if let std::collections::btree_map::Entry::Vacant(e) =
+                    by_audience.entry(audience(row))
+                {
+                    e.insert(recipients(c, row, today)?);
+                }
+            }
+            Ok(by_audience)
+        })
+        .await?;
+    let settled: Vec<ApiResult<Settled>> = stream::iter(claimed)
+        .map(|row| {
+            let targets = devices.get(&audience(&row)).map_or(&[][..], Vec::as_slice);
+            deliver_row(state, sink, row, targets, now)
+        })
         .buffer_unordered(PARALLEL)
         .collect()
         .await;
-    let mut finished = 0;
-    for r in results {
-        // A row that failed here keeps its lease and is taken again when it runs out.
-        if r? {
-            finished += 1;
+    let mut done = Vec::new();
+    let mut later = Vec::new();
+    for s in settled {
+        match s {
+            Ok(Settled::Done(id)) => done.push(id),
+            Ok(Settled::Later { id, attempts, next }) => later.push((id, attempts, next)),
+            // The row keeps its lease and is taken again when it runs out.
+            Err(e) => tracing::warn!(error = %e, "push row failed; retried after its lease"),
         }
     }
+    let finished = done.len();
+    state
+        .db
+        .transaction(move |c| {
+            store::sync::mark_delivered_many(c, &done, now)?;
+            for (id, attempts, next) in later {
+                store::sync::retry_later(c, &id, attempts, next)?;
+            }
+            Ok(())
+        })
+        .await?;
     Ok(finished)
 }
 
-/// Sends one row to its devices; whether it is finished (else it was put off for a retry).
+/// Who a row is for: rows with the same audience go to the same devices.
+type Audience = (Option<String>, Option<String>, Option<String>);
+
+fn audience(row: &OutboxRow) -> Audience {
+    (
+        row.scope.clone(),
+        row.patient_id.clone(),
+        row.exclude_device_id.clone(),
+    )
+}
+
+enum Settled {
+    Done(String),
+    Later {
+        id: String,
+        attempts: i32,
+        next: i64,
+    },
+}
+
+/// Sends one row to its devices: done, or put off (backoff, at least the server's Retry-After).
 async fn deliver_row(
     state: &AppState,
     sink: &dyn Sink,
     row: OutboxRow,
+    targets: &[store::push::PushToken],
     now: i64,
-    today: chrono::NaiveDate,
-) -> ApiResult<bool> {
-    let r = row.clone();
-    let targets = state.db.run(move |c| recipients(c, &r, today)).await?;
+) -> ApiResult<Settled> {
     let mut retry: Option<Duration> = None;
-    for t in &targets {
+    for t in targets {
         // At most 240 messages a minute to one device, counted across instances (Redis
         // when configured); past it the notice waits for the next window.
         let limited = state
@@ -244,29 +297,21 @@ async fn deliver_row(
             Outcome::Retry(after) => retry = Some(retry.map_or(after, |r| r.max(after))),
         }
     }
-    let id = row.id.clone();
     let attempts = row.attempts + 1;
-    match retry {
-        None => {
-            state
-                .db
-                .run(move |c| Ok(store::sync::mark_delivered(c, &id, now)?))
-                .await?;
-            Ok(true)
-        }
+    Ok(match retry {
+        None => Settled::Done(row.id),
         Some(after) => {
             // Exponential backoff with jitter, at least what the server asked for.
             let backoff = Duration::from_millis(
                 500u64.saturating_mul(1 << attempts.clamp(0, 10)) + rand::random::<u64>() % 500,
             );
-            let next = now + ms(after.max(backoff));
-            state
-                .db
-                .run(move |c| Ok(store::sync::retry_later(c, &id, attempts, next)?))
-                .await?;
-            Ok(false)
+            Settled::Later {
+                id: row.id,
+                attempts,
+                next: now + ms(after.max(backoff)),
+            }
         }
-    }
+    })
 }
 
 /// Runs the worker until the process ends: a pass every second (sooner while there is work).

@@ -336,8 +336,11 @@ pub fn reset_epoch(conn: &mut DbConn, new_epoch: &str) -> QueryResult<()> {
         .map(drop)
 }
 
-/// Claims up to `limit` undelivered rows that are due and not held by another worker (each with
-/// a conditional update, so of several instances exactly one wins a row).
+/// Claims up to `limit` undelivered rows that are due and not held by another worker, oldest
+/// first, leasing them until `lease_until`. The update is conditional (free rows only), so of
+/// several instances exactly one wins a row. On PostgreSQL the candidates are taken with
+/// `FOR UPDATE SKIP LOCKED`: concurrent claimers (in transactions) take different rows instead
+/// of queueing behind each other's locks on the same oldest ones.
 pub fn claim_outbox(
     conn: &mut DbConn,
     now: i64,
@@ -354,32 +357,39 @@ pub fn claim_outbox(
             .is_null()
             .or(outbox::next_attempt_at.le(now))
     };
-    let candidates: Vec<OutboxRow> = outbox::table
-        .filter(outbox::delivered_at.is_null())
-        .filter(free())
-        .filter(due())
-        .order(outbox::created_at.asc())
-        .limit(limit)
-        .load(conn)?;
-    let mut won = Vec::new();
-    for row in candidates {
-        let n = diesel::update(
-            outbox::table
-                .find(&row.id)
-                .filter(outbox::delivered_at.is_null())
-                .filter(free()),
-        )
-        .set(outbox::claimed_until.eq(lease_until))
-        .execute(conn)?;
-        if n == 1 {
-            won.push(row);
-        }
+    let candidates = || {
+        outbox::table
+            .select(outbox::id)
+            .filter(outbox::delivered_at.is_null())
+            .filter(free())
+            .filter(due())
+            .order(outbox::created_at.asc())
+            .limit(limit)
+    };
+    let ids: Vec<String> = match conn {
+        DbConn::Postgres(pg) => candidates().for_update().skip_locked().load(pg)?,
+        DbConn::Sqlite(lite) => candidates().load(lite)?,
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut won: Vec<OutboxRow> = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq_any(&ids))
+            .filter(outbox::delivered_at.is_null())
+            .filter(free()),
+    )
+    .set(outbox::claimed_until.eq(lease_until))
+    .get_results(conn)?;
+    won.sort_by_key(|r| r.created_at);
     Ok(won)
 }
 
-pub fn mark_delivered(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
-    diesel::update(outbox::table.find(id))
+pub fn mark_delivered_many(conn: &mut DbConn, ids: &[String], at: i64) -> QueryResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    diesel::update(outbox::table.filter(outbox::id.eq_any(ids)))
         .set((
             outbox::delivered_at.eq(at),
             outbox::claimed_until.eq(None::<i64>),
