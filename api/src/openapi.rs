@@ -57,6 +57,7 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         routes::hcp::create_staff,
         routes::hcp::list_staff,
         routes::hcp::deactivate_staff,
+        routes::hcp::put_staff_push_token,
         routes::hcp::start_staff_enrolment,
         routes::hcp::complete_staff_enrolment,
         routes::hcp::consent_by_access_key,

@@ -39,6 +39,15 @@ pub struct PushTokenResponse {
     pub updated_at: String,
 }
 
+/// A staff app's push token, kept per staff session (one signed-in installation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StaffPushTokenResponse {
+    pub session_id: String,
+    pub platform: PushPlatform,
+    pub locale: Language,
+    pub updated_at: String,
+}
+
 wire_enum! {
     ReminderKind { Bp = "bp", Glucose = "glucose", Custom = "custom" }
 }

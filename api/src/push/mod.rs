@@ -111,7 +111,10 @@ fn recipients(
 ) -> ApiResult<Vec<store::push::PushToken>> {
     let mut people: Vec<String> = Vec::new();
     match (row.scope.as_deref(), row.patient_id.as_deref()) {
-        (Some(s), _) if s.starts_with("hcp:") => {}
+        (Some(s), _) if s.starts_with("hcp:") => {
+            // An HCP's notices go to its active staff's signed-in apps.
+            return Ok(store::push::staff_tokens_of_hcp(c, &s["hcp:".len()..])?);
+        }
         (Some(scope), _) => {
             people.push(scope.to_owned());
             if let Some(p) = store::patients::find(c, scope)? {

@@ -93,6 +93,16 @@ pub fn text(kind: &str, lang: Language) -> Option<(&'static str, &'static str)> 
                 "管理醫健通帳戶的人有所變更。請開啟應用程式。",
             ),
         ),
+        "hcp_consent_event" => pick(
+            (
+                "Sharing consent changed",
+                "A patient's sharing consent has changed. Open the app for details.",
+            ),
+            (
+                "互通同意有變",
+                "有病人的互通同意有所變更。請開啟應用程式查看詳情。",
+            ),
+        ),
         _ => pick(
             ("eHealth", "You have a new notice. Open the app."),
             ("醫健通", "你有新通知。請開啟應用程式。"),
@@ -115,6 +125,7 @@ mod tests {
             "coming_of_age",
             "sdm_authority_ended",
             "sdm_joined",
+            "hcp_consent_event",
             "other",
         ] {
             let en = text(kind, Language::En);

@@ -372,3 +372,23 @@ pub async fn read_records(
 ) -> ApiResult<web::Json<RecordReadResponse>> {
     Ok(web::Json(records::read(&state, &who, &path, body).await?))
 }
+
+/// A staff app registers its FCM token (and the language of its notifications) for this
+/// session; the HCP's consent events (`hcp_consent_event`) then reach it as pushes.
+#[utoipa::path(put, path = "/v1/staff/me/push-token", tag = "hcp", operation_id = "put_staff_push_token",
+    security(("staff" = [])),
+    request_body = ehealth_contracts::PutPushTokenRequest,
+    responses(
+        (status = 200, description = "Stored", body = ehealth_contracts::StaffPushTokenResponse),
+        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn put_staff_push_token(
+    state: web::Data<AppState>,
+    who: StaffSession,
+    ApiJson(body): ApiJson<ehealth_contracts::PutPushTokenRequest>,
+) -> ApiResult<web::Json<ehealth_contracts::StaffPushTokenResponse>> {
+    Ok(web::Json(
+        hcp::put_staff_push_token(&state, &who, body).await?,
+    ))
+}

@@ -126,6 +126,9 @@ fn configure_consent(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/v1/staff/enrolments").route(web::post().to(hcp::start_staff_enrolment)))
         .service(
+            resource("/v1/staff/me/push-token").route(web::put().to(hcp::put_staff_push_token)),
+        )
+        .service(
             resource("/v1/staff/enrolments/{enrolment_id}/complete")
                 .route(web::post().to(hcp::complete_staff_enrolment)),
         )

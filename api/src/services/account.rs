@@ -243,13 +243,9 @@ pub async fn complete_passkey_enrolment(
 }
 
 /// Registers (or replaces) the push token of one of the caller's devices.
-pub async fn put_push_token(
-    state: &AppState,
-    who: &PatientSession,
-    device_id: &str,
-    req: ehealth_contracts::PutPushTokenRequest,
-) -> ApiResult<ehealth_contracts::PushTokenResponse> {
-    let token = req.token.trim().to_owned();
+/// An FCM registration token as sent: trimmed, non-empty, at most 4 KB, no spaces.
+pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
+    let token = raw.trim().to_owned();
     if token.is_empty()
         || token.len() > 4096
         || token.chars().any(|c| c.is_whitespace() || c.is_control())
@@ -263,6 +259,16 @@ pub async fn put_push_token(
             },
         )]));
     }
+    Ok(token)
+}
+
+pub async fn put_push_token(
+    state: &AppState,
+    who: &PatientSession,
+    device_id: &str,
+    req: ehealth_contracts::PutPushTokenRequest,
+) -> ApiResult<ehealth_contracts::PushTokenResponse> {
+    let token = checked_push_token(&req.token)?;
     let now = state.now_ms();
     let row = store::push::PushToken {
         device_id: device_id.to_owned(),

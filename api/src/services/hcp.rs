@@ -446,3 +446,32 @@ pub fn staff_tokens(staff: &Staff, issued: IssuedTokens, state: &AppState) -> St
         refresh_expires_in: life.refresh_ms / 1000,
     }
 }
+
+/// A staff app registers its push token for this session: the HCP's consent events reach it
+/// while the session lasts and the staff member is active.
+pub async fn put_staff_push_token(
+    state: &AppState,
+    who: &StaffSession,
+    req: ehealth_contracts::PutPushTokenRequest,
+) -> ApiResult<ehealth_contracts::StaffPushTokenResponse> {
+    let token = crate::services::account::checked_push_token(&req.token)?;
+    let now = state.now_ms();
+    let row = store::push::PushToken {
+        device_id: store::push::staff_device(&who.session_id),
+        token,
+        platform: req.platform.as_str().to_owned(),
+        locale: req.locale.as_str().to_owned(),
+        updated_at: now,
+    };
+    let session = who.session_id.clone();
+    state
+        .db
+        .transaction(move |c| Ok(store::push::put_staff_token(c, &session, &row)?))
+        .await?;
+    Ok(ehealth_contracts::StaffPushTokenResponse {
+        session_id: who.session_id.clone(),
+        platform: req.platform,
+        locale: req.locale,
+        updated_at: crate::clock::rfc3339_ms(now),
+    })
+}

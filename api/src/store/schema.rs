@@ -175,6 +175,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_push_tokens (session_id) {
+        session_id -> Text,
+        token -> Text,
+        platform -> Text,
+        locale -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     push_log (notification_id, device_id) {
         notification_id -> Text,
         device_id -> Text,
@@ -498,6 +508,7 @@ diesel::joinable!(hcp_locations -> hcps (hcp_id));
 diesel::joinable!(hcp_staff -> hcps (hcp_id));
 diesel::joinable!(staff_tokens -> staff_sessions (session_id));
 diesel::joinable!(staff_sessions -> hcp_staff (staff_id));
+diesel::joinable!(staff_push_tokens -> staff_sessions (session_id));
 diesel::joinable!(consents -> hcps (hcp_id));
 diesel::joinable!(hcp_system_tokens -> hcp_systems (system_id));
 
@@ -525,6 +536,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     push_tokens,
     push_log,
+    staff_push_tokens,
     hcps,
     hcp_locations,
     hcp_staff,
