@@ -3,6 +3,7 @@
 //! speaks HTTP to it. Nothing of ours is mocked; time is the only thing the tests control.
 
 pub mod clock;
+pub mod demo;
 pub mod devices;
 pub mod family;
 pub mod fcm;

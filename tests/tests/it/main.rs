@@ -3,6 +3,7 @@
 
 mod coming_of_age;
 mod consent;
+mod demo;
 mod diary;
 mod due_queue;
 mod family;
