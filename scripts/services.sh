@@ -67,6 +67,14 @@ ensure_redis() {
   log "Redis did not come up"; exit 1
 }
 
+# The contract generation in scripts/test.sh (openapi-generator on Java 17, tsc from npm).
+ensure_contract_tools() {
+  command -v java >/dev/null 2>&1 || apt_install openjdk-17-jre-headless
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  python3 -m venv --help >/dev/null 2>&1 || apt_install python3-venv
+}
+
 ensure_postgres
 ensure_redis
-log "PostgreSQL and Redis are up"
+ensure_contract_tools
+log "PostgreSQL and Redis are up; Java, npm and Python venv present"

@@ -26,6 +26,9 @@ cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+echo "== generated app clients are current (openapi-generator; tsc --strict)"
+bash scripts/gen-contracts.sh --check
+
 echo "== tests (SQLite, PostgreSQL, Redis)"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --workspace --locked --no-fail-fast --test-threads 4
