@@ -36,4 +36,7 @@ else
   cargo test --workspace --locked --no-fail-fast
 fi
 
+echo "== schemathesis against the running API (as a signed-in patient)"
+bash scripts/schemathesis.sh
+
 drop_test_databases

@@ -145,17 +145,17 @@ impl Demo {
         }
     }
 
-    /// Runs the story, telling each step through `say`.
-    pub async fn run(&self, say: &mut dyn FnMut(String)) -> anyhow::Result<()> {
-        say("1. A mother registers in the app with a passkey (no password).".into());
-        let mum = Person::adult();
+    /// Registers a new adult with a software passkey on a device called `device`; returns the
+    /// token response and the passkey.
+    pub async fn register(&self, device: &str) -> anyhow::Result<(Value, TestPasskey)> {
+        let person = Person::adult();
         let started = self
             .expect(
                 201,
                 Method::POST,
                 "/v1/registrations",
                 None,
-                Some(mum.registration_body()),
+                Some(person.registration_body()),
             )
             .await?;
         let mut passkey = self.passkey();
@@ -167,9 +167,16 @@ impl Demo {
                 Method::POST,
                 &format!("/v1/registrations/{}/complete", id(&started, "registration_id")?),
                 None,
-                Some(json!({"credential": credential, "device": {"name": "Mum's phone", "platform": "android"}})),
+                Some(json!({"credential": credential, "device": {"name": device, "platform": "android"}})),
             )
             .await?;
+        Ok((tokens, passkey))
+    }
+
+    /// Runs the story, telling each step through `say`.
+    pub async fn run(&self, say: &mut dyn FnMut(String)) -> anyhow::Result<()> {
+        say("1. A mother registers in the app with a passkey (no password).".into());
+        let (tokens, mut passkey) = self.register("Mum's phone").await?;
         let mum_id = id(&tokens, "patient_id")?;
         let mut phone_a = Phone {
             name: "Mum's phone",

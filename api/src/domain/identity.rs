@@ -28,6 +28,19 @@ impl ValidIdentity {
     /// Validates `doc`, reporting problems under `prefix` (e.g. `identity_document`).
     pub fn parse(doc: &IdentityDocument, prefix: &str) -> Result<Self, Vec<FieldError>> {
         let field = |name: &str| format!("{prefix}.{name}");
+        // A country given with any document must be an ISO 3166-1 code, even where it is unused
+        // (an empty one on a passport is reported as `required` below).
+        let malformed = match doc.issuing_country.as_deref().map(str::trim) {
+            Some("") => doc.doc_type != IdentityDocumentType::Passport,
+            Some(c) => !((2..=3).contains(&c.len()) && c.chars().all(|x| x.is_ascii_alphabetic())),
+            None => false,
+        };
+        if malformed {
+            return Err(vec![FieldError::new(
+                field("issuing_country"),
+                "invalid_format",
+            )]);
+        }
         match doc.doc_type {
             IdentityDocumentType::Hkid | IdentityDocumentType::HkBirthCert => {
                 let hkid = Hkid::parse(&doc.number).map_err(|e| {
@@ -140,6 +153,26 @@ mod tests {
             a.map(|v| v.uniqueness_key()).ok(),
             b.map(|v| v.uniqueness_key()).ok()
         );
+    }
+
+    #[test]
+    fn a_country_given_with_any_document_must_be_an_iso_code() {
+        for (doc_type, country) in [
+            (IdentityDocumentType::Hkid, ""),
+            (IdentityDocumentType::Hkid, "Hong Kong"),
+            (IdentityDocumentType::Passport, "G1"),
+        ] {
+            let number = if doc_type == IdentityDocumentType::Hkid {
+                "A123456(3)"
+            } else {
+                "K1234567"
+            };
+            assert_eq!(
+                ValidIdentity::parse(&doc(doc_type, number, Some(country)), "d").err(),
+                Some(vec![FieldError::new("d.issuing_country", "invalid_format")]),
+                "{country:?}"
+            );
+        }
     }
 
     #[test]

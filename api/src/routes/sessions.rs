@@ -13,7 +13,7 @@ use crate::state::AppState;
 
 /// Start a username-less passkey sign-in.
 #[utoipa::path(post, path = "/v1/sessions/challenge", tag = "sessions", operation_id = "create_challenge",
-    request_body = CreateChallengeRequest,
+    request_body = Option<CreateChallengeRequest>,
     responses(
         (status = 201, description = "A single-use challenge (the body may be `{}` or empty)", body = CreateChallengeResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),

@@ -43,7 +43,7 @@ export interface CreateChallengeRequest {
     /**
      * 
      */
-    body: object;
+    body?: object | null;
 }
 
 export interface CreateSessionOperationRequest {
@@ -69,13 +69,6 @@ export class SessionsApi extends runtime.BaseAPI {
      * Creates request options for createChallenge without sending the request
      */
     async createChallengeRequestOpts(requestParameters: CreateChallengeRequest): Promise<runtime.RequestOpts> {
-        if (requestParameters['body'] == null) {
-            throw new runtime.RequiredError(
-                'body',
-                'Required parameter "body" was null or undefined when calling createChallenge().'
-            );
-        }
-
         const queryParameters: any = {};
 
         const headerParameters: runtime.HTTPHeaders = {};
@@ -107,7 +100,7 @@ export class SessionsApi extends runtime.BaseAPI {
     /**
      * Start a username-less passkey sign-in.
      */
-    async createChallenge(requestParameters: CreateChallengeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateChallengeResponse> {
+    async createChallenge(requestParameters: CreateChallengeRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateChallengeResponse> {
         const response = await this.createChallengeRaw(requestParameters, initOverrides);
         return await response.value();
     }

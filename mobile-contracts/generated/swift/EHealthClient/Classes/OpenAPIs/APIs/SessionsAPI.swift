@@ -15,12 +15,12 @@ open class SessionsAPI {
     /**
      Start a username-less passkey sign-in.
      
-     - parameter body: (body)  
+     - parameter body: (body)  (optional)
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
      */
     @discardableResult
-    open class func createChallenge(body: AnyCodable, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: CreateChallengeResponse?, _ error: Error?) -> Void)) -> RequestTask {
+    open class func createChallenge(body: AnyCodable? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: CreateChallengeResponse?, _ error: Error?) -> Void)) -> RequestTask {
         return createChallengeWithRequestBuilder(body: body).execute(apiResponseQueue) { result in
             switch result {
             case let .success(response):
@@ -34,10 +34,10 @@ open class SessionsAPI {
     /**
      Start a username-less passkey sign-in.
      - POST /v1/sessions/challenge
-     - parameter body: (body)  
+     - parameter body: (body)  (optional)
      - returns: RequestBuilder<CreateChallengeResponse> 
      */
-    open class func createChallengeWithRequestBuilder(body: AnyCodable) -> RequestBuilder<CreateChallengeResponse> {
+    open class func createChallengeWithRequestBuilder(body: AnyCodable? = nil) -> RequestBuilder<CreateChallengeResponse> {
         let localVariablePath = "/v1/sessions/challenge"
         let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
         let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: body)

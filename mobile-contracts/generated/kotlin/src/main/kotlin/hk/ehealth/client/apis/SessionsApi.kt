@@ -61,7 +61,7 @@ open class SessionsApi(basePath: kotlin.String = defaultBasePath, client: Call.F
      * POST /v1/sessions/challenge
      * Start a username-less passkey sign-in.
      * 
-     * @param body 
+     * @param body  (optional)
      * @return CreateChallengeResponse
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
@@ -71,7 +71,7 @@ open class SessionsApi(basePath: kotlin.String = defaultBasePath, client: Call.F
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
-    fun createChallenge(body: kotlin.Any) : CreateChallengeResponse {
+    fun createChallenge(body: kotlin.Any? = null) : CreateChallengeResponse {
         val localVarResponse = createChallengeWithHttpInfo(body = body)
 
         return when (localVarResponse.responseType) {
@@ -93,14 +93,14 @@ open class SessionsApi(basePath: kotlin.String = defaultBasePath, client: Call.F
      * POST /v1/sessions/challenge
      * Start a username-less passkey sign-in.
      * 
-     * @param body 
+     * @param body  (optional)
      * @return ApiResponse<CreateChallengeResponse?>
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class)
-    fun createChallengeWithHttpInfo(body: kotlin.Any) : ApiResponse<CreateChallengeResponse?> {
+    fun createChallengeWithHttpInfo(body: kotlin.Any?) : ApiResponse<CreateChallengeResponse?> {
         val localVariableConfig = createChallengeRequestConfig(body = body)
 
         return request<kotlin.Any, CreateChallengeResponse>(
@@ -111,10 +111,10 @@ open class SessionsApi(basePath: kotlin.String = defaultBasePath, client: Call.F
     /**
      * To obtain the request config of the operation createChallenge
      *
-     * @param body 
+     * @param body  (optional)
      * @return RequestConfig
      */
-    fun createChallengeRequestConfig(body: kotlin.Any) : RequestConfig<kotlin.Any> {
+    fun createChallengeRequestConfig(body: kotlin.Any?) : RequestConfig<kotlin.Any> {
         val localVariableBody = body
         val localVariableQuery: MultiValueMap = mutableMapOf()
         val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
