@@ -30,7 +30,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_json(req, payload, false);
-        Box::pin(async move { body.await.and_then(|b| parse(&b)).map(ApiJson) })
+        Box::pin(async move {
+            body.await
+                .and_then(|b| object(&b).and_then(|()| parse(&b)))
+                .map(ApiJson)
+        })
     }
 }
 
@@ -45,6 +49,7 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> 
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(ApiJsonOrEmpty(T::default()));
             }
+            object(&body)?;
             parse(&body).map(ApiJsonOrEmpty)
         })
     }
@@ -107,6 +112,18 @@ fn read_json(
 
 fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+}
+
+/// Every request body of this API is a JSON object. (serde would also read a struct from an
+/// array of its fields in order; that is refused here.) Malformed JSON stays 400.
+fn object(body: &[u8]) -> Result<(), ApiError> {
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => Err(
+            ApiError::validation(vec![FieldError::new("", "invalid_type")]),
+        ),
+        _ => Err(ApiError::bad_request("malformed_json")),
+    }
 }
 
 /// Deserialises `body`, mapping serde's failure to 400 (syntax) or 422 (shape, with the field).

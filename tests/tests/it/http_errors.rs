@@ -33,6 +33,12 @@ on_both_backends! {
         let (status, ct, body) = raw(&app, Method::POST, "/v1/registrations", Some("application/json"), b"{\"identity_document\":".to_vec()).await;
         assert_eq!((status, ct.as_str(), body["code"].as_str()), (StatusCode::BAD_REQUEST, PROBLEM, Some("malformed_json")));
 
+        // Bodies are JSON objects: an array (which serde would read as the fields in order) is 422.
+        for path in ["/v1/registrations", "/v1/sessions/challenge"] {
+            let (status, ct, body) = raw(&app, Method::POST, path, Some("application/json"), b"[]".to_vec()).await;
+            assert_eq!((status, ct.as_str(), body["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, PROBLEM, Some("validation_failed")), "{path}");
+        }
+
         let (status, ct, body) = raw(&app, Method::POST, "/v1/registrations", Some("text/plain"), b"{}".to_vec()).await;
         assert_eq!((status, ct.as_str(), body["code"].as_str()), (StatusCode::UNSUPPORTED_MEDIA_TYPE, PROBLEM, Some("unsupported_media_type")));
 
