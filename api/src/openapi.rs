@@ -87,6 +87,8 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         routes::reminders::update_reminder,
         routes::reminders::delete_reminder,
     ),
+    // Payloads that are not HTTP bodies, so the generated app clients have types for them too.
+    components(schemas(ehealth_contracts::PushData, ehealth_contracts::PushType)),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Liveness and readiness"),

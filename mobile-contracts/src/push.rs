@@ -114,3 +114,86 @@ pub struct UpdateReminderRequest {
 pub struct ListRemindersResponse {
     pub reminders: Vec<ReminderResponse>,
 }
+
+wire_enum! {
+    /// What a push is about: the `type` of its data payload. Apps ignore types they do not know.
+    PushType {
+        RecordAccessed = "record_accessed", ReminderDue = "reminder_due",
+        ConsentGranted = "consent_granted", ConsentRequested = "consent_requested",
+        ConsentExpiring = "consent_expiring", ConsentExpired = "consent_expired",
+        /// To an HCP's staff apps: its consent feed has a new event (read it there).
+        ConsentEvent = "consent_event",
+        ComingOfAge = "coming_of_age", SdmAuthorityEnded = "sdm_authority_ended",
+        SdmJoined = "sdm_joined", SdmLinkReviewed = "sdm_link_reviewed",
+        SdmLinkEnded = "sdm_link_ended", AccountClaimed = "account_claimed",
+        /// Silent: pull the scope now.
+        SyncPoke = "sync_poke",
+    }
+}
+
+/// The data payload of every push (FCM `data`: every value is a string). `notification_id`
+/// is stable across re-deliveries: drop a push whose id was seen. Which other fields are present
+/// depends on `type`; new fields may appear (docs/API-VERSIONING.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PushData {
+    #[serde(rename = "type")]
+    pub push_type: PushType,
+    pub notification_id: String,
+    /// The patient (scope) the notice is about.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patient_id: Option<String>,
+    /// `sync_poke`: the scope to pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_id: Option<String>,
+    /// `reminder_due`: `bp`, `glucose` or `custom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// `reminder_due`: the occurrence, RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hcp_id: Option<String>,
+    /// `consent_granted`: how (`pre_grant`, `access_key`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// `consent_expiring`: the last valid day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice_days_before: Option<String>,
+    /// `record_accessed`: the access-log entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_id: Option<String>,
+    /// `record_accessed`: `true` when the log entry is in the next pull.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sync: Option<String>,
+    /// `consent_event`: the feed position and the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_status: Option<String>,
+    /// `sdm_link_reviewed`: the review's outcome.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Why a link ended (`came_of_age`, `removed`, `ended_by_office`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `sdm_link_ended` by the office: its stated reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// `coming_of_age`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authority_ends_on: Option<String>,
+}

@@ -36,3 +36,40 @@ fn the_document_is_openapi_3_1_with_every_operation_documented() {
         }
     }
 }
+
+/// Enums are documented with their wire values (a macro once made the schema list the Rust
+/// variant names, so generated clients sent values the server refused).
+#[test]
+fn enum_schemas_list_the_values_on_the_wire() {
+    use ehealth_contracts::{District, Profession, PushPlatform, PushType, ReminderKind, Sector};
+    let doc: serde_json::Value =
+        serde_json::from_str(&ehealth_api::openapi::openapi_json()).unwrap_or_default();
+    let listed = |name: &str| -> Vec<String> {
+        doc["components"]["schemas"][name]["enum"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    fn wire<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<String> {
+        all.iter().map(|v| f(*v).to_owned()).collect()
+    }
+    assert_eq!(listed("District"), wire(District::ALL, District::as_str));
+    assert_eq!(
+        listed("Profession"),
+        wire(Profession::ALL, Profession::as_str)
+    );
+    assert_eq!(listed("PushType"), wire(PushType::ALL, PushType::as_str));
+    assert_eq!(
+        listed("PushPlatform"),
+        wire(PushPlatform::ALL, PushPlatform::as_str)
+    );
+    assert_eq!(
+        listed("ReminderKind"),
+        wire(ReminderKind::ALL, ReminderKind::as_str)
+    );
+    assert_eq!(listed("Sector"), wire(Sector::ALL, Sector::as_str));
+}

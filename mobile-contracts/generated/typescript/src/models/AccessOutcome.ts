@@ -18,8 +18,8 @@
  * @export
  */
 export const AccessOutcome = {
-    Allowed: 'Allowed',
-    Refused: 'Refused',
+    Allowed: 'allowed',
+    Refused: 'refused',
 } as const;
 export type AccessOutcome = typeof AccessOutcome[keyof typeof AccessOutcome];
 

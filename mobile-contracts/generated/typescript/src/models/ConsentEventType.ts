@@ -18,10 +18,10 @@
  * @export
  */
 export const ConsentEventType = {
-    Granted: 'Granted',
-    Renewed: 'Renewed',
-    Revoked: 'Revoked',
-    Expired: 'Expired',
+    Granted: 'granted',
+    Renewed: 'renewed',
+    Revoked: 'revoked',
+    Expired: 'expired',
 } as const;
 export type ConsentEventType = typeof ConsentEventType[keyof typeof ConsentEventType];
 

@@ -18,10 +18,10 @@
  * @export
  */
 export const ConsentMethod = {
-    App: 'App',
-    AccessKey: 'AccessKey',
-    SmartCard: 'SmartCard',
-    ConsentRequest: 'ConsentRequest',
+    App: 'app',
+    AccessKey: 'access_key',
+    SmartCard: 'smart_card',
+    ConsentRequest: 'consent_request',
 } as const;
 export type ConsentMethod = typeof ConsentMethod[keyof typeof ConsentMethod];
 

@@ -18,9 +18,9 @@
  * @export
  */
 export const ConsentRequestStatus = {
-    Pending: 'Pending',
-    Approved: 'Approved',
-    Declined: 'Declined',
+    Pending: 'pending',
+    Approved: 'approved',
+    Declined: 'declined',
 } as const;
 export type ConsentRequestStatus = typeof ConsentRequestStatus[keyof typeof ConsentRequestStatus];
 

@@ -18,10 +18,10 @@
  * @export
  */
 export const ConsentStatus = {
-    Active: 'Active',
-    Revoked: 'Revoked',
-    Expired: 'Expired',
-    Ended: 'Ended',
+    Active: 'active',
+    Revoked: 'revoked',
+    Expired: 'expired',
+    Ended: 'ended',
 } as const;
 export type ConsentStatus = typeof ConsentStatus[keyof typeof ConsentStatus];
 

@@ -18,8 +18,8 @@
  * @export
  */
 export const ConsentType = {
-    Indefinite: 'Indefinite',
-    OneYear: 'OneYear',
+    Indefinite: 'indefinite',
+    OneYear: 'one_year',
 } as const;
 export type ConsentType = typeof ConsentType[keyof typeof ConsentType];
 

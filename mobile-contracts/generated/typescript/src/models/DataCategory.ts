@@ -18,15 +18,15 @@
  * @export
  */
 export const DataCategory = {
-    AllergyAdr: 'AllergyAdr',
-    Vaccination: 'Vaccination',
-    Medication: 'Medication',
-    LabResult: 'LabResult',
-    Radiology: 'Radiology',
-    Diagnosis: 'Diagnosis',
-    Encounter: 'Encounter',
-    ChineseMedicine: 'ChineseMedicine',
-    PatientReported: 'PatientReported',
+    AllergyAdr: 'allergy_adr',
+    Vaccination: 'vaccination',
+    Medication: 'medication',
+    LabResult: 'lab_result',
+    Radiology: 'radiology',
+    Diagnosis: 'diagnosis',
+    Encounter: 'encounter',
+    ChineseMedicine: 'chinese_medicine',
+    PatientReported: 'patient_reported',
 } as const;
 export type DataCategory = typeof DataCategory[keyof typeof DataCategory];
 

@@ -18,19 +18,19 @@
  * @export
  */
 export const Profession = {
-    MedicalPractitioner: 'MedicalPractitioner',
-    Dentist: 'Dentist',
-    Midwife: 'Midwife',
-    Nurse: 'Nurse',
-    Pharmacist: 'Pharmacist',
-    MedicalLaboratoryTechnologist: 'MedicalLaboratoryTechnologist',
-    OccupationalTherapist: 'OccupationalTherapist',
-    Optometrist: 'Optometrist',
-    Radiographer: 'Radiographer',
-    Physiotherapist: 'Physiotherapist',
-    DentalHygienist: 'DentalHygienist',
-    Chiropractor: 'Chiropractor',
-    ChineseMedicinePractitioner: 'ChineseMedicinePractitioner',
+    MedicalPractitioner: 'medical_practitioner',
+    Dentist: 'dentist',
+    Midwife: 'midwife',
+    Nurse: 'nurse',
+    Pharmacist: 'pharmacist',
+    MedicalLaboratoryTechnologist: 'medical_laboratory_technologist',
+    OccupationalTherapist: 'occupational_therapist',
+    Optometrist: 'optometrist',
+    Radiographer: 'radiographer',
+    Physiotherapist: 'physiotherapist',
+    DentalHygienist: 'dental_hygienist',
+    Chiropractor: 'chiropractor',
+    ChineseMedicinePractitioner: 'chinese_medicine_practitioner',
 } as const;
 export type Profession = typeof Profession[keyof typeof Profession];
 

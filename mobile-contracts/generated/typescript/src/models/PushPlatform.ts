@@ -18,8 +18,8 @@
  * @export
  */
 export const PushPlatform = {
-    Android: 'Android',
-    Ios: 'Ios',
+    Android: 'android',
+    Ios: 'ios',
 } as const;
 export type PushPlatform = typeof PushPlatform[keyof typeof PushPlatform];
 

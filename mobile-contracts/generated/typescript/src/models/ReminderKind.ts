@@ -18,9 +18,9 @@
  * @export
  */
 export const ReminderKind = {
-    Bp: 'Bp',
-    Glucose: 'Glucose',
-    Custom: 'Custom',
+    Bp: 'bp',
+    Glucose: 'glucose',
+    Custom: 'custom',
 } as const;
 export type ReminderKind = typeof ReminderKind[keyof typeof ReminderKind];
 

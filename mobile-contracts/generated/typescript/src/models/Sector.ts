@@ -18,8 +18,8 @@
  * @export
  */
 export const Sector = {
-    Public: 'Public',
-    Private: 'Private',
+    Public: 'public',
+    Private: 'private',
 } as const;
 export type Sector = typeof Sector[keyof typeof Sector];
 

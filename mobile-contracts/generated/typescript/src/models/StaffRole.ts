@@ -18,7 +18,7 @@
  * @export
  */
 export const StaffRole = {
-    UserAdmin: 'UserAdmin',
+    UserAdmin: 'user_admin',
 } as const;
 export type StaffRole = typeof StaffRole[keyof typeof StaffRole];
 

@@ -11,6 +11,6 @@ import AnyCodable
 #endif
 
 public enum AccessOutcome: String, Codable, CaseIterable {
-    case allowed = "Allowed"
-    case refused = "Refused"
+    case allowed = "allowed"
+    case refused = "refused"
 }

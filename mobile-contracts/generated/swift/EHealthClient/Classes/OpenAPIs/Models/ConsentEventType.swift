@@ -12,8 +12,8 @@ import AnyCodable
 
 /** Kinds of event in an HCP&#39;s consent feed. */
 public enum ConsentEventType: String, Codable, CaseIterable {
-    case granted = "Granted"
-    case renewed = "Renewed"
-    case revoked = "Revoked"
-    case expired = "Expired"
+    case granted = "granted"
+    case renewed = "renewed"
+    case revoked = "revoked"
+    case expired = "expired"
 }

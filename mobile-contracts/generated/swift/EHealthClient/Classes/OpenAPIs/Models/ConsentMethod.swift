@@ -12,8 +12,8 @@ import AnyCodable
 
 /** How the consent was given. */
 public enum ConsentMethod: String, Codable, CaseIterable {
-    case app = "App"
-    case accessKey = "AccessKey"
-    case smartCard = "SmartCard"
-    case consentRequest = "ConsentRequest"
+    case app = "app"
+    case accessKey = "access_key"
+    case smartCard = "smart_card"
+    case consentRequest = "consent_request"
 }

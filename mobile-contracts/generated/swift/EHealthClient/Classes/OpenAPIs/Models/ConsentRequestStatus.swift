@@ -11,7 +11,7 @@ import AnyCodable
 #endif
 
 public enum ConsentRequestStatus: String, Codable, CaseIterable {
-    case pending = "Pending"
-    case approved = "Approved"
-    case declined = "Declined"
+    case pending = "pending"
+    case approved = "approved"
+    case declined = "declined"
 }

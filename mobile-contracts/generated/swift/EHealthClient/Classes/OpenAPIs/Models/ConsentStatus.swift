@@ -11,8 +11,8 @@ import AnyCodable
 #endif
 
 public enum ConsentStatus: String, Codable, CaseIterable {
-    case active = "Active"
-    case revoked = "Revoked"
-    case expired = "Expired"
-    case ended = "Ended"
+    case active = "active"
+    case revoked = "revoked"
+    case expired = "expired"
+    case ended = "ended"
 }

@@ -12,6 +12,6 @@ import AnyCodable
 
 /** &#x60;indefinite&#x60; (until revoked; the default) or &#x60;one_year&#x60; (the earlier regime). */
 public enum ConsentType: String, Codable, CaseIterable {
-    case indefinite = "Indefinite"
-    case oneYear = "OneYear"
+    case indefinite = "indefinite"
+    case oneYear = "one_year"
 }

@@ -12,13 +12,13 @@ import AnyCodable
 
 /** Record data categories (DOMAIN.md). */
 public enum DataCategory: String, Codable, CaseIterable {
-    case allergyAdr = "AllergyAdr"
-    case vaccination = "Vaccination"
-    case medication = "Medication"
-    case labResult = "LabResult"
-    case radiology = "Radiology"
-    case diagnosis = "Diagnosis"
-    case encounter = "Encounter"
-    case chineseMedicine = "ChineseMedicine"
-    case patientReported = "PatientReported"
+    case allergyAdr = "allergy_adr"
+    case vaccination = "vaccination"
+    case medication = "medication"
+    case labResult = "lab_result"
+    case radiology = "radiology"
+    case diagnosis = "diagnosis"
+    case encounter = "encounter"
+    case chineseMedicine = "chinese_medicine"
+    case patientReported = "patient_reported"
 }

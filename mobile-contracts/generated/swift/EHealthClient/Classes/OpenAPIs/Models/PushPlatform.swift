@@ -12,6 +12,6 @@ import AnyCodable
 
 /** Where the token comes from (both are delivered through FCM). */
 public enum PushPlatform: String, Codable, CaseIterable {
-    case android = "Android"
-    case ios = "Ios"
+    case android = "android"
+    case ios = "ios"
 }

@@ -11,7 +11,7 @@ import AnyCodable
 #endif
 
 public enum ReminderKind: String, Codable, CaseIterable {
-    case bp = "Bp"
-    case glucose = "Glucose"
-    case custom = "Custom"
+    case bp = "bp"
+    case glucose = "glucose"
+    case custom = "custom"
 }

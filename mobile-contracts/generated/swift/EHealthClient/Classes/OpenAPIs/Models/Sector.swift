@@ -12,6 +12,6 @@ import AnyCodable
 
 /** Public HCPs (Department of Health, Hospital Authority, ...) have deemed consent. */
 public enum Sector: String, Codable, CaseIterable {
-    case _public = "Public"
-    case _private = "Private"
+    case _public = "public"
+    case _private = "private"
 }

@@ -12,5 +12,5 @@ import AnyCodable
 
 /** What a staff member may administer at their HCP. */
 public enum StaffRole: String, Codable, CaseIterable {
-    case userAdmin = "UserAdmin"
+    case userAdmin = "user_admin"
 }

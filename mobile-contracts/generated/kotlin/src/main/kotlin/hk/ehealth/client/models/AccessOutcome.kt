@@ -30,17 +30,17 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: Allowed,Refused
+ * Values: allowed,refused
  */
 
 @JsonClass(generateAdapter = false)
 enum class AccessOutcome(val value: kotlin.String) {
 
-    @Json(name = "Allowed")
-    Allowed("Allowed"),
+    @Json(name = "allowed")
+    allowed("allowed"),
 
-    @Json(name = "Refused")
-    Refused("Refused");
+    @Json(name = "refused")
+    refused("refused");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

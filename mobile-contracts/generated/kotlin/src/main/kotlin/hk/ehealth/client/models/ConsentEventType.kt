@@ -30,23 +30,23 @@ import com.squareup.moshi.JsonClass
 /**
  * Kinds of event in an HCP's consent feed.
  *
- * Values: Granted,Renewed,Revoked,Expired
+ * Values: granted,renewed,revoked,expired
  */
 
 @JsonClass(generateAdapter = false)
 enum class ConsentEventType(val value: kotlin.String) {
 
-    @Json(name = "Granted")
-    Granted("Granted"),
+    @Json(name = "granted")
+    granted("granted"),
 
-    @Json(name = "Renewed")
-    Renewed("Renewed"),
+    @Json(name = "renewed")
+    renewed("renewed"),
 
-    @Json(name = "Revoked")
-    Revoked("Revoked"),
+    @Json(name = "revoked")
+    revoked("revoked"),
 
-    @Json(name = "Expired")
-    Expired("Expired");
+    @Json(name = "expired")
+    expired("expired");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

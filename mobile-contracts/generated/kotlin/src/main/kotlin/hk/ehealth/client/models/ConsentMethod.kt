@@ -30,23 +30,23 @@ import com.squareup.moshi.JsonClass
 /**
  * How the consent was given.
  *
- * Values: App,AccessKey,SmartCard,ConsentRequest
+ * Values: app,access_key,smart_card,consent_request
  */
 
 @JsonClass(generateAdapter = false)
 enum class ConsentMethod(val value: kotlin.String) {
 
-    @Json(name = "App")
-    App("App"),
+    @Json(name = "app")
+    app("app"),
 
-    @Json(name = "AccessKey")
-    AccessKey("AccessKey"),
+    @Json(name = "access_key")
+    access_key("access_key"),
 
-    @Json(name = "SmartCard")
-    SmartCard("SmartCard"),
+    @Json(name = "smart_card")
+    smart_card("smart_card"),
 
-    @Json(name = "ConsentRequest")
-    ConsentRequest("ConsentRequest");
+    @Json(name = "consent_request")
+    consent_request("consent_request");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,20 +30,20 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: Pending,Approved,Declined
+ * Values: pending,approved,declined
  */
 
 @JsonClass(generateAdapter = false)
 enum class ConsentRequestStatus(val value: kotlin.String) {
 
-    @Json(name = "Pending")
-    Pending("Pending"),
+    @Json(name = "pending")
+    pending("pending"),
 
-    @Json(name = "Approved")
-    Approved("Approved"),
+    @Json(name = "approved")
+    approved("approved"),
 
-    @Json(name = "Declined")
-    Declined("Declined");
+    @Json(name = "declined")
+    declined("declined");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,23 +30,23 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: Active,Revoked,Expired,Ended
+ * Values: active,revoked,expired,ended
  */
 
 @JsonClass(generateAdapter = false)
 enum class ConsentStatus(val value: kotlin.String) {
 
-    @Json(name = "Active")
-    Active("Active"),
+    @Json(name = "active")
+    active("active"),
 
-    @Json(name = "Revoked")
-    Revoked("Revoked"),
+    @Json(name = "revoked")
+    revoked("revoked"),
 
-    @Json(name = "Expired")
-    Expired("Expired"),
+    @Json(name = "expired")
+    expired("expired"),
 
-    @Json(name = "Ended")
-    Ended("Ended");
+    @Json(name = "ended")
+    ended("ended");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,17 +30,17 @@ import com.squareup.moshi.JsonClass
 /**
  * `indefinite` (until revoked; the default) or `one_year` (the earlier regime).
  *
- * Values: Indefinite,OneYear
+ * Values: indefinite,one_year
  */
 
 @JsonClass(generateAdapter = false)
 enum class ConsentType(val value: kotlin.String) {
 
-    @Json(name = "Indefinite")
-    Indefinite("Indefinite"),
+    @Json(name = "indefinite")
+    indefinite("indefinite"),
 
-    @Json(name = "OneYear")
-    OneYear("OneYear");
+    @Json(name = "one_year")
+    one_year("one_year");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

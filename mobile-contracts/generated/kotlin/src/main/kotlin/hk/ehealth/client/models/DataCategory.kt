@@ -30,38 +30,38 @@ import com.squareup.moshi.JsonClass
 /**
  * Record data categories (DOMAIN.md).
  *
- * Values: AllergyAdr,Vaccination,Medication,LabResult,Radiology,Diagnosis,Encounter,ChineseMedicine,PatientReported
+ * Values: allergy_adr,vaccination,medication,lab_result,radiology,diagnosis,encounter,chinese_medicine,patient_reported
  */
 
 @JsonClass(generateAdapter = false)
 enum class DataCategory(val value: kotlin.String) {
 
-    @Json(name = "AllergyAdr")
-    AllergyAdr("AllergyAdr"),
+    @Json(name = "allergy_adr")
+    allergy_adr("allergy_adr"),
 
-    @Json(name = "Vaccination")
-    Vaccination("Vaccination"),
+    @Json(name = "vaccination")
+    vaccination("vaccination"),
 
-    @Json(name = "Medication")
-    Medication("Medication"),
+    @Json(name = "medication")
+    medication("medication"),
 
-    @Json(name = "LabResult")
-    LabResult("LabResult"),
+    @Json(name = "lab_result")
+    lab_result("lab_result"),
 
-    @Json(name = "Radiology")
-    Radiology("Radiology"),
+    @Json(name = "radiology")
+    radiology("radiology"),
 
-    @Json(name = "Diagnosis")
-    Diagnosis("Diagnosis"),
+    @Json(name = "diagnosis")
+    diagnosis("diagnosis"),
 
-    @Json(name = "Encounter")
-    Encounter("Encounter"),
+    @Json(name = "encounter")
+    encounter("encounter"),
 
-    @Json(name = "ChineseMedicine")
-    ChineseMedicine("ChineseMedicine"),
+    @Json(name = "chinese_medicine")
+    chinese_medicine("chinese_medicine"),
 
-    @Json(name = "PatientReported")
-    PatientReported("PatientReported");
+    @Json(name = "patient_reported")
+    patient_reported("patient_reported");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,65 +30,65 @@ import com.squareup.moshi.JsonClass
 /**
  * The 18 districts of Hong Kong.
  *
- * Values: CentralAndWestern,WanChai,Eastern,Southern,YauTsimMong,ShamShuiPo,KowloonCity,WongTaiSin,KwunTong,KwaiTsing,TsuenWan,TuenMun,YuenLong,North,TaiPo,ShaTin,SaiKung,Islands
+ * Values: central_and_western,wan_chai,eastern,southern,yau_tsim_mong,sham_shui_po,kowloon_city,wong_tai_sin,kwun_tong,kwai_tsing,tsuen_wan,tuen_mun,yuen_long,north,tai_po,sha_tin,sai_kung,islands
  */
 
 @JsonClass(generateAdapter = false)
 enum class District(val value: kotlin.String) {
 
-    @Json(name = "CentralAndWestern")
-    CentralAndWestern("CentralAndWestern"),
+    @Json(name = "central_and_western")
+    central_and_western("central_and_western"),
 
-    @Json(name = "WanChai")
-    WanChai("WanChai"),
+    @Json(name = "wan_chai")
+    wan_chai("wan_chai"),
 
-    @Json(name = "Eastern")
-    Eastern("Eastern"),
+    @Json(name = "eastern")
+    eastern("eastern"),
 
-    @Json(name = "Southern")
-    Southern("Southern"),
+    @Json(name = "southern")
+    southern("southern"),
 
-    @Json(name = "YauTsimMong")
-    YauTsimMong("YauTsimMong"),
+    @Json(name = "yau_tsim_mong")
+    yau_tsim_mong("yau_tsim_mong"),
 
-    @Json(name = "ShamShuiPo")
-    ShamShuiPo("ShamShuiPo"),
+    @Json(name = "sham_shui_po")
+    sham_shui_po("sham_shui_po"),
 
-    @Json(name = "KowloonCity")
-    KowloonCity("KowloonCity"),
+    @Json(name = "kowloon_city")
+    kowloon_city("kowloon_city"),
 
-    @Json(name = "WongTaiSin")
-    WongTaiSin("WongTaiSin"),
+    @Json(name = "wong_tai_sin")
+    wong_tai_sin("wong_tai_sin"),
 
-    @Json(name = "KwunTong")
-    KwunTong("KwunTong"),
+    @Json(name = "kwun_tong")
+    kwun_tong("kwun_tong"),
 
-    @Json(name = "KwaiTsing")
-    KwaiTsing("KwaiTsing"),
+    @Json(name = "kwai_tsing")
+    kwai_tsing("kwai_tsing"),
 
-    @Json(name = "TsuenWan")
-    TsuenWan("TsuenWan"),
+    @Json(name = "tsuen_wan")
+    tsuen_wan("tsuen_wan"),
 
-    @Json(name = "TuenMun")
-    TuenMun("TuenMun"),
+    @Json(name = "tuen_mun")
+    tuen_mun("tuen_mun"),
 
-    @Json(name = "YuenLong")
-    YuenLong("YuenLong"),
+    @Json(name = "yuen_long")
+    yuen_long("yuen_long"),
 
-    @Json(name = "North")
-    North("North"),
+    @Json(name = "north")
+    north("north"),
 
-    @Json(name = "TaiPo")
-    TaiPo("TaiPo"),
+    @Json(name = "tai_po")
+    tai_po("tai_po"),
 
-    @Json(name = "ShaTin")
-    ShaTin("ShaTin"),
+    @Json(name = "sha_tin")
+    sha_tin("sha_tin"),
 
-    @Json(name = "SaiKung")
-    SaiKung("SaiKung"),
+    @Json(name = "sai_kung")
+    sai_kung("sai_kung"),
 
-    @Json(name = "Islands")
-    Islands("Islands");
+    @Json(name = "islands")
+    islands("islands");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,50 +30,50 @@ import com.squareup.moshi.JsonClass
 /**
  * The 13 healthcare professions that may hold an account under an HCP.
  *
- * Values: MedicalPractitioner,Dentist,Midwife,Nurse,Pharmacist,MedicalLaboratoryTechnologist,OccupationalTherapist,Optometrist,Radiographer,Physiotherapist,DentalHygienist,Chiropractor,ChineseMedicinePractitioner
+ * Values: medical_practitioner,dentist,midwife,nurse,pharmacist,medical_laboratory_technologist,occupational_therapist,optometrist,radiographer,physiotherapist,dental_hygienist,chiropractor,chinese_medicine_practitioner
  */
 
 @JsonClass(generateAdapter = false)
 enum class Profession(val value: kotlin.String) {
 
-    @Json(name = "MedicalPractitioner")
-    MedicalPractitioner("MedicalPractitioner"),
+    @Json(name = "medical_practitioner")
+    medical_practitioner("medical_practitioner"),
 
-    @Json(name = "Dentist")
-    Dentist("Dentist"),
+    @Json(name = "dentist")
+    dentist("dentist"),
 
-    @Json(name = "Midwife")
-    Midwife("Midwife"),
+    @Json(name = "midwife")
+    midwife("midwife"),
 
-    @Json(name = "Nurse")
-    Nurse("Nurse"),
+    @Json(name = "nurse")
+    nurse("nurse"),
 
-    @Json(name = "Pharmacist")
-    Pharmacist("Pharmacist"),
+    @Json(name = "pharmacist")
+    pharmacist("pharmacist"),
 
-    @Json(name = "MedicalLaboratoryTechnologist")
-    MedicalLaboratoryTechnologist("MedicalLaboratoryTechnologist"),
+    @Json(name = "medical_laboratory_technologist")
+    medical_laboratory_technologist("medical_laboratory_technologist"),
 
-    @Json(name = "OccupationalTherapist")
-    OccupationalTherapist("OccupationalTherapist"),
+    @Json(name = "occupational_therapist")
+    occupational_therapist("occupational_therapist"),
 
-    @Json(name = "Optometrist")
-    Optometrist("Optometrist"),
+    @Json(name = "optometrist")
+    optometrist("optometrist"),
 
-    @Json(name = "Radiographer")
-    Radiographer("Radiographer"),
+    @Json(name = "radiographer")
+    radiographer("radiographer"),
 
-    @Json(name = "Physiotherapist")
-    Physiotherapist("Physiotherapist"),
+    @Json(name = "physiotherapist")
+    physiotherapist("physiotherapist"),
 
-    @Json(name = "DentalHygienist")
-    DentalHygienist("DentalHygienist"),
+    @Json(name = "dental_hygienist")
+    dental_hygienist("dental_hygienist"),
 
-    @Json(name = "Chiropractor")
-    Chiropractor("Chiropractor"),
+    @Json(name = "chiropractor")
+    chiropractor("chiropractor"),
 
-    @Json(name = "ChineseMedicinePractitioner")
-    ChineseMedicinePractitioner("ChineseMedicinePractitioner");
+    @Json(name = "chinese_medicine_practitioner")
+    chinese_medicine_practitioner("chinese_medicine_practitioner");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

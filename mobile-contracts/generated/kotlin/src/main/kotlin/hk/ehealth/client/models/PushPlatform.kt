@@ -30,17 +30,17 @@ import com.squareup.moshi.JsonClass
 /**
  * Where the token comes from (both are delivered through FCM).
  *
- * Values: Android,Ios
+ * Values: android,ios
  */
 
 @JsonClass(generateAdapter = false)
 enum class PushPlatform(val value: kotlin.String) {
 
-    @Json(name = "Android")
-    Android("Android"),
+    @Json(name = "android")
+    android("android"),
 
-    @Json(name = "Ios")
-    Ios("Ios");
+    @Json(name = "ios")
+    ios("ios");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

@@ -30,20 +30,20 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: Bp,Glucose,Custom
+ * Values: bp,glucose,custom
  */
 
 @JsonClass(generateAdapter = false)
 enum class ReminderKind(val value: kotlin.String) {
 
-    @Json(name = "Bp")
-    Bp("Bp"),
+    @Json(name = "bp")
+    bp("bp"),
 
-    @Json(name = "Glucose")
-    Glucose("Glucose"),
+    @Json(name = "glucose")
+    glucose("glucose"),
 
-    @Json(name = "Custom")
-    Custom("Custom");
+    @Json(name = "custom")
+    custom("custom");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

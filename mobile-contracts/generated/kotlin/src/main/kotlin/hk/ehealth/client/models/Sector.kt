@@ -30,17 +30,17 @@ import com.squareup.moshi.JsonClass
 /**
  * Public HCPs (Department of Health, Hospital Authority, ...) have deemed consent.
  *
- * Values: Public,Private
+ * Values: `public`,`private`
  */
 
 @JsonClass(generateAdapter = false)
 enum class Sector(val value: kotlin.String) {
 
-    @Json(name = "Public")
-    Public("Public"),
+    @Json(name = "public")
+    `public`("public"),
 
-    @Json(name = "Private")
-    Private("Private");
+    @Json(name = "private")
+    `private`("private");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

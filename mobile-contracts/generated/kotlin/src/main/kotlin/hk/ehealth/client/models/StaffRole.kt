@@ -30,14 +30,14 @@ import com.squareup.moshi.JsonClass
 /**
  * What a staff member may administer at their HCP.
  *
- * Values: UserAdmin
+ * Values: user_admin
  */
 
 @JsonClass(generateAdapter = false)
 enum class StaffRole(val value: kotlin.String) {
 
-    @Json(name = "UserAdmin")
-    UserAdmin("UserAdmin");
+    @Json(name = "user_admin")
+    user_admin("user_admin");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use
