@@ -88,7 +88,16 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         routes::reminders::delete_reminder,
     ),
     // Payloads that are not HTTP bodies, so the generated app clients have types for them too.
-    components(schemas(ehealth_contracts::PushData, ehealth_contracts::PushType)),
+    components(schemas(
+        ehealth_contracts::PushData,
+        ehealth_contracts::PushType,
+        ehealth_contracts::BpReadingFields,
+        ehealth_contracts::GlucoseReadingFields,
+        ehealth_contracts::ReminderFields,
+        ehealth_contracts::ConsentRowFields,
+        ehealth_contracts::RecordRowFields,
+        ehealth_contracts::AccessLogRowFields,
+    )),
     modifiers(&SecuritySchemes),
     tags(
         (name = "system", description = "Liveness and readiness"),

@@ -16,6 +16,7 @@ pub mod hcp;
 pub mod problem;
 pub mod push;
 pub mod registration;
+pub mod rows;
 pub mod sync;
 pub mod system;
 
@@ -28,5 +29,6 @@ pub use hcp::*;
 pub use problem::*;
 pub use push::*;
 pub use registration::*;
+pub use rows::*;
 pub use sync::*;
 pub use system::*;

@@ -13,6 +13,7 @@ mod officer;
 mod push;
 mod registration;
 mod reminders;
+mod row_shapes;
 mod sessions;
 mod storage;
 mod sync;
