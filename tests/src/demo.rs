@@ -38,6 +38,23 @@ fn id(v: &Value, field: &str) -> anyhow::Result<String> {
 }
 
 impl Demo {
+    /// From `DEMO_URL` (default `http://localhost:8080`), `DEMO_OFFICER_TOKEN` (the server's
+    /// `EHEALTH_OFFICER_TOKEN`; default `demo-officer-token`) and `DEMO_ORIGIN` (the server's
+    /// `EHEALTH_RP_ORIGIN`; default `http://localhost:8080`): the server's own defaults.
+    pub fn from_env() -> Self {
+        let var = |name: &str, default: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self::new(
+            &var("DEMO_URL", "http://localhost:8080"),
+            &var("DEMO_OFFICER_TOKEN", "demo-officer-token"),
+            &var("DEMO_ORIGIN", "http://localhost:8080"),
+        )
+    }
+
     pub fn new(base_url: &str, officer_token: &str, origin: &str) -> Self {
         Self {
             base_url: base_url.trim_end_matches('/').to_owned(),

@@ -190,6 +190,23 @@ impl FakeFcm {
         })
     }
 
+    /// The `reminder_id` of each `reminder_due` message accepted after the first `skip`.
+    pub fn reminder_ids_since(&self, skip: usize) -> Vec<String> {
+        self.with(|i| {
+            i.delivered
+                .iter()
+                .skip(skip)
+                .filter(|d| d.message["data"]["type"] == "reminder_due")
+                .map(|d| {
+                    d.message["data"]["reminder_id"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
+                .collect()
+        })
+    }
+
     pub fn delivered_count(&self) -> usize {
         self.with(|i| i.delivered.len())
     }

@@ -314,6 +314,18 @@ impl TestApp {
         .await
     }
 
+    /// A reminder's stored next occurrence (epoch ms), as the server keeps it.
+    pub async fn reminder_next_due(&self, id: &str) -> Option<i64> {
+        let id = id.to_owned();
+        self.state
+            .db
+            .run(move |c| Ok(ehealth_api::store::reminders::find_many(c, &[id])?))
+            .await
+            .unwrap_or_default()
+            .first()
+            .and_then(|r| r.next_due_at)
+    }
+
     /// Verifies a patient through the registration office.
     pub async fn verify(&self, patient_id: &str) -> (StatusCode, Value) {
         self.call(

@@ -159,17 +159,7 @@ async fn drain(patients: usize, per_patient: usize) -> anyhow::Result<()> {
         w.abort();
     }
     let fired = fired.load(std::sync::atomic::Ordering::SeqCst);
-    let delivered = fake.delivered();
-    let due: Vec<String> = delivered[before..]
-        .iter()
-        .filter(|d| d.message["data"]["type"] == "reminder_due")
-        .map(|d| {
-            d.message["data"]["reminder_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect();
+    let due = fake.reminder_ids_since(before);
     let elapsed = drained;
     let unique: HashSet<&String> = due.iter().collect();
     println!(

@@ -42,17 +42,6 @@ async fn reminders_due(app: &TestApp, patient: &str) -> usize {
         .count()
 }
 
-async fn next_due(app: &TestApp, id: &str) -> Option<i64> {
-    let id = id.to_owned();
-    app.state
-        .db
-        .run(move |c| Ok(ehealth_api::store::reminders::find_many(c, &[id])?))
-        .await
-        .unwrap_or_default()
-        .first()
-        .and_then(|r| r.next_due_at)
-}
-
 /// Deletes every key of this test's prefix: what a FLUSHALL does to it, without touching the
 /// keys of tests running beside it on the same Redis.
 async fn flush_prefix(url: &str, prefix: &str) {
@@ -132,16 +121,7 @@ async fn three_instances_on_one_postgresql_and_one_redis_send_one_message_per_oc
         push::deliver_due(&c.state, sinks[2].as_ref())
     );
     assert!(d1.is_ok() && d2.is_ok() && d3.is_ok());
-    let due: Vec<_> = fake.delivered()[before..]
-        .iter()
-        .filter(|d| d.message["data"]["type"] == "reminder_due")
-        .map(|d| {
-            d.message["data"]["reminder_id"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned()
-        })
-        .collect();
+    let due = fake.reminder_ids_since(before);
     let mut unique = due.clone();
     unique.sort();
     unique.dedup();
@@ -153,7 +133,7 @@ async fn three_instances_on_one_postgresql_and_one_redis_send_one_message_per_oc
     // Each is queued at tomorrow's 08:00 in Hong Kong, in Redis and in the database.
     let tomorrow = ms("2026-11-23T00:00:00Z");
     for id in &ids {
-        assert_eq!(next_due(&app, id).await, Some(tomorrow));
+        assert_eq!(app.reminder_next_due(id).await, Some(tomorrow));
     }
     assert_eq!(app.state.due_queue.len().await.ok(), Some(40));
     let again = job::run(&c.state).await.map(|r| r.fired).ok();
@@ -326,14 +306,14 @@ async fn a_london_reminder_keeps_eight_oclock_local_across_the_end_of_summer_tim
     .await;
     let id = r["reminder_id"].as_str().unwrap_or_default().to_owned();
     assert_eq!(
-        next_due(&app, &id).await,
+        app.reminder_next_due(&id).await,
         Some(ms("2026-10-24T07:00:00Z")),
         "08:00 BST"
     );
     app.clock.set_rfc3339("2026-10-24T07:00:01Z");
     assert_eq!(job::run(&app.state).await.map(|r| r.fired).ok(), Some(1));
     assert_eq!(
-        next_due(&app, &id).await,
+        app.reminder_next_due(&id).await,
         Some(ms("2026-10-25T08:00:00Z")),
         "08:00 GMT"
     );
@@ -342,5 +322,8 @@ async fn a_london_reminder_keeps_eight_oclock_local_across_the_end_of_summer_tim
     assert_eq!(job::run(&app.state).await.map(|r| r.fired).ok(), Some(0));
     app.clock.set_rfc3339("2026-10-25T08:00:01Z");
     assert_eq!(job::run(&app.state).await.map(|r| r.fired).ok(), Some(1));
-    assert_eq!(next_due(&app, &id).await, Some(ms("2026-10-26T08:00:00Z")));
+    assert_eq!(
+        app.reminder_next_due(&id).await,
+        Some(ms("2026-10-26T08:00:00Z"))
+    );
 }

@@ -8,17 +8,6 @@ use serde_json::json;
 
 const ALL: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
-async fn next_due(app: &ehealth_tests::TestApp, id: &str) -> Option<i64> {
-    let id = id.to_owned();
-    app.state
-        .db
-        .run(move |c| Ok(ehealth_api::store::reminders::find_many(c, &[id])?))
-        .await
-        .unwrap_or_default()
-        .first()
-        .and_then(|r| r.next_due_at)
-}
-
 on_both_backends! {
     async fn a_reminder_syncs_between_devices_and_is_due_at_eight_hong_kong_time(app) {
         // 11:00 in Hong Kong on Sunday 22 November 2026.
@@ -32,7 +21,7 @@ on_both_backends! {
         assert_eq!(res[0].results[0].status, MutationStatus::Applied, "{:?}", res[0].results[0]);
         // 08:00 on Monday in Hong Kong is 00:00 UTC.
         let monday = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z").map(|t| t.timestamp_millis()).ok();
-        assert_eq!(next_due(&app, &id).await, monday);
+        assert_eq!(app.reminder_next_due(&id).await, monday);
 
         d[1].pull_all(&app, 100).await;
         let row = d[1].engine.row("reminders", &id).unwrap_or_else(|| panic!("not synced"));
@@ -40,7 +29,7 @@ on_both_backends! {
         // Switched off on the second phone: no longer due.
         d[1].engine.upsert("reminders", &id, &patient, fields(json!({"enabled": false})), now_ms(&app));
         d[1].push_all(&app).await;
-        assert_eq!(next_due(&app, &id).await, None);
+        assert_eq!(app.reminder_next_due(&id).await, None);
     }
 }
 
@@ -149,7 +138,7 @@ on_both_backends! {
         assert_eq!(notices(&app, &patient, "reminder_due").await, 1);
         assert_eq!(job::run(&app.state).await.map(|r| r.fired).ok(), Some(0), "once per occurrence");
         let tomorrow = chrono::DateTime::parse_from_rfc3339("2026-11-23T00:00:00Z").map(|t| t.timestamp_millis()).ok();
-        assert_eq!(next_due(&app, &id).await, tomorrow);
+        assert_eq!(app.reminder_next_due(&id).await, tomorrow);
 
         // A reading logged at 07:30 the next day makes the 08:00 reminder unnecessary.
         d[0].sign_in_again(&app, &mut key).await;
