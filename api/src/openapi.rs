@@ -98,7 +98,7 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         ehealth_contracts::RecordRowFields,
         ehealth_contracts::AccessLogRowFields,
     )),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &FixtureExamples),
     tags(
         (name = "system", description = "Liveness and readiness"),
         (name = "registration", description = "Self-registration with a passkey (16 and over)"),
@@ -162,6 +162,60 @@ impl Modify for SecuritySchemes {
                     .build(),
             ),
         );
+    }
+}
+
+/// Which fixtures (by folder under `mobile-contracts/fixtures/`) are the examples of the
+/// component schemas that are not request or response bodies of their own. Bodies take
+/// `requests/<Schema>.json` or `responses/<Schema>.json`.
+const SHAPE_EXAMPLES: &[(&str, &str)] = &[
+    ("Mutation", "sync/mutations/"),
+    ("MutationResult", "sync/results/"),
+    ("Change", "sync/changes/"),
+    ("PushData", "push/"),
+];
+
+/// The one error body shown as the `Problem` example (every code has its fixture).
+const PROBLEM_EXAMPLE: &str = "problems/validation_failed.json";
+
+/// Sets each component schema's `examples` from the golden fixtures, so the document, the
+/// generated clients' docs and the fixture tests show the same bodies.
+struct FixtureExamples;
+
+impl Modify for FixtureExamples {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use ehealth_contracts::fixtures;
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).ok();
+        for (name, schema) in components.schemas.iter_mut() {
+            let examples: Vec<serde_json::Value> = if name == "Problem" {
+                fixtures::get(PROBLEM_EXAMPLE)
+                    .and_then(parse)
+                    .into_iter()
+                    .collect()
+            } else if let Some((_, folder)) = SHAPE_EXAMPLES.iter().find(|(n, _)| n == name) {
+                fixtures::ALL
+                    .iter()
+                    .filter(|(path, _)| path.starts_with(folder))
+                    .filter_map(|(_, text)| parse(text))
+                    .collect()
+            } else {
+                fixtures::body(name).and_then(parse).into_iter().collect()
+            };
+            if examples.is_empty() {
+                continue;
+            }
+            match schema {
+                RefOr::T(Schema::Object(o)) => o.examples = examples,
+                RefOr::T(Schema::OneOf(o)) => o.examples = examples,
+                RefOr::T(Schema::AllOf(o)) => o.examples = examples,
+                RefOr::T(Schema::AnyOf(o)) => o.examples = examples,
+                _ => {}
+            }
+        }
     }
 }
 

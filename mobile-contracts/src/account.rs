@@ -69,7 +69,6 @@ pub struct Verification {
 pub struct MaskedIdentityDocument {
     #[serde(rename = "type")]
     pub doc_type: IdentityDocumentType,
-    #[schema(example = "A123***(*)")]
     pub number_masked: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub issuing_country: Option<String>,
@@ -143,11 +142,9 @@ pub struct CompletePasskeyRequest {
 pub struct VerifyPatientRequest {
     pub method: VerificationMethod,
     /// The office's reference for the check (e.g. counter receipt number).
-    #[schema(example = "RC-2026-000123")]
     pub reference: String,
     /// Who checked the identity (staff number or name), recorded with the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "RO-0421")]
     pub officer: Option<String>,
 }
 

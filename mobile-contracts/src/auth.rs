@@ -26,7 +26,6 @@ impl DevicePlatform {
 pub struct DeviceInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_id: Option<String>,
-    #[schema(example = "Pixel 9")]
     pub name: String,
     pub platform: DevicePlatform,
 }

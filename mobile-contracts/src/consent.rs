@@ -83,7 +83,6 @@ pub struct ListConsentsResponse {
 /// A new 8-digit access key, shown once; the previous key stops working at once.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AccessKeyResponse {
-    #[schema(example = "12345678")]
     pub access_key: String,
 }
 
@@ -137,12 +136,9 @@ pub struct ConsentEventsResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct DepositRecordRequest {
     pub category: DataCategory,
-    #[schema(example = "4548-4")]
     pub code: String,
-    #[schema(example = "HbA1c")]
     pub display: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "6.1 %")]
     pub value: Option<String>,
     /// RFC 3339 instant.
     pub recorded_at: String,
@@ -190,7 +186,6 @@ pub struct PatientLookupResponse {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct RecordReadRequest {
     /// Why, in a few words; shown to the patient.
-    #[schema(example = "Follow-up consultation")]
     pub purpose: String,
     /// The patient is under your care (required `true`).
     pub under_care: bool,
@@ -297,7 +292,6 @@ pub struct ListConsentRequestsResponse {
 /// Registration office: a server-to-server client of an HCP.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreateHcpSystemRequest {
-    #[schema(example = "Front desk card reader")]
     pub name: String,
 }
 

@@ -98,7 +98,7 @@ pub struct CreateDependantRequest {
     pub english_name: EnglishName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chinese_name: Option<String>,
-    #[schema(format = Date, example = "2018-02-28")]
+    #[schema(format = Date)]
     pub date_of_birth: String,
     pub sex: Sex,
     pub relationship: SdmRelationship,
@@ -264,7 +264,6 @@ pub struct PatientResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClaimCodeResponse {
     /// Shown once; give it to the young person. Case and dashes do not matter.
-    #[schema(example = "7KQ4-M2ZD-H9XA")]
     pub claim_code: String,
     pub expires_at: String,
 }

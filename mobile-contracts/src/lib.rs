@@ -12,6 +12,7 @@ pub mod auth;
 pub mod consent;
 pub mod diary;
 pub mod family;
+pub mod fixtures;
 pub mod hcp;
 pub mod problem;
 pub mod push;

@@ -11,14 +11,6 @@ pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
 /// Apps translate or branch on `code`; `title` and `detail` are for people and follow the
 /// request's `Accept-Language` (English, or Traditional Chinese for `zh-HK`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:ehealth:problem:validation_failed",
-    "title": "The request has invalid fields",
-    "status": 422,
-    "detail": "Correct the listed fields and try again.",
-    "code": "validation_failed",
-    "errors": [{"field": "identity_document.number", "code": "invalid_check_digit", "message": "The check digit does not match the identity number."}]
-}))]
 pub struct Problem {
     /// `urn:ehealth:problem:<code>`.
     #[serde(rename = "type")]

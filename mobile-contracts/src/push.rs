@@ -157,7 +157,7 @@ pub struct PushData {
     pub consent_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hcp_id: Option<String>,
-    /// `consent_granted`: how (`pre_grant`, `access_key`, ...).
+    /// `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

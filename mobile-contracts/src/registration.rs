@@ -49,7 +49,6 @@ pub struct IdentityDocument {
     #[serde(rename = "type")]
     pub doc_type: IdentityDocumentType,
     /// For `hkid` / `hk_birth_cert`: `A123456(3)`, brackets and case optional.
-    #[schema(example = "A123456(3)")]
     pub number: String,
     /// ISO 3166-1 alpha-2 or alpha-3 code; required for `passport`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -68,9 +67,7 @@ impl std::fmt::Debug for IdentityDocument {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct EnglishName {
-    #[schema(example = "CHAN")]
     pub surname: String,
-    #[schema(example = "TAI MAN")]
     pub given_names: String,
 }
 
@@ -114,17 +111,14 @@ pub struct CreateRegistrationRequest {
     pub identity_document: IdentityDocument,
     pub english_name: EnglishName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "陳大文")]
     pub chinese_name: Option<String>,
     /// Calendar date, `YYYY-MM-DD`.
-    #[schema(format = Date, example = "1990-05-17")]
+    #[schema(format = Date)]
     pub date_of_birth: String,
     pub sex: Sex,
     /// A Hong Kong number (8 digits, `+852` optional) or another country's in E.164.
-    #[schema(example = "+852 9123 4567")]
     pub phone: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "tai.man@example.com")]
     pub email: Option<String>,
     #[serde(default)]
     pub preferred_language: Language,

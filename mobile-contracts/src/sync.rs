@@ -28,7 +28,6 @@ pub struct Mutation {
     pub seq: i64,
     pub op: MutationOp,
     /// `bp_readings` or `glucose_readings`.
-    #[schema(example = "bp_readings")]
     pub table: String,
     /// Client-generated UUID (v7 recommended) of the row.
     pub id: String,
@@ -37,7 +36,6 @@ pub struct Mutation {
     /// Causal length: odd = live, even = deleted. A create is 1, its delete 2, a restore 3.
     pub cl: i64,
     /// HLC stamp of this mutation, `"<ms>:<counter>:<device_id>"`.
-    #[schema(example = "1735689600100:0:0193a1b2-0000-7000-8000-000000000001")]
     pub hlc: String,
     /// For `upsert`: the fields written (all required fields when creating or restoring).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,10 +74,12 @@ pub struct Conflict {
     pub conflict_id: String,
     /// The field, or `_row` when a whole mutation lost (e.g. an edit of a deleted row).
     pub field: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value (the type of the field).
+    #[schema(value_type = Value)]
     pub losing_value: Value,
     pub losing_hlc: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value (the type of the field).
+    #[schema(value_type = Value)]
     pub winning_value: Value,
     pub winning_hlc: String,
 }
@@ -192,10 +192,12 @@ pub struct SyncConflict {
     pub row_id: String,
     /// The field, or `_row` when a whole mutation lost.
     pub field: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value (the type of the field).
+    #[schema(value_type = Value)]
     pub losing_value: Value,
     pub losing_hlc: String,
-    #[schema(value_type = Object)]
+    /// Any JSON value (the type of the field).
+    #[schema(value_type = Value)]
     pub winning_value: Value,
     pub winning_hlc: String,
     /// The device whose push produced the conflict.

@@ -66,6 +66,13 @@ pub fn breaking_changes(old: &Value, new: &Value) -> Vec<String> {
     d.found
 }
 
+/// Every JSON type, for a schema that constrains none (`{}` or only a description).
+const ANY: [&str; 7] = [
+    "array", "boolean", "integer", "null", "number", "object", "string",
+];
+
+/// The JSON types a (resolved) schema allows; `None` when a composition (`oneOf`, ...) or an
+/// `enum`/`const` decides instead.
 fn types(schema: &Value) -> Option<BTreeSet<String>> {
     let mut set: BTreeSet<String> = match &schema["type"] {
         Value::String(t) => [t.clone()].into(),
@@ -73,6 +80,14 @@ fn types(schema: &Value) -> Option<BTreeSet<String>> {
             .iter()
             .filter_map(|t| t.as_str().map(str::to_owned))
             .collect(),
+        Value::Null
+            if schema.is_object()
+                && ["oneOf", "anyOf", "allOf", "enum", "const", "not"]
+                    .iter()
+                    .all(|k| schema.get(k).is_none()) =>
+        {
+            ANY.iter().map(|t| (*t).to_owned()).collect()
+        }
         _ => return None,
     };
     // An integer is a number.
@@ -409,6 +424,29 @@ mod tests {
         let found = changes(req(), s);
         assert!(
             found.iter().any(|f| f.contains(".id: type widened")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_schema_that_drops_its_type_accepts_anything() {
+        // A response field that may now be any JSON value is wider than its old type...
+        let mut s = res();
+        s["properties"]["id"] = json!({"description": "any value"});
+        assert!(
+            changes(req(), s)
+                .iter()
+                .any(|f| f.contains(".id: type widened")),
+            "response"
+        );
+        // ...and a request field that was any value and now has a type is narrower.
+        let mut old_req = req();
+        old_req["properties"]["name"] = json!({});
+        let found = breaking_changes(&doc(old_req, res()), &doc(req(), res()));
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains(".name: accepted type narrowed")),
             "{found:?}"
         );
     }

@@ -32,17 +32,17 @@ export interface Conflict {
      */
     losingHlc: string;
     /**
-     * 
+     * Any JSON value (the type of the field).
      */
-    losingValue: object;
+    losingValue: any | null;
     /**
      * 
      */
     winningHlc: string;
     /**
-     * 
+     * Any JSON value (the type of the field).
      */
-    winningValue: object;
+    winningValue: any | null;
 }
 
 /**

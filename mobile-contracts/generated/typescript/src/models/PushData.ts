@@ -74,7 +74,7 @@ export interface PushData {
      */
     linkStatus?: string | null;
     /**
-     * `consent_granted`: how (`pre_grant`, `access_key`, ...).
+     * `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`).
      */
     method?: string | null;
     /**

@@ -40,9 +40,9 @@ export interface SyncConflict {
      */
     losingHlc: string;
     /**
-     * 
+     * Any JSON value (the type of the field).
      */
-    losingValue: object;
+    losingValue: any | null;
     /**
      * 
      */
@@ -60,9 +60,9 @@ export interface SyncConflict {
      */
     winningHlc: string;
     /**
-     * 
+     * Any JSON value (the type of the field).
      */
-    winningValue: object;
+    winningValue: any | null;
 }
 
 /**

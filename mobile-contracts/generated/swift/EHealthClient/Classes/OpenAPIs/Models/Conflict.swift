@@ -17,11 +17,13 @@ public struct Conflict: Codable, JSONEncodable, Hashable {
     /** The field, or `_row` when a whole mutation lost (e.g. an edit of a deleted row). */
     public var field: String
     public var losingHlc: String
-    public var losingValue: AnyCodable
+    /** Any JSON value (the type of the field). */
+    public var losingValue: AnyCodable?
     public var winningHlc: String
-    public var winningValue: AnyCodable
+    /** Any JSON value (the type of the field). */
+    public var winningValue: AnyCodable?
 
-    public init(conflictId: String, field: String, losingHlc: String, losingValue: AnyCodable, winningHlc: String, winningValue: AnyCodable) {
+    public init(conflictId: String, field: String, losingHlc: String, losingValue: AnyCodable?, winningHlc: String, winningValue: AnyCodable?) {
         self.conflictId = conflictId
         self.field = field
         self.losingHlc = losingHlc

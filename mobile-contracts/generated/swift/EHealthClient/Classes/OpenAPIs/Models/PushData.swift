@@ -29,7 +29,7 @@ public struct PushData: Codable, JSONEncodable, Hashable {
     public var kind: String?
     public var linkId: String?
     public var linkStatus: String?
-    /** `consent_granted`: how (`pre_grant`, `access_key`, ...). */
+    /** `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`). */
     public var method: String?
     public var noticeDaysBefore: String?
     public var notificationId: String

@@ -20,14 +20,16 @@ public struct SyncConflict: Codable, JSONEncodable, Hashable {
     /** The field, or `_row` when a whole mutation lost. */
     public var field: String
     public var losingHlc: String
-    public var losingValue: AnyCodable
+    /** Any JSON value (the type of the field). */
+    public var losingValue: AnyCodable?
     public var resolvedAt: String?
     public var rowId: String
     public var table: String
     public var winningHlc: String
-    public var winningValue: AnyCodable
+    /** Any JSON value (the type of the field). */
+    public var winningValue: AnyCodable?
 
-    public init(conflictId: String, createdAt: String, deviceId: String, field: String, losingHlc: String, losingValue: AnyCodable, resolvedAt: String? = nil, rowId: String, table: String, winningHlc: String, winningValue: AnyCodable) {
+    public init(conflictId: String, createdAt: String, deviceId: String, field: String, losingHlc: String, losingValue: AnyCodable?, resolvedAt: String? = nil, rowId: String, table: String, winningHlc: String, winningValue: AnyCodable?) {
         self.conflictId = conflictId
         self.createdAt = createdAt
         self.deviceId = deviceId

@@ -33,9 +33,9 @@ import com.squareup.moshi.JsonClass
  * @param conflictId 
  * @param `field` The field, or `_row` when a whole mutation lost (e.g. an edit of a deleted row).
  * @param losingHlc 
- * @param losingValue 
+ * @param losingValue Any JSON value (the type of the field).
  * @param winningHlc 
- * @param winningValue 
+ * @param winningValue Any JSON value (the type of the field).
  */
 
 
@@ -51,14 +51,16 @@ data class Conflict (
     @Json(name = "losing_hlc")
     val losingHlc: kotlin.String,
 
+    /* Any JSON value (the type of the field). */
     @Json(name = "losing_value")
-    val losingValue: kotlin.Any,
+    val losingValue: kotlin.Any?,
 
     @Json(name = "winning_hlc")
     val winningHlc: kotlin.String,
 
+    /* Any JSON value (the type of the field). */
     @Json(name = "winning_value")
-    val winningValue: kotlin.Any
+    val winningValue: kotlin.Any?
 
 ) {
 

@@ -44,7 +44,7 @@ import com.squareup.moshi.JsonClass
  * @param kind `reminder_due`: `bp`, `glucose` or `custom`.
  * @param linkId 
  * @param linkStatus 
- * @param method `consent_granted`: how (`pre_grant`, `access_key`, ...).
+ * @param method `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`).
  * @param noticeDaysBefore 
  * @param patientId The patient (scope) the notice is about.
  * @param reason Why a link ended (`came_of_age`, `removed`, `ended_by_office`, ...).
@@ -104,7 +104,7 @@ data class PushData (
     @Json(name = "link_status")
     val linkStatus: kotlin.String? = null,
 
-    /* `consent_granted`: how (`pre_grant`, `access_key`, ...). */
+    /* `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`). */
     @Json(name = "method")
     val method: kotlin.String? = null,
 

@@ -35,11 +35,11 @@ import com.squareup.moshi.JsonClass
  * @param deviceId The device whose push produced the conflict.
  * @param `field` The field, or `_row` when a whole mutation lost.
  * @param losingHlc 
- * @param losingValue 
+ * @param losingValue Any JSON value (the type of the field).
  * @param rowId 
  * @param table 
  * @param winningHlc 
- * @param winningValue 
+ * @param winningValue Any JSON value (the type of the field).
  * @param resolvedAt 
  */
 
@@ -63,8 +63,9 @@ data class SyncConflict (
     @Json(name = "losing_hlc")
     val losingHlc: kotlin.String,
 
+    /* Any JSON value (the type of the field). */
     @Json(name = "losing_value")
-    val losingValue: kotlin.Any,
+    val losingValue: kotlin.Any?,
 
     @Json(name = "row_id")
     val rowId: kotlin.String,
@@ -75,8 +76,9 @@ data class SyncConflict (
     @Json(name = "winning_hlc")
     val winningHlc: kotlin.String,
 
+    /* Any JSON value (the type of the field). */
     @Json(name = "winning_value")
-    val winningValue: kotlin.Any,
+    val winningValue: kotlin.Any?,
 
     @Json(name = "resolved_at")
     val resolvedAt: kotlin.String? = null

@@ -51,7 +51,7 @@ class ConflictTest : ShouldSpec() {
             //modelInstance.losingHlc shouldBe ("TODO")
         }
 
-        // to test the property `losingValue`
+        // to test the property `losingValue` - Any JSON value (the type of the field).
         should("test losingValue") {
             // uncomment below to test the property
             //modelInstance.losingValue shouldBe ("TODO")
@@ -63,7 +63,7 @@ class ConflictTest : ShouldSpec() {
             //modelInstance.winningHlc shouldBe ("TODO")
         }
 
-        // to test the property `winningValue`
+        // to test the property `winningValue` - Any JSON value (the type of the field).
         should("test winningValue") {
             // uncomment below to test the property
             //modelInstance.winningValue shouldBe ("TODO")

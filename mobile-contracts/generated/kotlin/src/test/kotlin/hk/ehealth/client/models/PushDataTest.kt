@@ -112,7 +112,7 @@ class PushDataTest : ShouldSpec() {
             //modelInstance.linkStatus shouldBe ("TODO")
         }
 
-        // to test the property `method` - `consent_granted`: how (`pre_grant`, `access_key`, ...).
+        // to test the property `method` - `consent_granted`: how (`app`, `access_key`, `smart_card` or `consent_request`).
         should("test method") {
             // uncomment below to test the property
             //modelInstance.method shouldBe ("TODO")
