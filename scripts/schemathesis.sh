@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes the running API from its own OpenAPI document with schemathesis (PyPI): no 5xx, no
 # response outside its schema, no invalid request accepted, no endpoint that works without its
-# declared authentication. Runs a debug server on a fresh SQLite file, signs a patient in with a
-# software passkey (target/debug/patient_token) and sends that patient's token.
+# declared authentication. Runs a debug server on a fresh SQLite file and signs in every kind of
+# caller the document declares, each with its own security scheme (schemathesis's OpenAPI-aware
+# auth): a patient with a software passkey (`bearer`, target/debug/patient_token), a clinic's
+# doctor who administers its users (`staff`) and the clinic's system (`system`, both from
+# target/debug/provider_tokens), and the registration office (`officer`).
+# The requests' examples (phase `examples`) are the golden fixtures (mobile-contracts/fixtures/).
 #
 # The operations that end the patient's own session or account (sign-out, removing the device,
 # withdrawal) are left out, or everything after them would only test 401s.
@@ -21,7 +25,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
-cargo build --locked -q -p ehealth-api --bin ehealth -p ehealth-tests --bin patient_token
+cargo build --locked -q -p ehealth-api --bin ehealth -p ehealth-tests --bin patient_token --bin provider_tokens
 
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
@@ -32,9 +36,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
+officer="schemathesis-officer-token"
 DATABASE_URL="sqlite://$work/api.sqlite" EHEALTH_BIND="127.0.0.1:$port" \
 EHEALTH_SECRET_KEY="schemathesis-secret-key-material-0123456789" \
-EHEALTH_OFFICER_TOKEN="schemathesis-officer-token" EHEALTH_SCHEDULER=off \
+EHEALTH_OFFICER_TOKEN="$officer" EHEALTH_SCHEDULER=off \
 EHEALTH_RATE_LIMIT_PER_ADDRESS=1000000 EHEALTH_RATE_LIMIT_PER_IDENTITY=1000000 \
 RUST_LOG=error target/debug/ehealth >"$work/server.log" 2>&1 &
 server=$!
@@ -44,12 +49,22 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-token="$(DEMO_URL="http://127.0.0.1:$port" target/debug/patient_token |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
+patient="$(DEMO_URL="http://127.0.0.1:$port" target/debug/patient_token)"
+providers="$(DEMO_URL="http://127.0.0.1:$port" DEMO_OFFICER_TOKEN="$officer" target/debug/provider_tokens)"
+field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+cat >"$work/schemathesis.toml" <<TOML
+[auth.openapi.bearer]
+bearer = "$(field "$patient" access_token)"
+[auth.openapi.staff]
+bearer = "$(field "$providers" staff_token)"
+[auth.openapi.system]
+bearer = "$(field "$providers" system_token)"
+[auth.openapi.officer]
+bearer = "$officer"
+TOML
 
-"$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+"$venv/bin/schemathesis" --config-file "$work/schemathesis.toml" run "http://127.0.0.1:$port/openapi.json" \
   --checks not_a_server_error,response_schema_conformance,negative_data_rejection,ignored_auth \
-  --header "Authorization: Bearer $token" \
   --exclude-operation-id delete_session \
   --exclude-operation-id delete_device \
   --exclude-operation-id withdraw_patient \

@@ -190,6 +190,77 @@ impl Demo {
         Ok((tokens, passkey))
     }
 
+    /// Puts a private clinic on the register (the registration office); returns its `hcp_id`.
+    pub async fn clinic(&self) -> anyhow::Result<String> {
+        let hcp = self
+            .officer(
+                "/v1/officer/hcps",
+                json!({"name_en": "Harbour Family Clinic", "name_zh": "海港家庭診所", "sector": "private",
+                    "locations": [{"name_en": "Main clinic", "address_en": "1 Queen's Road Central",
+                        "district": "central_and_western", "phone": "2345 6789"}]}),
+            )
+            .await?;
+        id(&hcp, "hcp_id")
+    }
+
+    /// Adds a doctor with `roles` to the clinic and enrols a software passkey for them;
+    /// returns the staff token response.
+    pub async fn enrol_doctor(&self, hcp_id: &str, roles: &[&str]) -> anyhow::Result<Value> {
+        let staff = self
+            .officer(
+                &format!("/v1/officer/hcps/{hcp_id}/staff"),
+                json!({"english_name": "DR WONG KA YAN", "profession": "medical_practitioner",
+                    "registration_number": "M12345", "roles": roles}),
+            )
+            .await?;
+        let enrolment = self
+            .expect(
+                201,
+                Method::POST,
+                "/v1/staff/enrolments",
+                None,
+                Some(json!({"enrolment_code": staff["enrolment_code"]})),
+            )
+            .await?;
+        let mut doctor_key = self.passkey();
+        let credential = doctor_key.create(serde_json::from_value(
+            enrolment["creation_options"].clone(),
+        )?);
+        self.expect(
+            201,
+            Method::POST,
+            &format!(
+                "/v1/staff/enrolments/{}/complete",
+                id(&enrolment, "enrolment_id")?
+            ),
+            None,
+            Some(json!({"credential": credential})),
+        )
+        .await
+    }
+
+    /// Registers a system of the clinic (its EMR) and takes a token with the
+    /// client-credentials grant; returns the token response.
+    pub async fn system_token(&self, hcp_id: &str) -> anyhow::Result<Value> {
+        let system = self
+            .officer(
+                &format!("/v1/officer/hcps/{hcp_id}/systems"),
+                json!({"name": "Clinic EMR"}),
+            )
+            .await?;
+        self.expect(
+            201,
+            Method::POST,
+            "/v1/hcp/system-tokens",
+            None,
+            Some(
+                json!({"grant_type": "client_credentials", "client_id": system["client_id"],
+                "client_secret": system["client_secret"]}),
+            ),
+        )
+        .await
+    }
+
     /// Runs the story, telling each step through `say`.
     pub async fn run(&self, say: &mut dyn FnMut(String)) -> anyhow::Result<()> {
         say("1. A mother registers in the app with a passkey (no password).".into());
@@ -332,47 +403,8 @@ impl Demo {
         ));
 
         say("7. A private clinic joins the register; its doctor enrols a passkey.".into());
-        let hcp = self
-            .officer(
-                "/v1/officer/hcps",
-                json!({"name_en": "Harbour Family Clinic", "name_zh": "海港家庭診所", "sector": "private",
-                    "locations": [{"name_en": "Main clinic", "address_en": "1 Queen's Road Central",
-                        "district": "central_and_western", "phone": "2345 6789"}]}),
-            )
-            .await?;
-        let hcp_id = id(&hcp, "hcp_id")?;
-        let staff = self
-            .officer(
-                &format!("/v1/officer/hcps/{hcp_id}/staff"),
-                json!({"english_name": "DR WONG KA YAN", "profession": "medical_practitioner",
-                    "registration_number": "M12345", "roles": []}),
-            )
-            .await?;
-        let enrolment = self
-            .expect(
-                201,
-                Method::POST,
-                "/v1/staff/enrolments",
-                None,
-                Some(json!({"enrolment_code": staff["enrolment_code"]})),
-            )
-            .await?;
-        let mut doctor_key = self.passkey();
-        let doctor_credential = doctor_key.create(serde_json::from_value(
-            enrolment["creation_options"].clone(),
-        )?);
-        let doctor = self
-            .expect(
-                201,
-                Method::POST,
-                &format!(
-                    "/v1/staff/enrolments/{}/complete",
-                    id(&enrolment, "enrolment_id")?
-                ),
-                None,
-                Some(json!({"credential": doctor_credential})),
-            )
-            .await?;
+        let hcp_id = self.clinic().await?;
+        let doctor = self.enrol_doctor(&hcp_id, &[]).await?;
         let doctor_token = id(&doctor, "access_token")?;
 
         say("8. The mother pre-grants sharing consent for her daughter to the clinic.".into());
