@@ -21,6 +21,10 @@ use crate::store::{self, DbConn};
 
 pub const STALE_AFTER: Duration = Duration::from_secs(30 * 60);
 
+/// How long a claimed run is remembered. Occurrence keys are days or minutes, so a run this
+/// old can never be claimed again; the five-minute queue rebuild alone adds 288 runs a day.
+pub const RUNS_KEPT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
 /// Every hour on the hour, Hong Kong time (seconds, minutes, hours, day, month, weekday): the
 /// daily jobs (coming of age, consent expiry) do the day's work at 00:00 and retry after.
 pub const COMING_OF_AGE_SCHEDULE: &str = "0 0 * * * *";
@@ -162,7 +166,10 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
     scheduler
         .add(Job::new_async("0 17 * * * *", move |_, _| {
             let s = s.clone();
-            Box::pin(async move { purge_tombstones_logged(&s).await })
+            Box::pin(async move {
+                purge_tombstones_logged(&s).await;
+                prune_runs_logged(&s).await;
+            })
         })?)
         .await?;
     scheduler.start().await?;
@@ -191,6 +198,24 @@ async fn reconcile_logged(state: &AppState) {
     };
     if let Err(e) = result {
         tracing::warn!(error = %e, "due-queue rebuild failed; retried in five minutes or at the next claim");
+    }
+}
+
+/// Removes the job runs older than [`RUNS_KEPT`]; idempotent, so every instance may do it.
+pub async fn prune_runs(state: &AppState) -> ApiResult<usize> {
+    let before = state.now_ms() - i64::try_from(RUNS_KEPT.as_millis()).unwrap_or(i64::MAX);
+    state
+        .db
+        .transaction(move |c| Ok(store::jobs::prune_runs(c, before)?))
+        .await
+}
+
+/// Hourly, with the tombstone purge.
+async fn prune_runs_logged(state: &AppState) {
+    match prune_runs(state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(pruned = n, "forgot job runs past their keeping time"),
+        Err(e) => tracing::warn!(error = %e, "job-run pruning failed; will retry"),
     }
 }
 

@@ -161,6 +161,35 @@ on_both_backends! {
     }
 }
 
+on_both_backends! {
+    async fn job_runs_are_forgotten_after_thirty_days_and_the_day_still_runs_once(app) {
+        let keys = |app: &TestApp| {
+            let state = app.state.clone();
+            async move {
+                let runs = state.db.run(|c| Ok(ehealth_api::store::jobs::runs(c, coming_of_age::JOB)?)).await.unwrap_or_default();
+                runs.into_iter().map(|(k, _, _)| k).collect::<Vec<_>>()
+            }
+        };
+        let run = |app: &TestApp| {
+            let state = app.state.clone();
+            async move { coming_of_age::run(&state).await.unwrap_or_else(|e| panic!("job: {e}")).is_some() }
+        };
+        app.clock.set_rfc3339("2026-11-22T16:00:00Z");
+        assert!(run(&app).await);
+        app.clock.set_rfc3339("2026-12-22T15:00:00Z");
+        assert!(run(&app).await);
+        // 29 days 23 hours after the first run: both are kept.
+        assert_eq!(ehealth_api::jobs::prune_runs(&app.state).await.ok(), Some(0));
+        app.clock.set_rfc3339("2026-12-22T16:00:01Z");
+        assert!(run(&app).await);
+        // Just over thirty days after the first run it is forgotten; the recent ones stay, so today's job
+        // still runs only once.
+        assert_eq!(ehealth_api::jobs::prune_runs(&app.state).await.ok(), Some(1));
+        assert_eq!(keys(&app).await, vec!["2026-12-22", "2026-12-23"]);
+        assert!(!run(&app).await, "the day's job ran twice after pruning");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_instance_with_the_scheduler_on_catches_up_the_days_run_at_start() {
     let env = Env::fresh(Backend::Sqlite)
