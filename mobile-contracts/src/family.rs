@@ -167,6 +167,9 @@ pub struct SdmLinkResponse {
     pub review_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
+    /// `ended_by_office`: the office's stated reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_detail: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -217,6 +220,9 @@ pub struct DependantSummary {
     pub review_reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_reason: Option<String>,
+    /// `ended_by_office`: the office's stated reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_detail: Option<String>,
     /// Whether the dependant has their own passkey (claimed the account).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub has_own_account: Option<bool>,

@@ -188,8 +188,10 @@ pub struct PushData {
     /// Why a link ended (`came_of_age`, `removed`, `ended_by_office`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// `sdm_link_ended` by the office: its stated reason.
+    /// Deprecated, no longer sent: the office's stated reason is free text, which stays off
+    /// push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(deprecated)]
     pub detail: Option<String>,
     /// `coming_of_age`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

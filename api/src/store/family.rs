@@ -31,6 +31,8 @@ pub struct Link {
     pub ended_at: Option<i64>,
     pub ended_reason: Option<String>,
     pub ended_by: Option<String>,
+    /// When the registration office ended the link: its stated reason.
+    pub ended_detail: Option<String>,
 }
 
 impl Link {
@@ -164,6 +166,14 @@ pub fn end(conn: &mut DbConn, id: &str, reason: &str, by: &str, at: i64) -> Quer
     ))
     .execute(conn)
     .map(|n| n == 1)
+}
+
+/// Keeps the registration office's stated reason on a link it ended.
+pub fn set_ended_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResult<()> {
+    diesel::update(sdm_links::table.find(id))
+        .set(sdm_links::ended_detail.eq(detail))
+        .execute(conn)
+        .map(drop)
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

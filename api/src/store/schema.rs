@@ -275,6 +275,7 @@ diesel::table! {
         ended_at -> Nullable<BigInt>,
         ended_reason -> Nullable<Text>,
         ended_by -> Nullable<Text>,
+        ended_detail -> Nullable<Text>,
     }
 }
 

@@ -211,6 +211,16 @@ on_both_backends! {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let (status, body) = app.officer(Method::POST, &end, Some(json!({"reason": "Guardianship order revoked."}))).await;
         assert_eq!((status, body["ended_reason"].as_str()), (StatusCode::OK, Some("ended_by_office")));
+        assert_eq!(body["ended_detail"], "Guardianship order revoked.");
+        // The guardian reads the stated reason in the app; the push carries only its kind (free
+        // text stays off push services).
+        let (_, list) = app.get_auth("/v1/dependants", &guardian.access_token).await;
+        let ended = list["dependants"].as_array().into_iter().flatten().find(|d| d["link_id"] == link.as_str()).cloned().unwrap_or_default();
+        assert_eq!((ended["ended_reason"].as_str(), ended["ended_detail"].as_str()), (Some("ended_by_office"), Some("Guardianship order revoked.")));
+        let notices = app.notices_for(&guardian.patient_id).await;
+        let pushed = notices.iter().find(|(k, _)| k == "sdm_link_ended").map(|(_, p)| p.clone()).unwrap_or_default();
+        assert_eq!(pushed["reason"], "ended_by_office");
+        assert!(pushed.get("detail").is_none(), "{pushed}");
         let (status, _) = app.get_auth(&format!("/v1/patients/{child_id}"), &guardian.access_token).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         let pages = phone.pull_all(&app, 100).await;

@@ -236,6 +236,7 @@ pub async fn create(
                 ended_at: None,
                 ended_reason: None,
                 ended_by: None,
+                ended_detail: None,
             };
             family::insert(c, &link).map_err(|e| unique_as(e, "sdm_link_exists"))?;
             // Everyone who acts for the dependant, and the person themselves if they hold an
@@ -332,6 +333,7 @@ pub async fn list(state: &AppState, who: &PatientSession) -> ApiResult<ListDepen
                     document_uploaded: family::document_meta(c, &link.id)?.is_some(),
                     review_reason: link.review_reason.clone(),
                     ended_reason,
+                    ended_detail: link.ended_detail.clone(),
                     has_own_account: shown(authority, store::passkeys::has_any(c, &p.id)?),
                 });
             }

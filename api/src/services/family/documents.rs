@@ -136,6 +136,7 @@ pub fn link_response(c: &mut DbConn, link: &Link) -> ApiResult<SdmLinkResponse> 
         }),
         review_reason: link.review_reason.clone(),
         ended_reason: link.ended_reason.clone(),
+        ended_detail: link.ended_detail.clone(),
     })
 }
 
@@ -253,7 +254,12 @@ pub async fn end_by_office(
             if !family::end(c, &id, super::ENDED_BY_OFFICE, &officer, now)? {
                 return Err(ApiError::conflict("sdm_link_closed"));
             }
-            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": super::ENDED_BY_OFFICE, "detail": reason});
+            // The stated reason is free text: it stays on the link (`ended_detail`) and never
+            // goes through a push service.
+            if let Some(reason) = &reason {
+                family::set_ended_detail(c, &id, reason)?;
+            }
+            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": super::ENDED_BY_OFFICE});
             store::sync::enqueue(
                 c,
                 &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),

@@ -296,6 +296,7 @@ mod tests {
             ended_at: None,
             ended_reason: ended_reason.map(Into::into),
             ended_by: None,
+            ended_detail: None,
         }
     }
 

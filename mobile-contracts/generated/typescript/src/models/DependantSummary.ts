@@ -89,6 +89,10 @@ export interface DependantSummary {
      */
     documentUploaded: boolean;
     /**
+     * `ended_by_office`: the office's stated reason.
+     */
+    endedDetail?: string | null;
+    /**
      * 
      */
     endedReason?: string | null;
@@ -168,6 +172,7 @@ export function DependantSummaryFromJSONTyped(json: any, ignoreDiscriminator: bo
         'chineseName': json['chinese_name'] === undefined ? undefined : json['chinese_name'] === null ? null : json['chinese_name'],
         'dateOfBirth': json['date_of_birth'] === undefined ? undefined : json['date_of_birth'] === null ? null : (parseDate(json['date_of_birth'])),
         'documentUploaded': json['document_uploaded'],
+        'endedDetail': json['ended_detail'] === undefined ? undefined : json['ended_detail'] === null ? null : json['ended_detail'],
         'endedReason': json['ended_reason'] === undefined ? undefined : json['ended_reason'] === null ? null : json['ended_reason'],
         'englishName': json['english_name'] === undefined ? undefined : json['english_name'] === null ? null : EnglishNameFromJSON(json['english_name']),
         'hasOwnAccount': json['has_own_account'] === undefined ? undefined : json['has_own_account'] === null ? null : json['has_own_account'],
@@ -199,6 +204,7 @@ export function DependantSummaryToJSONTyped(value?: DependantSummary | null, ign
         'chinese_name': value['chineseName'],
         'date_of_birth': value['dateOfBirth'] == null ? value['dateOfBirth'] : serializeDate(value['dateOfBirth']),
         'document_uploaded': value['documentUploaded'],
+        'ended_detail': value['endedDetail'],
         'ended_reason': value['endedReason'],
         'english_name': EnglishNameToJSON(value['englishName']),
         'has_own_account': value['hasOwnAccount'],

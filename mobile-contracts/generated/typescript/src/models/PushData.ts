@@ -46,7 +46,9 @@ export interface PushData {
      */
     daysLeft?: string | null;
     /**
-     * `sdm_link_ended` by the office: its stated reason.
+     * Deprecated, no longer sent: the office's stated reason is free text, which stays off
+     * push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead.
+     * @deprecated
      */
     detail?: string | null;
     /**

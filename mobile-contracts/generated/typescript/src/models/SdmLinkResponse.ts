@@ -61,6 +61,10 @@ export interface SdmLinkResponse {
      */
     document?: SdmDocumentMeta | null;
     /**
+     * `ended_by_office`: the office's stated reason.
+     */
+    endedDetail?: string | null;
+    /**
      * 
      */
     endedReason?: string | null;
@@ -124,6 +128,7 @@ export function SdmLinkResponseFromJSONTyped(json: any, ignoreDiscriminator: boo
         'basis': SdmBasisFromJSON(json['basis']),
         'createdAt': json['created_at'],
         'document': json['document'] === undefined ? undefined : json['document'] === null ? null : SdmDocumentMetaFromJSON(json['document']),
+        'endedDetail': json['ended_detail'] === undefined ? undefined : json['ended_detail'] === null ? null : json['ended_detail'],
         'endedReason': json['ended_reason'] === undefined ? undefined : json['ended_reason'] === null ? null : json['ended_reason'],
         'linkId': json['link_id'],
         'patientId': json['patient_id'],
@@ -149,6 +154,7 @@ export function SdmLinkResponseToJSONTyped(value?: SdmLinkResponse | null, ignor
         'basis': SdmBasisToJSON(value['basis']),
         'created_at': value['createdAt'],
         'document': SdmDocumentMetaToJSON(value['document']),
+        'ended_detail': value['endedDetail'],
         'ended_reason': value['endedReason'],
         'link_id': value['linkId'],
         'patient_id': value['patientId'],

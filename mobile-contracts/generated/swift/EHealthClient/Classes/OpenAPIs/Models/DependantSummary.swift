@@ -21,6 +21,8 @@ public struct DependantSummary: Codable, JSONEncodable, Hashable {
     public var chineseName: String?
     public var dateOfBirth: Date?
     public var documentUploaded: Bool
+    /** `ended_by_office`: the office's stated reason. */
+    public var endedDetail: String?
     public var endedReason: String?
     public var englishName: EnglishName?
     /** Whether the dependant has their own passkey (claimed the account). */
@@ -35,13 +37,14 @@ public struct DependantSummary: Codable, JSONEncodable, Hashable {
     public var relationship: SdmRelationship
     public var reviewReason: String?
 
-    public init(authority: Bool, authorityEndsOn: Date? = nil, basis: SdmBasis, chineseName: String? = nil, dateOfBirth: Date? = nil, documentUploaded: Bool, endedReason: String? = nil, englishName: EnglishName? = nil, hasOwnAccount: Bool? = nil, identityDocument: MaskedIdentityDocument? = nil, linkId: String, linkStatus: SdmLinkStatus, patientId: String, patientStatus: PatientStatus? = nil, priority: Int, relationship: SdmRelationship, reviewReason: String? = nil) {
+    public init(authority: Bool, authorityEndsOn: Date? = nil, basis: SdmBasis, chineseName: String? = nil, dateOfBirth: Date? = nil, documentUploaded: Bool, endedDetail: String? = nil, endedReason: String? = nil, englishName: EnglishName? = nil, hasOwnAccount: Bool? = nil, identityDocument: MaskedIdentityDocument? = nil, linkId: String, linkStatus: SdmLinkStatus, patientId: String, patientStatus: PatientStatus? = nil, priority: Int, relationship: SdmRelationship, reviewReason: String? = nil) {
         self.authority = authority
         self.authorityEndsOn = authorityEndsOn
         self.basis = basis
         self.chineseName = chineseName
         self.dateOfBirth = dateOfBirth
         self.documentUploaded = documentUploaded
+        self.endedDetail = endedDetail
         self.endedReason = endedReason
         self.englishName = englishName
         self.hasOwnAccount = hasOwnAccount
@@ -62,6 +65,7 @@ public struct DependantSummary: Codable, JSONEncodable, Hashable {
         case chineseName = "chinese_name"
         case dateOfBirth = "date_of_birth"
         case documentUploaded = "document_uploaded"
+        case endedDetail = "ended_detail"
         case endedReason = "ended_reason"
         case englishName = "english_name"
         case hasOwnAccount = "has_own_account"
@@ -85,6 +89,7 @@ public struct DependantSummary: Codable, JSONEncodable, Hashable {
         try container.encodeIfPresent(chineseName, forKey: .chineseName)
         try container.encodeIfPresent(dateOfBirth, forKey: .dateOfBirth)
         try container.encode(documentUploaded, forKey: .documentUploaded)
+        try container.encodeIfPresent(endedDetail, forKey: .endedDetail)
         try container.encodeIfPresent(endedReason, forKey: .endedReason)
         try container.encodeIfPresent(englishName, forKey: .englishName)
         try container.encodeIfPresent(hasOwnAccount, forKey: .hasOwnAccount)

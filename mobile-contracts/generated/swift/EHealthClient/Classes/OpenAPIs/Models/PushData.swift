@@ -19,7 +19,8 @@ public struct PushData: Codable, JSONEncodable, Hashable {
     public var consentId: String?
     /** `coming_of_age`. */
     public var daysLeft: String?
-    /** `sdm_link_ended` by the office: its stated reason. */
+    /** Deprecated, no longer sent: the office's stated reason is free text, which stays off push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead. */
+    @available(*, deprecated, message: "This property is deprecated.")
     public var detail: String?
     /** `reminder_due`: the occurrence, RFC 3339. */
     public var dueAt: String?

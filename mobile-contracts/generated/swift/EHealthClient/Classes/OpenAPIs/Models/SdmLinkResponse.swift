@@ -16,6 +16,8 @@ public struct SdmLinkResponse: Codable, JSONEncodable, Hashable {
     public var basis: SdmBasis
     public var createdAt: String
     public var document: SdmDocumentMeta?
+    /** `ended_by_office`: the office's stated reason. */
+    public var endedDetail: String?
     public var endedReason: String?
     public var linkId: String
     public var patientId: String
@@ -26,10 +28,11 @@ public struct SdmLinkResponse: Codable, JSONEncodable, Hashable {
     public var sdmPatientId: String
     public var status: SdmLinkStatus
 
-    public init(basis: SdmBasis, createdAt: String, document: SdmDocumentMeta? = nil, endedReason: String? = nil, linkId: String, patientId: String, priority: Int, relationship: SdmRelationship, reviewReason: String? = nil, sdmPatientId: String, status: SdmLinkStatus) {
+    public init(basis: SdmBasis, createdAt: String, document: SdmDocumentMeta? = nil, endedDetail: String? = nil, endedReason: String? = nil, linkId: String, patientId: String, priority: Int, relationship: SdmRelationship, reviewReason: String? = nil, sdmPatientId: String, status: SdmLinkStatus) {
         self.basis = basis
         self.createdAt = createdAt
         self.document = document
+        self.endedDetail = endedDetail
         self.endedReason = endedReason
         self.linkId = linkId
         self.patientId = patientId
@@ -44,6 +47,7 @@ public struct SdmLinkResponse: Codable, JSONEncodable, Hashable {
         case basis
         case createdAt = "created_at"
         case document
+        case endedDetail = "ended_detail"
         case endedReason = "ended_reason"
         case linkId = "link_id"
         case patientId = "patient_id"
@@ -61,6 +65,7 @@ public struct SdmLinkResponse: Codable, JSONEncodable, Hashable {
         try container.encode(basis, forKey: .basis)
         try container.encode(createdAt, forKey: .createdAt)
         try container.encodeIfPresent(document, forKey: .document)
+        try container.encodeIfPresent(endedDetail, forKey: .endedDetail)
         try container.encodeIfPresent(endedReason, forKey: .endedReason)
         try container.encode(linkId, forKey: .linkId)
         try container.encode(patientId, forKey: .patientId)

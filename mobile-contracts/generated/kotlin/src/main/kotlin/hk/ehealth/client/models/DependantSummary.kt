@@ -47,6 +47,7 @@ import com.squareup.moshi.JsonClass
  * @param authorityEndsOn For a child link: the 16th birthday, the first day without authority.
  * @param chineseName 
  * @param dateOfBirth 
+ * @param endedDetail `ended_by_office`: the office's stated reason.
  * @param endedReason 
  * @param englishName 
  * @param hasOwnAccount Whether the dependant has their own passkey (claimed the account).
@@ -93,6 +94,10 @@ data class DependantSummary (
 
     @Json(name = "date_of_birth")
     val dateOfBirth: java.time.LocalDate? = null,
+
+    /* `ended_by_office`: the office's stated reason. */
+    @Json(name = "ended_detail")
+    val endedDetail: kotlin.String? = null,
 
     @Json(name = "ended_reason")
     val endedReason: kotlin.String? = null,

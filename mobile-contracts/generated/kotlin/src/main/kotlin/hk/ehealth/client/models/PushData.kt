@@ -37,7 +37,7 @@ import com.squareup.moshi.JsonClass
  * @param authorityEndsOn 
  * @param consentId 
  * @param daysLeft `coming_of_age`.
- * @param detail `sdm_link_ended` by the office: its stated reason.
+ * @param detail Deprecated, no longer sent: the office's stated reason is free text, which stays off push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead.
  * @param dueAt `reminder_due`: the occurrence, RFC 3339.
  * @param event 
  * @param hcpId 
@@ -80,8 +80,9 @@ data class PushData (
     @Json(name = "days_left")
     val daysLeft: kotlin.String? = null,
 
-    /* `sdm_link_ended` by the office: its stated reason. */
+    /* Deprecated, no longer sent: the office's stated reason is free text, which stays off push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead. */
     @Json(name = "detail")
+    @Deprecated(message = "This property is deprecated.")
     val detail: kotlin.String? = null,
 
     /* `reminder_due`: the occurrence, RFC 3339. */

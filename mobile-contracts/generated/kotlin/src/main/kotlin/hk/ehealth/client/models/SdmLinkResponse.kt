@@ -43,6 +43,7 @@ import com.squareup.moshi.JsonClass
  * @param sdmPatientId 
  * @param status 
  * @param document 
+ * @param endedDetail `ended_by_office`: the office's stated reason.
  * @param endedReason 
  * @param reviewReason 
  */
@@ -77,6 +78,10 @@ data class SdmLinkResponse (
 
     @Json(name = "document")
     val document: SdmDocumentMeta? = null,
+
+    /* `ended_by_office`: the office's stated reason. */
+    @Json(name = "ended_detail")
+    val endedDetail: kotlin.String? = null,
 
     @Json(name = "ended_reason")
     val endedReason: kotlin.String? = null,

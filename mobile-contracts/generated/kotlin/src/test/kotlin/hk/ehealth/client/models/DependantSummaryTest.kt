@@ -105,6 +105,12 @@ class DependantSummaryTest : ShouldSpec() {
             //modelInstance.dateOfBirth shouldBe ("TODO")
         }
 
+        // to test the property `endedDetail` - `ended_by_office`: the office's stated reason.
+        should("test endedDetail") {
+            // uncomment below to test the property
+            //modelInstance.endedDetail shouldBe ("TODO")
+        }
+
         // to test the property `endedReason`
         should("test endedReason") {
             // uncomment below to test the property

@@ -70,7 +70,7 @@ class PushDataTest : ShouldSpec() {
             //modelInstance.daysLeft shouldBe ("TODO")
         }
 
-        // to test the property `detail` - `sdm_link_ended` by the office: its stated reason.
+        // to test the property `detail` - Deprecated, no longer sent: the office's stated reason is free text, which stays off push services. Read the link's `ended_detail` (`GET /v1/dependants`) instead.
         should("test detail") {
             // uncomment below to test the property
             //modelInstance.detail shouldBe ("TODO")

@@ -91,6 +91,12 @@ class SdmLinkResponseTest : ShouldSpec() {
             //modelInstance.document shouldBe ("TODO")
         }
 
+        // to test the property `endedDetail` - `ended_by_office`: the office's stated reason.
+        should("test endedDetail") {
+            // uncomment below to test the property
+            //modelInstance.endedDetail shouldBe ("TODO")
+        }
+
         // to test the property `endedReason`
         should("test endedReason") {
             // uncomment below to test the property

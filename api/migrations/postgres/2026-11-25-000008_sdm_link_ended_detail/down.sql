@@ -1,0 +1,1 @@
+ALTER TABLE sdm_links DROP COLUMN ended_detail;
