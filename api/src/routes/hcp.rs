@@ -162,7 +162,8 @@ pub async fn complete_staff_enrolment(
 }
 
 /// At the counter: the patient's identity document and access key give your HCP an indefinite
-/// consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+/// consent (or return the one already active). Every fifth wrong key locks the key for 15
+/// minutes; the twentieth since the last right one destroys it (the patient makes a new one).
 #[utoipa::path(post, path = "/v1/hcp/consents/by-access-key", tag = "hcp", operation_id = "consent_by_access_key",
     security(("staff" = [])),
     request_body = ConsentByAccessKeyRequest,

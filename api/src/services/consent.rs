@@ -28,6 +28,9 @@ use crate::store::{self, DbConn};
 /// Wrong access keys in a row before the key locks, and for how long (our choice).
 pub const KEY_ATTEMPTS: i32 = 5;
 pub const KEY_LOCK_MS: i64 = 15 * 60 * 1000;
+/// Wrong keys since the last right one after which the key is destroyed: the patient makes a
+/// new one in the app. Without this cap, five guesses every 15 minutes would go on for ever.
+pub const KEY_MAX_FAILURES: i32 = 20;
 
 /// A one-year consent is valid through the Hong Kong day a year on (from 29 February: 1 March,
 /// the same anniversary rule as birthdays).
@@ -335,7 +338,8 @@ pub async fn new_access_key(
 }
 
 /// At the HCP's counter: identity document + access key give the caller's HCP an indefinite
-/// consent. Wrong keys count; after five the key is locked for 15 minutes.
+/// consent. Wrong keys count: every fifth locks the key for 15 minutes, the twentieth since the
+/// last right one destroys it (the patient makes a new one).
 pub async fn by_access_key(
     state: &AppState,
     who: &StaffSession,
@@ -384,13 +388,13 @@ pub async fn by_access_key(
             }
             if !crate::crypto::secrets_equal(&stored.key_hash, &given) {
                 let failures = stored.failures + 1;
-                let locked = (failures >= KEY_ATTEMPTS).then_some(now + KEY_LOCK_MS);
-                consents::set_key_failures(
-                    c,
-                    &patient.id,
-                    if locked.is_some() { 0 } else { failures },
-                    locked,
-                )?;
+                if failures >= KEY_MAX_FAILURES {
+                    consents::delete_access_key(c, &patient.id)?;
+                    tracing::warn!(patient_id = %patient.id, "access key destroyed after too many wrong tries");
+                    return Ok(Err(ApiError::forbidden("access_key_locked")));
+                }
+                let locked = (failures % KEY_ATTEMPTS == 0).then_some(now + KEY_LOCK_MS);
+                consents::set_key_failures(c, &patient.id, failures, locked)?;
                 return Ok(Err(ApiError::forbidden(if locked.is_some() {
                     "access_key_locked"
                 } else {

@@ -137,6 +137,12 @@ pub fn put_access_key(conn: &mut DbConn, k: &AccessKey) -> QueryResult<()> {
         .map(drop)
 }
 
+pub fn delete_access_key(conn: &mut DbConn, patient_id: &str) -> QueryResult<()> {
+    diesel::delete(access_keys::table.find(patient_id))
+        .execute(conn)
+        .map(drop)
+}
+
 pub fn access_key(conn: &mut DbConn, patient_id: &str) -> QueryResult<Option<AccessKey>> {
     access_keys::table.find(patient_id).first(conn).optional()
 }

@@ -338,6 +338,53 @@ on_both_backends! {
     }
 }
 
+async fn try_key(app: &TestApp, hkid: &str, token: &str, key: &str) -> (StatusCode, Value) {
+    app.call(
+        Method::POST,
+        "/v1/hcp/consents/by-access-key",
+        Some(token),
+        Some(json!({"identity_document": {"type": "hkid", "number": hkid}, "access_key": key})),
+    )
+    .await
+}
+
+on_both_backends! {
+    async fn twenty_wrong_access_keys_destroy_the_key_and_a_new_one_works(app) {
+        let hcp = app.create_hcp("Guessing Clinic", "private", "yuen_long").await;
+        let mut clerk = app.staff(&hcp, "nurse", &[]).await;
+        let person = Person::adult();
+        let (patient, mut key) = app.register(&person).await;
+        app.verify(&patient.patient_id).await;
+        let me = patient.patient_id.clone();
+        let (_, made) = app.call(Method::POST, &format!("/v1/patients/{me}/access-key"), Some(&patient.access_token), None).await;
+        let right = made["access_key"].as_str().unwrap_or_default().to_owned();
+        let wrong = if right == "00000000" { "11111111" } else { "00000000" }.to_owned();
+        // Four rounds of five wrong tries, each ending in a 15-minute lock; a lock lets even the
+        // right key wait, and the twentieth wrong try destroys the key.
+        for round in 1..=4 {
+            for attempt in 1..=5 {
+                let (status, body) = try_key(&app, &person.hkid, &clerk.token, &wrong).await;
+                let expected = if attempt == 5 { "access_key_locked" } else { "access_key_invalid" };
+                assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some(expected)), "round {round}, try {attempt}");
+            }
+            app.clock.advance(chrono::Duration::minutes(16));
+            let (_, s) = app.sign_in(&mut clerk.passkey).await;
+            clerk.token = s["access_token"].as_str().unwrap_or_default().to_owned();
+        }
+        let (status, body) = try_key(&app, &person.hkid, &clerk.token, &right).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("access_key_invalid")), "the key is gone");
+
+        // The patient makes a new key in the app; it works at once.
+        let (_, refreshed) = app.sign_in(&mut key).await;
+        let token = refreshed["access_token"].as_str().unwrap_or_default().to_owned();
+        let (status, made) = app.call(Method::POST, &format!("/v1/patients/{me}/access-key"), Some(&token), None).await;
+        assert_eq!(status, StatusCode::CREATED, "{made}");
+        let fresh = made["access_key"].as_str().unwrap_or_default().to_owned();
+        let (status, consent) = try_key(&app, &person.hkid, &clerk.token, &fresh).await;
+        assert_eq!((status, consent["method"].as_str()), (StatusCode::CREATED, Some("access_key")), "{consent}");
+    }
+}
+
 on_both_backends! {
     async fn consents_and_feeds_belong_to_their_patient_and_their_hcp(app) {
         let a = app.create_hcp("Clinic A", "private", "tai_po").await;

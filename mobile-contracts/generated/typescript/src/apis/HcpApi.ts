@@ -367,7 +367,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * At the counter: the patient\'s identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     * At the counter: the patient\'s identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      */
     async consentByAccessKeyRaw(requestParameters: ConsentByAccessKeyOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ConsentResponse>> {
         const requestOptions = await this.consentByAccessKeyRequestOpts(requestParameters);
@@ -377,7 +377,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * At the counter: the patient\'s identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     * At the counter: the patient\'s identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      */
     async consentByAccessKey(requestParameters: ConsentByAccessKeyOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentResponse> {
         const response = await this.consentByAccessKeyRaw(requestParameters, initOverrides);

@@ -61,7 +61,7 @@ open class HcpAPI {
     }
 
     /**
-     At the counter: the patient's identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     At the counter: the patient's identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      
      - parameter consentByAccessKeyRequest: (body)  
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -80,7 +80,7 @@ open class HcpAPI {
     }
 
     /**
-     At the counter: the patient's identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     At the counter: the patient's identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      - POST /v1/hcp/consents/by-access-key
      - Bearer Token:
        - type: http

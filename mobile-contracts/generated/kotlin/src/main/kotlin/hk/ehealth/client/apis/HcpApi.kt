@@ -156,7 +156,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consents/by-access-key
-     * At the counter: the patient&#39;s identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     * At the counter: the patient&#39;s identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      * 
      * @param consentByAccessKeyRequest 
      * @return ConsentResponse
@@ -188,7 +188,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consents/by-access-key
-     * At the counter: the patient&#39;s identity document and access key give your HCP an indefinite consent (or return the one already active). Five wrong keys lock the key for 15 minutes.
+     * At the counter: the patient&#39;s identity document and access key give your HCP an indefinite consent (or return the one already active). Every fifth wrong key locks the key for 15 minutes; the twentieth since the last right one destroys it (the patient makes a new one).
      * 
      * @param consentByAccessKeyRequest 
      * @return ApiResponse<ConsentResponse?>
