@@ -222,7 +222,12 @@ pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> 
     for s in settled {
         match s {
             Ok(Settled::Done(id)) => done.push(id),
-            Ok(Settled::Later { id, attempts, next }) => later.push((id, attempts, next)),
+            Ok(Settled::Later {
+                id,
+                attempts,
+                next,
+                sent_to,
+            }) => later.push((id, attempts, next, sent_to)),
             // The row keeps its lease and is taken again when it runs out.
             Err(e) => tracing::warn!(error = %e, "push row failed; retried after its lease"),
         }
@@ -232,8 +237,8 @@ pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> 
         .db
         .transaction(move |c| {
             store::sync::mark_delivered_many(c, &done, now)?;
-            for (id, attempts, next) in later {
-                store::sync::retry_later(c, &id, attempts, next)?;
+            for (id, attempts, next, sent_to) in later {
+                store::sync::retry_later(c, &id, attempts, next, sent_to.as_deref())?;
             }
             Ok(())
         })
@@ -258,10 +263,13 @@ enum Settled {
         id: String,
         attempts: i32,
         next: i64,
+        /// The devices that got it (or refused it for good): the retry skips them.
+        sent_to: Option<String>,
     },
 }
 
 /// Sends one row to its devices: done, or put off (backoff, at least the server's Retry-After).
+/// A retry goes only to the devices that did not get it.
 async fn deliver_row(
     state: &AppState,
     sink: &dyn Sink,
@@ -270,7 +278,18 @@ async fn deliver_row(
     now: i64,
 ) -> ApiResult<Settled> {
     let mut retry: Option<Duration> = None;
+    let mut sent: Vec<String> = row
+        .sent_to
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect();
     for t in targets {
+        if sent.contains(&t.device_id) {
+            continue;
+        }
         // At most 240 messages a minute to one device, counted across instances (Redis
         // when configured); past it the notice waits for the next window.
         let limited = state
@@ -288,7 +307,7 @@ async fn deliver_row(
             continue;
         }
         match sink.send(state, &message(&row, t)).await {
-            Outcome::Sent | Outcome::Rejected => {}
+            Outcome::Sent | Outcome::Rejected => sent.push(t.device_id.clone()),
             Outcome::Unregistered => {
                 let token = t.token.clone();
                 state
@@ -312,6 +331,7 @@ async fn deliver_row(
                 id: row.id,
                 attempts,
                 next: now + ms(after.max(backoff)),
+                sent_to: (!sent.is_empty()).then(|| sent.join(",")),
             }
         }
     })

@@ -161,6 +161,7 @@ diesel::table! {
         attempts -> Integer,
         claimed_until -> Nullable<BigInt>,
         next_attempt_at -> Nullable<BigInt>,
+        sent_to -> Nullable<Text>,
     }
 }
 

@@ -255,6 +255,8 @@ pub struct OutboxRow {
     pub claimed_until: Option<i64>,
     /// Not before then (backoff after a failed attempt).
     pub next_attempt_at: Option<i64>,
+    /// While some devices are retried: the ones that already got it (comma-separated ids).
+    pub sent_to: Option<String>,
 }
 
 impl OutboxRow {
@@ -273,6 +275,7 @@ impl OutboxRow {
             attempts: 0,
             claimed_until: None,
             next_attempt_at: None,
+            sent_to: None,
         }
     }
 
@@ -398,12 +401,20 @@ pub fn mark_delivered_many(conn: &mut DbConn, ids: &[String], at: i64) -> QueryR
         .map(drop)
 }
 
-pub fn retry_later(conn: &mut DbConn, id: &str, attempts: i32, next: i64) -> QueryResult<()> {
+/// Puts a row off until `next`; `sent_to` lists the devices that already got it.
+pub fn retry_later(
+    conn: &mut DbConn,
+    id: &str,
+    attempts: i32,
+    next: i64,
+    sent_to: Option<&str>,
+) -> QueryResult<()> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::attempts.eq(attempts),
             outbox::next_attempt_at.eq(next),
             outbox::claimed_until.eq(None::<i64>),
+            outbox::sent_to.eq(sent_to),
         ))
         .execute(conn)
         .map(drop)

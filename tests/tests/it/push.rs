@@ -381,6 +381,42 @@ mod fcm_v1 {
     }
 
     #[tokio::test]
+    async fn a_retry_goes_only_to_the_devices_that_did_not_get_the_notice() {
+        let fake = FakeFcm::start().await;
+        let app = app_with(&fake).await;
+        let sink = sink_of(&app);
+        let (phone, mut key) = verified_adult(&app).await;
+        let tablet = second_device(&app, &mut key).await;
+        put_token(&app, &phone, "phone", "en").await;
+        put_token(&app, &tablet, "tablet", "en").await;
+        // The family notice (and the sync poke the consent makes) reach the phone; FCM is
+        // unavailable for the tablet on this pass.
+        fake.script("tablet", &[Reply::Unavailable, Reply::Unavailable]);
+        let hcp = app.create_hcp("Clinic", "private", "wan_chai").await;
+        app.grant(&phone.access_token, &phone.patient_id, &hcp, "indefinite")
+            .await;
+        pass(&app, &sink).await;
+        let notices = |token: &str| {
+            fake.delivered_to(token)
+                .into_iter()
+                .filter(|m| m["data"]["type"] == "consent_granted")
+                .count()
+        };
+        assert_eq!((notices("phone"), notices("tablet")), (1, 0));
+        app.clock.advance(chrono::Duration::seconds(3));
+        pass(&app, &sink).await;
+        assert_eq!(
+            (notices("phone"), notices("tablet")),
+            (1, 1),
+            "the retry reaches the tablet and not the phone again"
+        );
+        // Done: nothing more for either.
+        app.clock.advance(chrono::Duration::seconds(60));
+        pass(&app, &sink).await;
+        assert_eq!((notices("phone"), notices("tablet")), (1, 1));
+    }
+
+    #[tokio::test]
     async fn a_token_near_its_expiry_is_fetched_again() {
         // Tokens that expire within gcp_auth's margin are refreshed before each use.
         let fake = FakeFcm::start_with_expiry(10).await;

@@ -100,6 +100,7 @@ pub(crate) fn poke(c: &mut DbConn, scope: &str, from_device: &str, now: i64) -> 
             attempts: 0,
             claimed_until: None,
             next_attempt_at: None,
+            sent_to: None,
         },
     )?;
     Ok(())
