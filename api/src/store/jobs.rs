@@ -71,13 +71,13 @@ pub fn release_run(conn: &mut DbConn, job: &str, run_key: &str, instance: &str) 
     .map(drop)
 }
 
-/// (instance, finished) of every run of `job`, by key.
 /// Forgets the runs that started before `before`: their occurrences (a day, a minute) are long
 /// past, so no instance can claim them again. Returns how many were removed.
 pub fn prune_runs(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     diesel::delete(job_runs::table.filter(job_runs::started_at.lt(before))).execute(conn)
 }
 
+/// (instance, finished) of every run of `job`, by key.
 pub fn runs(conn: &mut DbConn, job: &str) -> QueryResult<Vec<(String, String, Option<i64>)>> {
     job_runs::table
         .filter(job_runs::job.eq(job))
