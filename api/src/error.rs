@@ -14,9 +14,11 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use ehealth_contracts::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem, SupportedRange};
+use ehealth_contracts::{
+    ErrorCode, FieldCode, FieldProblem, PROBLEM_CONTENT_TYPE, Problem, SupportedRange,
+};
 
-use crate::i18n::{self, Lang};
+use crate::i18n::{self, Lang, ProblemText};
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -24,11 +26,11 @@ pub type ApiResult<T> = Result<T, ApiError>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: String,
-    pub code: &'static str,
+    pub code: FieldCode,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: &'static str) -> Self {
+    pub fn new(field: impl Into<String>, code: FieldCode) -> Self {
         Self {
             field: field.into(),
             code,
@@ -39,7 +41,7 @@ impl FieldError {
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub fields: Vec<FieldError>,
     pub retry_after: Option<u64>,
     pub www_authenticate: Option<&'static str>,
@@ -50,7 +52,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode) -> Self {
         Self {
             status,
             code,
@@ -66,12 +68,12 @@ impl ApiError {
     pub fn seq_gap(expected: i64) -> Self {
         Self {
             expected_seq: Some(expected),
-            ..Self::new(StatusCode::CONFLICT, "seq_gap")
+            ..Self::new(StatusCode::CONFLICT, ErrorCode::SeqGap)
         }
     }
 
     /// 426 with the supported range of protocol or schema versions.
-    pub fn upgrade_required(code: &'static str, min: i64, max: i64) -> Self {
+    pub fn upgrade_required(code: ErrorCode, min: i64, max: i64) -> Self {
         Self {
             supported: Some(SupportedRange { min, max }),
             ..Self::new(StatusCode::UPGRADE_REQUIRED, code)
@@ -81,34 +83,37 @@ impl ApiError {
     pub fn validation(fields: Vec<FieldError>) -> Self {
         Self {
             fields,
-            ..Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::ValidationFailed,
+            )
         }
     }
 
     /// A rule about the request as a whole (422 with its own code).
-    pub fn unprocessable(code: &'static str) -> Self {
+    pub fn unprocessable(code: ErrorCode) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code)
     }
 
-    pub fn bad_request(code: &'static str) -> Self {
+    pub fn bad_request(code: ErrorCode) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code)
     }
 
     pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found")
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound)
     }
 
-    pub fn conflict(code: &'static str) -> Self {
+    pub fn conflict(code: ErrorCode) -> Self {
         Self::new(StatusCode::CONFLICT, code)
     }
 
-    pub fn forbidden(code: &'static str) -> Self {
+    pub fn forbidden(code: ErrorCode) -> Self {
         Self::new(StatusCode::FORBIDDEN, code)
     }
 
-    pub fn unauthorized(code: &'static str) -> Self {
+    pub fn unauthorized(code: ErrorCode) -> Self {
         Self {
-            www_authenticate: Some(if code == "unauthenticated" {
+            www_authenticate: Some(if code == ErrorCode::Unauthenticated {
                 "Bearer"
             } else {
                 "Bearer error=\"invalid_token\""
@@ -120,7 +125,7 @@ impl ApiError {
     pub fn rate_limited(retry_after: u64) -> Self {
         Self {
             retry_after: Some(retry_after.max(1)),
-            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
         }
     }
 
@@ -128,50 +133,53 @@ impl ApiError {
     pub fn unavailable() -> Self {
         Self {
             retry_after: Some(5),
-            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "service_unavailable")
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::ServiceUnavailable,
+            )
         }
     }
 
     /// A bug or an unexpected failure; the cause is logged here, never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::InternalError)
     }
 
     /// The error for a response status that came from outside this type (actix defaults).
     pub fn for_status(status: StatusCode) -> Self {
         let code = match status.as_u16() {
-            400 => "bad_request",
-            401 => "unauthenticated",
-            403 => "forbidden",
-            404 => "not_found",
-            405 => "method_not_allowed",
-            408 => "request_timeout",
-            413 => "payload_too_large",
-            415 => "unsupported_media_type",
-            422 => "validation_failed",
-            429 => "rate_limited",
-            503 => "service_unavailable",
-            s if s >= 500 => "internal_error",
-            _ => "bad_request",
+            400 => ErrorCode::BadRequest,
+            401 => ErrorCode::Unauthenticated,
+            403 => ErrorCode::Forbidden,
+            404 => ErrorCode::NotFound,
+            405 => ErrorCode::MethodNotAllowed,
+            408 => ErrorCode::RequestTimeout,
+            413 => ErrorCode::PayloadTooLarge,
+            415 => ErrorCode::UnsupportedMediaType,
+            422 => ErrorCode::ValidationFailed,
+            429 => ErrorCode::RateLimited,
+            503 => ErrorCode::ServiceUnavailable,
+            s if s >= 500 => ErrorCode::InternalError,
+            _ => ErrorCode::BadRequest,
         };
         Self::new(status, code)
     }
 
     pub fn to_problem(&self, lang: Lang) -> Problem {
-        let (title, detail) = i18n::problem_text(self.code, lang);
+        let text = ProblemText::of(self.code).in_lang(lang);
         Problem {
             type_uri: format!("urn:ehealth:problem:{}", self.code),
-            title: title.to_owned(),
+            title: text.title.to_owned(),
             status: self.status.as_u16(),
-            detail: detail.map(str::to_owned),
-            code: self.code.to_owned(),
+            detail: Some(text.detail.to_owned()),
+            code: self.code.as_str().to_owned(),
             errors: self
                 .fields
                 .iter()
                 .map(|f| FieldProblem {
                     field: f.field.clone(),
-                    code: f.code.to_owned(),
+                    code: f.code.as_str().to_owned(),
                     message: i18n::field_text(f.code, lang).to_owned(),
                 })
                 .collect(),
@@ -227,7 +235,7 @@ impl From<diesel::result::Error> for ApiError {
             // A concurrent request won a uniqueness race; callers that can name the conflict
             // more precisely map it themselves.
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("conflict")
+                Self::conflict(ErrorCode::Conflict)
             }
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
             | Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => {

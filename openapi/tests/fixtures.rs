@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use ehealth_api::error::{ApiError, FieldError};
-use ehealth_api::i18n::{self, Lang};
+use ehealth_api::i18n::Lang;
 use ehealth_api::services::sync::tables;
 use ehealth_contracts::{self as c, fixtures};
 use serde::{Serialize, de::DeserializeOwned};
@@ -352,12 +352,12 @@ fn the_documents_examples_are_the_fixtures() {
 
 #[test]
 fn every_error_code_has_a_fixture_that_is_what_the_server_renders() {
-    let codes: BTreeSet<&str> = i18n::PROBLEMS.iter().map(|p| p.0).collect();
+    let codes: BTreeSet<&str> = c::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
     let fixtures_of: BTreeSet<String> = names_in("problems/");
     assert_eq!(
         fixtures_of,
         codes.iter().map(|c| (*c).to_owned()).collect(),
-        "problems/ vs the codes in i18n::PROBLEMS"
+        "problems/ vs ErrorCode::ALL"
     );
     let documented: BTreeSet<u64> = body_statuses(&document());
     for code in codes {
@@ -366,15 +366,13 @@ fn every_error_code_has_a_fixture_that_is_what_the_server_renders() {
         let fixture: c::Problem =
             serde_json::from_str(text).unwrap_or_else(|e| panic!("{path}: {e}"));
         let status = actix_status(fixture.status);
+        let code = c::ErrorCode::parse(code).unwrap_or_else(|| panic!("{path}: unknown code"));
         let mut error = ApiError::new(status, code);
         error.fields = fixture
             .errors
             .iter()
             .map(|f| {
-                let reason = i18n::FIELDS
-                    .iter()
-                    .find(|r| r.0 == f.code)
-                    .map(|r| r.0)
+                let reason = c::FieldCode::parse(&f.code)
                     .unwrap_or_else(|| panic!("{path}: unknown field code {}", f.code));
                 FieldError::new(f.field.clone(), reason)
             })

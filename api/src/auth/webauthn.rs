@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use anyhow::Context;
+use ehealth_contracts::ErrorCode;
 use webauthn_rs::prelude::{
     CreationChallengeResponse, CredentialID, PasskeyRegistration, Uuid, Webauthn, WebauthnBuilder,
     WebauthnError,
@@ -46,15 +47,15 @@ pub fn start_passkey(
 /// A failed ceremony: `status` is 400 for registration, 401 for sign-in.
 pub fn ceremony_error(e: &WebauthnError, status: StatusCode) -> ApiError {
     let code = match e {
-        WebauthnError::InvalidRPOrigin => "origin_mismatch",
-        WebauthnError::InvalidRPIDHash => "rp_id_mismatch",
-        WebauthnError::MismatchedChallenge => "challenge_mismatch",
+        WebauthnError::InvalidRPOrigin => ErrorCode::OriginMismatch,
+        WebauthnError::InvalidRPIDHash => ErrorCode::RpIdMismatch,
+        WebauthnError::MismatchedChallenge => ErrorCode::ChallengeMismatch,
         WebauthnError::UserNotVerified | WebauthnError::UserNotPresent => {
-            "user_verification_required"
+            ErrorCode::UserVerificationRequired
         }
-        WebauthnError::CredentialPossibleCompromise => "counter_regression",
-        _ => "invalid_credential",
+        WebauthnError::CredentialPossibleCompromise => ErrorCode::CounterRegression,
+        _ => ErrorCode::InvalidCredential,
     };
-    tracing::info!(error = ?e, code, "webauthn ceremony refused");
+    tracing::info!(error = ?e, code = code.as_str(), "webauthn ceremony refused");
     ApiError::new(status, code)
 }

@@ -1,5 +1,6 @@
 //! Identity documents: validation, normalisation, the uniqueness key and masking.
 
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{IdentityDocument, IdentityDocumentType};
 
 use super::hkid::{Hkid, HkidError};
@@ -38,7 +39,7 @@ impl ValidIdentity {
         if malformed {
             return Err(vec![FieldError::new(
                 field("issuing_country"),
-                "invalid_format",
+                FieldCode::InvalidFormat,
             )]);
         }
         match doc.doc_type {
@@ -47,8 +48,8 @@ impl ValidIdentity {
                     vec![FieldError::new(
                         field("number"),
                         match e {
-                            HkidError::Format => "invalid_format",
-                            HkidError::CheckDigit => "invalid_check_digit",
+                            HkidError::Format => FieldCode::InvalidFormat,
+                            HkidError::CheckDigit => FieldCode::InvalidCheckDigit,
                         },
                     )]
                 })?;
@@ -68,21 +69,26 @@ impl ValidIdentity {
                     .map(|c| c.to_ascii_uppercase())
                     .collect();
                 if number.is_empty() {
-                    errors.push(FieldError::new(field("number"), "required"));
+                    errors.push(FieldError::new(field("number"), FieldCode::Required));
                 } else if number.len() > 20 || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    errors.push(FieldError::new(field("number"), "invalid_format"));
+                    errors.push(FieldError::new(field("number"), FieldCode::InvalidFormat));
                 }
                 let country = match (other, doc.issuing_country.as_deref().map(str::trim)) {
                     (IdentityDocumentType::Passport, None | Some("")) => {
-                        errors.push(FieldError::new(field("issuing_country"), "required"));
+                        errors.push(FieldError::new(
+                            field("issuing_country"),
+                            FieldCode::Required,
+                        ));
                         None
                     }
                     (_, Some(c)) if !c.is_empty() => {
                         let c = c.to_ascii_uppercase();
                         if !(2..=3).contains(&c.len()) || !c.chars().all(|x| x.is_ascii_uppercase())
                         {
-                            errors
-                                .push(FieldError::new(field("issuing_country"), "invalid_format"));
+                            errors.push(FieldError::new(
+                                field("issuing_country"),
+                                FieldCode::InvalidFormat,
+                            ));
                         }
                         Some(c)
                     }
@@ -169,7 +175,10 @@ mod tests {
             };
             assert_eq!(
                 ValidIdentity::parse(&doc(doc_type, number, Some(country)), "d").err(),
-                Some(vec![FieldError::new("d.issuing_country", "invalid_format")]),
+                Some(vec![FieldError::new(
+                    "d.issuing_country",
+                    FieldCode::InvalidFormat
+                )]),
                 "{country:?}"
             );
         }
@@ -180,7 +189,10 @@ mod tests {
         let e = ValidIdentity::parse(&doc(IdentityDocumentType::Passport, "E1234567", None), "d");
         assert_eq!(
             e.err(),
-            Some(vec![FieldError::new("d.issuing_country", "required")])
+            Some(vec![FieldError::new(
+                "d.issuing_country",
+                FieldCode::Required
+            )])
         );
         let ok = ValidIdentity::parse(
             &doc(IdentityDocumentType::Passport, "e 123 4567", Some("gbr")),
@@ -202,7 +214,7 @@ mod tests {
             e.err(),
             Some(vec![FieldError::new(
                 "identity_document.number",
-                "invalid_check_digit"
+                FieldCode::InvalidCheckDigit
             )])
         );
     }

@@ -1,6 +1,7 @@
 //! Names, dates of birth, ages in Hong Kong time, phone numbers and e-mail addresses.
 
 use chrono::{Datelike, NaiveDate};
+use ehealth_contracts::FieldCode;
 
 use crate::error::FieldError;
 
@@ -29,12 +30,12 @@ pub fn parse_date_of_birth(
     let dob = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
         .ok()
         .filter(|_| raw.trim().len() == 10)
-        .ok_or_else(|| FieldError::new(field, "invalid_format"))?;
+        .ok_or_else(|| FieldError::new(field, FieldCode::InvalidFormat))?;
     if dob > today {
-        return Err(FieldError::new(field, "in_future"));
+        return Err(FieldError::new(field, FieldCode::InFuture));
     }
     if dob.year() < 1890 {
-        return Err(FieldError::new(field, "out_of_range"));
+        return Err(FieldError::new(field, FieldCode::OutOfRange));
     }
     Ok(dob)
 }
@@ -43,14 +44,14 @@ pub fn parse_date_of_birth(
 pub fn english_name_part(raw: &str, field: &str, max: usize) -> Result<String, FieldError> {
     let v = collapse_spaces(raw);
     if v.is_empty() {
-        return Err(FieldError::new(field, "required"));
+        return Err(FieldError::new(field, FieldCode::Required));
     }
     if v.chars().count() > max {
-        return Err(FieldError::new(field, "too_long"));
+        return Err(FieldError::new(field, FieldCode::TooLong));
     }
     let allowed = |c: char| c.is_ascii_alphabetic() || matches!(c, ' ' | '-' | '\'' | '.' | ',');
     if !v.chars().all(allowed) || !v.chars().any(|c| c.is_ascii_alphabetic()) {
-        return Err(FieldError::new(field, "invalid_format"));
+        return Err(FieldError::new(field, FieldCode::InvalidFormat));
     }
     Ok(v.to_uppercase())
 }
@@ -63,7 +64,7 @@ pub fn chinese_name(raw: &str, field: &str) -> Result<Option<String>, FieldError
         return Ok(None);
     }
     if v.chars().count() > 20 {
-        return Err(FieldError::new(field, "too_long"));
+        return Err(FieldError::new(field, FieldCode::TooLong));
     }
     let cjk = |c: char| {
         matches!(c as u32,
@@ -72,7 +73,7 @@ pub fn chinese_name(raw: &str, field: &str) -> Result<Option<String>, FieldError
             || c == '‧'
     };
     if !v.chars().all(cjk) {
-        return Err(FieldError::new(field, "invalid_format"));
+        return Err(FieldError::new(field, FieldCode::InvalidFormat));
     }
     Ok(Some(v))
 }
@@ -85,9 +86,9 @@ pub fn phone(raw: &str, field: &str) -> Result<String, FieldError> {
         .filter(|c| !matches!(c, ' ' | '-' | '(' | ')'))
         .collect();
     if compact.is_empty() {
-        return Err(FieldError::new(field, "required"));
+        return Err(FieldError::new(field, FieldCode::Required));
     }
-    let bad = || FieldError::new(field, "invalid_format");
+    let bad = || FieldError::new(field, FieldCode::InvalidFormat);
     let digits_only = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
     let local = compact
         .strip_prefix("+852")
@@ -118,7 +119,7 @@ pub fn email(raw: &str, field: &str) -> Result<Option<String>, FieldError> {
         return Ok(None);
     }
     if v.len() > 254 {
-        return Err(FieldError::new(field, "too_long"));
+        return Err(FieldError::new(field, FieldCode::TooLong));
     }
     let ok = match v.split_once('@') {
         Some((local, domain)) => {
@@ -135,7 +136,7 @@ pub fn email(raw: &str, field: &str) -> Result<Option<String>, FieldError> {
     if ok {
         Ok(Some(v.to_owned()))
     } else {
-        Err(FieldError::new(field, "invalid_format"))
+        Err(FieldError::new(field, FieldCode::InvalidFormat))
     }
 }
 
@@ -182,7 +183,7 @@ mod tests {
         ] {
             assert_eq!(
                 phone(bad, "p"),
-                Err(FieldError::new("p", "invalid_format")),
+                Err(FieldError::new("p", FieldCode::InvalidFormat)),
                 "{bad}"
             );
         }
@@ -212,7 +213,7 @@ mod tests {
         assert!(parse_date_of_birth("17/05/1990", "b", today).is_err());
         assert_eq!(
             parse_date_of_birth("2026-11-23", "b", today),
-            Err(FieldError::new("b", "in_future"))
+            Err(FieldError::new("b", FieldCode::InFuture))
         );
     }
 

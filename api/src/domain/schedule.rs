@@ -4,6 +4,7 @@
 //! exist that day (clocks go forward) is moved forward by the gap, as calendars do (01:30 on
 //! the night the clocks jump from 01:00 to 02:00 fires at 02:30).
 
+use ehealth_contracts::FieldCode;
 use std::collections::BTreeSet;
 
 use chrono::{
@@ -41,28 +42,34 @@ impl Schedule {
         let mut errors = Vec::new();
         let mut parsed_times = Vec::new();
         if times.is_empty() || times.len() > 12 {
-            errors.push(FieldError::new("times", "out_of_range"));
+            errors.push(FieldError::new("times", FieldCode::OutOfRange));
         }
         for (i, t) in times.iter().enumerate() {
             match NaiveTime::parse_from_str(t, "%H:%M") {
                 Ok(v) if t.len() == 5 => parsed_times.push(v),
-                _ => errors.push(FieldError::new(format!("times[{i}]"), "invalid_format")),
+                _ => errors.push(FieldError::new(
+                    format!("times[{i}]"),
+                    FieldCode::InvalidFormat,
+                )),
             }
         }
         let mut parsed_days = BTreeSet::new();
         if days.is_empty() {
-            errors.push(FieldError::new("days", "required"));
+            errors.push(FieldError::new("days", FieldCode::Required));
         }
         for (i, d) in days.iter().enumerate() {
             match DAYS.iter().find(|(n, _)| n == d) {
                 Some((_, w)) => {
                     parsed_days.insert(w.num_days_from_monday());
                 }
-                None => errors.push(FieldError::new(format!("days[{i}]"), "invalid_value")),
+                None => errors.push(FieldError::new(
+                    format!("days[{i}]"),
+                    FieldCode::InvalidValue,
+                )),
             }
         }
         let tz = time_zone.parse::<Tz>().map_err(|_| {
-            errors.push(FieldError::new("time_zone", "invalid_value"));
+            errors.push(FieldError::new("time_zone", FieldCode::InvalidValue));
         });
         match tz {
             Ok(tz) if errors.is_empty() => {

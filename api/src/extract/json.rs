@@ -8,6 +8,8 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::CONTENT_TYPE;
 use actix_web::{FromRequest, HttpRequest, web};
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
@@ -86,7 +88,7 @@ fn read_json(
         if !is_json && !untyped_but_allowed {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
             ));
         }
         if declared.is_some_and(|n| n > limit) {
@@ -94,7 +96,7 @@ fn read_json(
         }
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_request("bad_request"))?;
+            let chunk = chunk.map_err(|_| ApiError::bad_request(ErrorCode::BadRequest))?;
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
@@ -103,7 +105,7 @@ fn read_json(
         if untyped_but_allowed && !body.is_empty() {
             return Err(ApiError::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
             ));
         }
         Ok(body)
@@ -111,7 +113,7 @@ fn read_json(
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
 }
 
 /// Every request body of this API is a JSON object. (serde would also read a struct from an
@@ -120,9 +122,9 @@ fn object(body: &[u8]) -> Result<(), ApiError> {
     match body.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'{') => Ok(()),
         _ if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok() => Err(
-            ApiError::validation(vec![FieldError::new("", "invalid_type")]),
+            ApiError::validation(vec![FieldError::new("", FieldCode::InvalidType)]),
         ),
-        _ => Err(ApiError::bad_request("malformed_json")),
+        _ => Err(ApiError::bad_request(ErrorCode::MalformedJson)),
     }
 }
 
@@ -143,12 +145,12 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
                 serde_json::error::Category::Data => {
                     ApiError::validation(vec![field_error(&path, &inner.to_string())])
                 }
-                _ => ApiError::bad_request("malformed_json"),
+                _ => ApiError::bad_request(ErrorCode::MalformedJson),
             });
         }
     };
     de.end()
-        .map_err(|_| ApiError::bad_request("malformed_json"))?;
+        .map_err(|_| ApiError::bad_request(ErrorCode::MalformedJson))?;
     Ok(value)
 }
 
@@ -162,19 +164,19 @@ fn field_error(path: &str, message: &str) -> FieldError {
         }
     };
     if let Some(name) = backticked_after(message, "missing field `") {
-        return FieldError::new(join(name), "required");
+        return FieldError::new(join(name), FieldCode::Required);
     }
     if let Some(name) = backticked_after(message, "unknown field `") {
-        return FieldError::new(join(name), "unknown_field");
+        return FieldError::new(join(name), FieldCode::UnknownField);
     }
     let code = if message.starts_with("unknown variant") {
-        "invalid_value"
+        FieldCode::InvalidValue
     } else if message.starts_with("invalid type") {
-        "invalid_type"
+        FieldCode::InvalidType
     } else if message.starts_with("invalid length") {
-        "out_of_range"
+        FieldCode::OutOfRange
     } else {
-        "invalid_value"
+        FieldCode::InvalidValue
     };
     FieldError::new(if base.is_empty() { "body" } else { base }, code)
 }
@@ -210,7 +212,12 @@ mod tests {
 
     fn fields(r: Result<Body, ApiError>) -> Vec<(String, &'static str)> {
         r.err()
-            .map(|e| e.fields.into_iter().map(|f| (f.field, f.code)).collect())
+            .map(|e| {
+                e.fields
+                    .into_iter()
+                    .map(|f| (f.field, f.code.as_str()))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
@@ -236,7 +243,7 @@ mod tests {
             br#"{"english_name":{"surname":"A"},"sex":"M"} x"#,
             b"nope",
         ] {
-            let e = parse::<Body>(body).err().map(|e| e.code);
+            let e = parse::<Body>(body).err().map(|e| e.code.as_str());
             assert_eq!(e, Some("malformed_json"));
         }
     }

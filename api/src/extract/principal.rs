@@ -3,6 +3,7 @@
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{FromRequest, HttpRequest, web};
+use ehealth_contracts::ErrorCode;
 use futures_util::future::LocalBoxFuture;
 
 use crate::crypto::secrets_equal;
@@ -136,16 +137,16 @@ fn authenticated<T: Send + 'static>(
     let state = state(req);
     Box::pin(async move {
         let state = state?;
-        let token = token.ok_or_else(|| ApiError::unauthorized("unauthenticated"))?;
+        let token = token.ok_or_else(|| ApiError::unauthorized(ErrorCode::Unauthenticated))?;
         if !token.starts_with(prefix) {
-            return Err(ApiError::unauthorized("invalid_token"));
+            return Err(ApiError::unauthorized(ErrorCode::InvalidToken));
         }
         let now = state.now_ms();
         state
             .db
             .run(move |c| Ok(find(c, &token, now)?))
             .await?
-            .ok_or_else(|| ApiError::unauthorized("invalid_token"))
+            .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken))
     })
 }
 
@@ -181,13 +182,13 @@ impl FromRequest for Officer {
             let Some(expected) = state.config.officer_token.as_deref() else {
                 return Err(ApiError::new(
                     actix_web::http::StatusCode::NOT_FOUND,
-                    "officer_api_disabled",
+                    ErrorCode::OfficerApiDisabled,
                 ));
             };
             match bearer(req) {
                 Some(given) if secrets_equal(&given, expected) => Ok(Officer),
-                Some(_) => Err(ApiError::unauthorized("invalid_token")),
-                None => Err(ApiError::unauthorized("unauthenticated")),
+                Some(_) => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
+                None => Err(ApiError::unauthorized(ErrorCode::Unauthenticated)),
             }
         });
         std::future::ready(result)

@@ -1,6 +1,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CreateDependantRequest, CreateDependantResponse,
     CreateRegistrationResponse, DocumentBytes, ListDependantsResponse, PatientResponse, Problem,
@@ -134,7 +135,7 @@ async fn read_limited(
     mut payload: web::Payload,
     limit: usize,
 ) -> ApiResult<Vec<u8>> {
-    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "document_too_large");
+    let too_large = || ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::DocumentTooLarge);
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)
@@ -145,7 +146,7 @@ async fn read_limited(
     }
     let mut body = Vec::with_capacity(declared.unwrap_or(0));
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::bad_request("bad_request"))?;
+        let chunk = chunk.map_err(|_| ApiError::bad_request(ErrorCode::BadRequest))?;
         if body.len() + chunk.len() > limit {
             return Err(too_large());
         }

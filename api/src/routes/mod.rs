@@ -14,6 +14,7 @@ pub mod sync;
 pub mod system;
 
 use actix_web::{HttpRequest, HttpResponse, Resource, web};
+use ehealth_contracts::ErrorCode;
 
 use crate::error::ApiError;
 
@@ -27,7 +28,7 @@ fn resource(path: &str) -> Resource {
 async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ErrorCode::MethodNotAllowed,
     ))
 }
 

@@ -3,6 +3,8 @@
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     CompletePasskeyRequest, CreatePasskeyResponse, DevicePlatform, DeviceResponse, EnglishName,
     IdentityDocumentType, Language, MaskedIdentityDocument, MeResponse, PasskeyResponse,
@@ -230,13 +232,13 @@ pub async fn complete_passkey_enrolment(
         .db
         .transaction(move |c| {
             if !store::registrations::mark_completed(c, &reg.id, now)? {
-                return Err(ApiError::conflict("registration_already_completed"));
+                return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
             if store::passkeys::credential_taken(c, &row.credential_id)? {
-                return Err(ApiError::conflict("credential_already_registered"));
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
             store::passkeys::insert(c, &row)
-                .map_err(|e| unique_as(e, "credential_already_registered"))
+                .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))
         })
         .await?;
     Ok(response)
@@ -253,9 +255,9 @@ pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
         return Err(ApiError::validation(vec![crate::error::FieldError::new(
             "token",
             if token.is_empty() {
-                "required"
+                FieldCode::Required
             } else {
-                "invalid_format"
+                FieldCode::InvalidFormat
             },
         )]));
     }

@@ -3,6 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{ListConflictsQuery, ListConflictsResponse, SyncConflict};
 
 use super::family::act_for;
@@ -25,7 +27,7 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::validation(vec![FieldError::new(
             "limit",
-            "out_of_range",
+            FieldCode::OutOfRange,
         )]));
     }
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
@@ -77,7 +79,7 @@ pub async fn resolve(
 }
 
 fn decode_cursor(raw: &str) -> ApiResult<(i64, String)> {
-    let bad = || ApiError::bad_request("invalid_cursor");
+    let bad = || ApiError::bad_request(ErrorCode::InvalidCursor);
     let text = URL_SAFE_NO_PAD
         .decode(raw)
         .ok()

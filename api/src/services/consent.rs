@@ -2,6 +2,8 @@
 //! once, renewed; every change appended to the HCP's gap-free feed and queued as a notice to
 //! the HCP's staff. Whether a consent is valid is decided from the clock on every read.
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -51,8 +53,8 @@ pub fn is_valid(c: &Consent, today: NaiveDate) -> bool {
 pub fn require_sharable(p: &Patient) -> ApiResult<()> {
     match p.status.as_str() {
         "verified" => Ok(()),
-        "withdrawn" => Err(ApiError::forbidden("account_withdrawn")),
-        _ => Err(ApiError::forbidden("patient_not_verified")),
+        "withdrawn" => Err(ApiError::forbidden(ErrorCode::AccountWithdrawn)),
+        _ => Err(ApiError::forbidden(ErrorCode::PatientNotVerified)),
     }
 }
 
@@ -133,8 +135,9 @@ fn grant(
     store::patients::lock(c, patient_id)?;
     let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
     require_sharable(&patient)?;
-    store::hcps::find_hcp(c, hcp_id)?
-        .ok_or_else(|| ApiError::validation(vec![FieldError::new("hcp_id", "not_found")]))?;
+    store::hcps::find_hcp(c, hcp_id)?.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new("hcp_id", FieldCode::NotFound)])
+    })?;
     if let Some(existing) = consents::active(c, patient_id, hcp_id)? {
         if is_valid(&existing, today) {
             return wire_with_hcp(c, existing);
@@ -248,7 +251,7 @@ pub async fn revoke(
                 .filter(|x| x.patient_id == acting.patient_id)
                 .ok_or_else(ApiError::not_found)?;
             if !consents::end(c, &id, "revoked", &acting.actor_id, now)? {
-                return Err(ApiError::conflict("consent_not_active"));
+                return Err(ApiError::conflict(ErrorCode::ConsentNotActive));
             }
             record_event(c, &consent, ConsentEventType::Revoked, now)?;
             publish(c, &id, &acting.patient_id, now)?;
@@ -282,10 +285,10 @@ pub async fn renew(
                 store::patients::find(c, &acting.patient_id)?.ok_or_else(ApiError::not_found)?;
             require_sharable(&patient)?;
             if consent.consent_type != ConsentType::OneYear.as_str() {
-                return Err(ApiError::conflict("consent_not_renewable"));
+                return Err(ApiError::conflict(ErrorCode::ConsentNotRenewable));
             }
             if !is_valid(&consent, today) {
-                return Err(ApiError::conflict("consent_not_active"));
+                return Err(ApiError::conflict(ErrorCode::ConsentNotActive));
             }
             let until = one_year_from(today).format("%Y-%m-%d").to_string();
             consents::renew(c, &id, &until, now)?;
@@ -351,7 +354,7 @@ pub async fn by_access_key(
     if key.len() != 8 || !key.chars().all(|c| c.is_ascii_digit()) {
         return Err(ApiError::validation(vec![FieldError::new(
             "access_key",
-            "invalid_format",
+            FieldCode::InvalidFormat,
         )]));
     }
     super::rate_limit(
@@ -368,7 +371,7 @@ pub async fn by_access_key(
             .db
             .run(move |c| Ok(store::patients::find_by_id_hash(c, &h)?))
             .await?
-            .ok_or_else(|| ApiError::forbidden("access_key_invalid"))?
+            .ok_or_else(|| ApiError::forbidden(ErrorCode::AccessKeyInvalid))?
     };
     let given = key_hash(state, &patient.id, &key);
     let hcp = who.hcp_id.clone();
@@ -381,24 +384,24 @@ pub async fn by_access_key(
         .transaction(move |c| {
             store::patients::lock(c, &patient.id)?;
             let Some(stored) = consents::access_key(c, &patient.id)? else {
-                return Ok(Err(ApiError::forbidden("access_key_invalid")));
+                return Ok(Err(ApiError::forbidden(ErrorCode::AccessKeyInvalid)));
             };
             if stored.locked_until.is_some_and(|t| t > now) {
-                return Ok(Err(ApiError::forbidden("access_key_locked")));
+                return Ok(Err(ApiError::forbidden(ErrorCode::AccessKeyLocked)));
             }
             if !crate::crypto::secrets_equal(&stored.key_hash, &given) {
                 let failures = stored.failures + 1;
                 if failures >= KEY_MAX_FAILURES {
                     consents::delete_access_key(c, &patient.id)?;
                     tracing::warn!(patient_id = %patient.id, "access key destroyed after too many wrong tries");
-                    return Ok(Err(ApiError::forbidden("access_key_locked")));
+                    return Ok(Err(ApiError::forbidden(ErrorCode::AccessKeyLocked)));
                 }
                 let locked = (failures % KEY_ATTEMPTS == 0).then_some(now + KEY_LOCK_MS);
                 consents::set_key_failures(c, &patient.id, failures, locked)?;
                 return Ok(Err(ApiError::forbidden(if locked.is_some() {
-                    "access_key_locked"
+                    ErrorCode::AccessKeyLocked
                 } else {
-                    "access_key_invalid"
+                    ErrorCode::AccessKeyInvalid
                 })));
             }
             consents::set_key_failures(c, &patient.id, 0, None)?;
@@ -431,7 +434,7 @@ pub async fn feed(
             .parse::<i64>()
             .ok()
             .filter(|n| *n >= 0)
-            .ok_or_else(|| ApiError::bad_request("invalid_cursor"))?,
+            .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidCursor))?,
     };
     let limit = match q.limit.as_deref().map(str::parse::<i64>) {
         None => 100,
@@ -439,7 +442,7 @@ pub async fn feed(
         Some(_) => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "limit",
-                "out_of_range",
+                FieldCode::OutOfRange,
             )]));
         }
     };
@@ -483,20 +486,23 @@ pub async fn by_smart_card(
     if identity.doc_type != ehealth_contracts::IdentityDocumentType::Hkid {
         return Err(ApiError::validation(vec![FieldError::new(
             "identity_document.type",
-            "invalid_value",
+            FieldCode::InvalidValue,
         )]));
     }
     let now = state.now_ms();
     let read_at = chrono::DateTime::parse_from_rfc3339(&req.card_read_at)
         .map(|t| t.timestamp_millis())
         .map_err(|_| {
-            ApiError::validation(vec![FieldError::new("card_read_at", "invalid_format")])
+            ApiError::validation(vec![FieldError::new(
+                "card_read_at",
+                FieldCode::InvalidFormat,
+            )])
         })?;
     // The card was in the reader moments ago: not a replay of an old read.
     if read_at < now - 5 * 60 * 1000 || read_at > now + 60 * 1000 {
         return Err(ApiError::validation(vec![FieldError::new(
             "card_read_at",
-            "out_of_range",
+            FieldCode::OutOfRange,
         )]));
     }
     super::rate_limit(
@@ -565,7 +571,7 @@ pub async fn request(
             let p = store::patients::find(c, &req.patient_id)?.ok_or_else(ApiError::not_found)?;
             require_sharable(&p)?;
             if consents::active(c, &p.id, &hcp)?.is_some_and(|k| is_valid(&k, today)) {
-                return Err(ApiError::conflict("consent_already_active"));
+                return Err(ApiError::conflict(ErrorCode::ConsentAlreadyActive));
             }
             let row = consents::ConsentRequest {
                 id: Uuid::now_v7().to_string(),
@@ -640,7 +646,7 @@ pub async fn decide(
                 .filter(|r| r.patient_id == acting.patient_id)
                 .ok_or_else(ApiError::not_found)?;
             if r.status != "pending" {
-                return Err(ApiError::conflict("consent_request_decided"));
+                return Err(ApiError::conflict(ErrorCode::ConsentRequestDecided));
             }
             let consent_id = if approve {
                 Some(
@@ -668,7 +674,7 @@ pub async fn decide(
                 consent_id.as_deref(),
                 now,
             )? {
-                return Err(ApiError::conflict("consent_request_decided"));
+                return Err(ApiError::conflict(ErrorCode::ConsentRequestDecided));
             }
             let r = consents::find_request(c, &id)?.ok_or_else(ApiError::not_found)?;
             request_wire(c, r)

@@ -1,6 +1,8 @@
 //! Diary reads: readings in a time range, newest first, paged, with per-period summaries in
 //! Hong Kong time over the whole range.
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -45,14 +47,14 @@ async fn window(
     let to_ms = match q.to.as_deref() {
         None => state.now_ms(),
         Some(raw) => bound(raw, true).unwrap_or_else(|| {
-            errors.push(FieldError::new("to", "invalid_format"));
+            errors.push(FieldError::new("to", FieldCode::InvalidFormat));
             0
         }),
     };
     let from_ms = match q.from.as_deref() {
         None => to_ms - Duration::days(30).num_milliseconds(),
         Some(raw) => bound(raw, false).unwrap_or_else(|| {
-            errors.push(FieldError::new("from", "invalid_format"));
+            errors.push(FieldError::new("from", FieldCode::InvalidFormat));
             0
         }),
     };
@@ -60,7 +62,7 @@ async fn window(
         None => DEFAULT_LIMIT,
         Some(Ok(n)) if (1..=MAX_LIMIT).contains(&n) => n,
         Some(_) => {
-            errors.push(FieldError::new("limit", "out_of_range"));
+            errors.push(FieldError::new("limit", FieldCode::OutOfRange));
             DEFAULT_LIMIT
         }
     };
@@ -69,7 +71,7 @@ async fn window(
         Some("week") => SummaryPeriod::Week,
         Some("month") => SummaryPeriod::Month,
         Some(_) => {
-            errors.push(FieldError::new("period", "invalid_value"));
+            errors.push(FieldError::new("period", FieldCode::InvalidValue));
             SummaryPeriod::Day
         }
     };
@@ -77,7 +79,7 @@ async fn window(
         return Err(ApiError::validation(errors));
     }
     if from_ms >= to_ms || to_ms - from_ms > Duration::days(MAX_RANGE_DAYS).num_milliseconds() {
-        return Err(ApiError::unprocessable("invalid_range"));
+        return Err(ApiError::unprocessable(ErrorCode::InvalidRange));
     }
     let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let scope = super::family::act_for(state, who, patient_id, "read_diary")
@@ -115,14 +117,15 @@ fn hk_midnight_ms(d: NaiveDate) -> Option<i64> {
 fn decode_cursor(raw: &str) -> ApiResult<(i64, String)> {
     let bytes = URL_SAFE_NO_PAD
         .decode(raw)
-        .map_err(|_| ApiError::bad_request("invalid_cursor"))?;
-    let text = String::from_utf8(bytes).map_err(|_| ApiError::bad_request("invalid_cursor"))?;
+        .map_err(|_| ApiError::bad_request(ErrorCode::InvalidCursor))?;
+    let text =
+        String::from_utf8(bytes).map_err(|_| ApiError::bad_request(ErrorCode::InvalidCursor))?;
     let (ms, id) = text
         .split_once(':')
-        .ok_or_else(|| ApiError::bad_request("invalid_cursor"))?;
+        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidCursor))?;
     Ok((
         ms.parse()
-            .map_err(|_| ApiError::bad_request("invalid_cursor"))?,
+            .map_err(|_| ApiError::bad_request(ErrorCode::InvalidCursor))?,
         id.to_owned(),
     ))
 }

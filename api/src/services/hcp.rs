@@ -1,6 +1,8 @@
 //! Healthcare providers: the register (created by the registration office, searched by anyone),
 //! staff accounts (by the office or the HCP's user administrator) and staff passkey enrolment.
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -32,9 +34,9 @@ pub const KIND_STAFF: &str = "staff";
 fn text(errors: &mut Vec<FieldError>, raw: &str, field: &str, max: usize) -> String {
     let t = raw.trim();
     if t.is_empty() {
-        errors.push(FieldError::new(field, "required"));
+        errors.push(FieldError::new(field, FieldCode::Required));
     } else if t.chars().count() > max || t.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, "invalid_format"));
+        errors.push(FieldError::new(field, FieldCode::InvalidFormat));
     }
     t.to_owned()
 }
@@ -44,7 +46,7 @@ pub async fn create_hcp(state: &AppState, req: CreateHcpRequest) -> ApiResult<Hc
     let name_en = text(&mut errors, &req.name_en, "name_en", 200);
     let name_zh = text(&mut errors, &req.name_zh, "name_zh", 100);
     if req.locations.is_empty() {
-        errors.push(FieldError::new("locations", "required"));
+        errors.push(FieldError::new("locations", FieldCode::Required));
     }
     let id = Uuid::now_v7().to_string();
     let mut locations = Vec::new();
@@ -120,23 +122,23 @@ pub async fn search(state: &AppState, q: ListHcpsQuery) -> ApiResult<ListHcpsRes
     let mut errors = Vec::new();
     let district = q.district.as_deref().filter(|d| !d.is_empty());
     if district.is_some_and(|d| District::parse(d).is_none()) {
-        errors.push(FieldError::new("district", "invalid_value"));
+        errors.push(FieldError::new("district", FieldCode::InvalidValue));
     }
     let profession = q.profession.as_deref().filter(|p| !p.is_empty());
     if profession.is_some_and(|p| Profession::parse(p).is_none()) {
-        errors.push(FieldError::new("profession", "invalid_value"));
+        errors.push(FieldError::new("profession", FieldCode::InvalidValue));
     }
     let limit = match q.limit.as_deref().map(str::parse::<i64>) {
         None => 20,
         Some(Ok(n)) if (1..=100).contains(&n) => n,
         Some(_) => {
-            errors.push(FieldError::new("limit", "out_of_range"));
+            errors.push(FieldError::new("limit", FieldCode::OutOfRange));
             20
         }
     };
     let name = q.q.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if name.is_some_and(|n| n.chars().count() > 100) {
-        errors.push(FieldError::new("q", "too_long"));
+        errors.push(FieldError::new("q", FieldCode::TooLong));
     }
     let after = match q.cursor.as_deref() {
         None => None,
@@ -145,7 +147,7 @@ pub async fn search(state: &AppState, q: ListHcpsQuery) -> ApiResult<ListHcpsRes
                 .decode(c)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| ApiError::bad_request("invalid_cursor"))?,
+                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidCursor))?,
         ),
     };
     if !errors.is_empty() {
@@ -288,7 +290,7 @@ fn require_admin(who: &StaffSession) -> ApiResult<()> {
     if who.roles.iter().any(|r| r == StaffRole::UserAdmin.as_str()) {
         Ok(())
     } else {
-        Err(ApiError::forbidden("user_admin_required"))
+        Err(ApiError::forbidden(ErrorCode::UserAdminRequired))
     }
 }
 
@@ -334,7 +336,7 @@ pub async fn deactivate_staff(
                 .filter(|s| s.hcp_id == hcp)
                 .ok_or_else(ApiError::not_found)?;
             if !hcps::deactivate_staff(c, &s.id, now)? {
-                return Err(ApiError::conflict("staff_deactivated"));
+                return Err(ApiError::conflict(ErrorCode::StaffDeactivated));
             }
             hcps::find_staff(c, &s.id)?.ok_or_else(ApiError::not_found)
         })
@@ -355,7 +357,7 @@ pub async fn start_enrolment(
         .run(move |c| Ok(hcps::staff_by_enrolment_code(c, &hash)?))
         .await?
         .filter(|s| s.status == STAFF_PENDING && s.enrolment_expires_at.is_some_and(|e| e > now))
-        .ok_or_else(|| ApiError::forbidden("enrolment_code_invalid"))?;
+        .ok_or_else(|| ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid))?;
     let handle = Uuid::parse_str(&staff.id).map_err(ApiError::internal)?;
     let (options, ceremony) = start_passkey(
         &state.webauthn,
@@ -413,17 +415,17 @@ pub async fn complete_enrolment(
         .db
         .transaction(move |c| {
             if !store::registrations::mark_completed(c, &reg.id, now)? {
-                return Err(ApiError::conflict("registration_already_completed"));
+                return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
             let code = reg.id_hash.clone().unwrap_or_default();
             if !hcps::activate_staff(c, &row.staff_id, &code)? {
-                return Err(ApiError::forbidden("enrolment_code_invalid"));
+                return Err(ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid));
             }
             if store::passkeys::credential_taken(c, &row.credential_id)? {
-                return Err(ApiError::conflict("credential_already_registered"));
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
             hcps::insert_passkey(c, &row)
-                .map_err(|e| unique_as(e, "credential_already_registered"))?;
+                .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             let staff = hcps::find_staff(c, &row.staff_id)?.ok_or_else(ApiError::not_found)?;
             let issued = hcps::create_session(c, &staff.id, now, life)?;
             Ok((staff, issued))

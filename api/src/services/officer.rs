@@ -1,5 +1,7 @@
 //! The registration office: identity verification.
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
 
 use crate::clock::rfc3339_ms;
@@ -16,13 +18,13 @@ pub async fn verify(
     if reference.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            "required",
+            FieldCode::Required,
         )]));
     }
     if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            "invalid_format",
+            FieldCode::InvalidFormat,
         )]));
     }
     let officer = officer_name(req.officer.as_deref())?;
@@ -36,8 +38,8 @@ pub async fn verify(
         .transaction(move |c| {
             let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             match patient.status.as_str() {
-                "verified" => return Err(ApiError::conflict("already_verified")),
-                "withdrawn" => return Err(ApiError::conflict("account_withdrawn")),
+                "verified" => return Err(ApiError::conflict(ErrorCode::AlreadyVerified)),
+                "withdrawn" => return Err(ApiError::conflict(ErrorCode::AccountWithdrawn)),
                 _ => {}
             }
             if !store::patients::mark_verified(
@@ -48,7 +50,7 @@ pub async fn verify(
                 &verified_by,
                 now,
             )? {
-                return Err(ApiError::conflict("already_verified"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyVerified));
             }
             Ok(())
         })
@@ -72,7 +74,7 @@ pub(crate) fn officer_name(raw: Option<&str>) -> ApiResult<String> {
     match raw.map(str::trim) {
         None | Some("") => Ok("registration_office".to_owned()),
         Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => Err(
-            ApiError::validation(vec![FieldError::new("officer", "invalid_format")]),
+            ApiError::validation(vec![FieldError::new("officer", FieldCode::InvalidFormat)]),
         ),
         Some(o) => Ok(o.to_owned()),
     }

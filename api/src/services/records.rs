@@ -3,6 +3,8 @@
 //! log in the same transaction as the read. Withdrawal ends sharing at once.
 
 use chrono::DateTime;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, DepositRecordRequest,
     ListRecordsResponse, PatientLookupRequest, PatientLookupResponse, PatientStatus, Profession,
@@ -81,17 +83,17 @@ pub async fn deposit(
     let mut errors = Vec::new();
     for (field, value, max) in [("code", &req.code, 64), ("display", &req.display, 200)] {
         if value.trim().is_empty() {
-            errors.push(FieldError::new(field, "required"));
+            errors.push(FieldError::new(field, FieldCode::Required));
         } else if value.chars().count() > max {
-            errors.push(FieldError::new(field, "too_long"));
+            errors.push(FieldError::new(field, FieldCode::TooLong));
         }
     }
     if req.value.as_ref().is_some_and(|v| v.chars().count() > 200) {
-        errors.push(FieldError::new("value", "too_long"));
+        errors.push(FieldError::new("value", FieldCode::TooLong));
     }
     let at = DateTime::parse_from_rfc3339(&req.recorded_at).ok();
     if at.is_none() {
-        errors.push(FieldError::new("recorded_at", "invalid_format"));
+        errors.push(FieldError::new("recorded_at", FieldCode::InvalidFormat));
     }
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
@@ -120,7 +122,7 @@ pub async fn deposit(
         .transaction(move |c| {
             let p = store::patients::find(c, &row.patient_id)?.ok_or_else(ApiError::not_found)?;
             if p.status == "withdrawn" {
-                return Err(ApiError::forbidden("account_withdrawn"));
+                return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
             }
             if let Some(loc) = &row.location_id
                 && !store::hcps::locations_of(c, std::slice::from_ref(&hcp))?
@@ -129,7 +131,7 @@ pub async fn deposit(
             {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "location_id",
-                    "not_found",
+                    FieldCode::NotFound,
                 )]));
             }
             // Records sync down to the patient's and SDMs' devices.
@@ -248,30 +250,30 @@ fn refusal(
     categories: &[DataCategory],
     req: &RecordReadRequest,
     today: chrono::NaiveDate,
-) -> ApiResult<Option<&'static str>> {
+) -> ApiResult<Option<ErrorCode>> {
     // 1. registered, verified, not withdrawn
     match patient.status.as_str() {
-        "withdrawn" => return Ok(Some("patient_withdrawn")),
+        "withdrawn" => return Ok(Some(ErrorCode::PatientWithdrawn)),
         "verified" => {}
-        _ => return Ok(Some("patient_not_verified")),
+        _ => return Ok(Some(ErrorCode::PatientNotVerified)),
     }
     // 2. public HCP (deemed consent) or a valid sharing consent
     if hcp.sector != "public"
         && !consents::active(c, &patient.id, &hcp.id)?.is_some_and(|k| is_valid(&k, today))
     {
-        return Ok(Some("no_sharing_consent"));
+        return Ok(Some(ErrorCode::NoSharingConsent));
     }
     // 3. the profession's role allows every category asked for
     let allowed = allowed_categories(profession);
     if categories.iter().any(|k| !allowed.contains(k)) {
-        return Ok(Some("category_not_permitted"));
+        return Ok(Some(ErrorCode::CategoryNotPermitted));
     }
     // 4. the patient is under the professional's care, for a stated purpose
     if !req.under_care {
-        return Ok(Some("care_relationship_required"));
+        return Ok(Some(ErrorCode::CareRelationshipRequired));
     }
     if req.purpose.trim().is_empty() {
-        return Ok(Some("purpose_required"));
+        return Ok(Some(ErrorCode::PurposeRequired));
     }
     Ok(None)
 }
@@ -287,7 +289,8 @@ pub async fn read(
 ) -> ApiResult<RecordReadResponse> {
     if req.purpose.chars().count() > 200 {
         return Err(ApiError::validation(vec![FieldError::new(
-            "purpose", "too_long",
+            "purpose",
+            FieldCode::TooLong,
         )]));
     }
     let profession = Profession::parse(&who.profession)
@@ -314,7 +317,7 @@ pub async fn read(
             // Deactivation commits before this read: the professional must still be active.
             store::hcps::find_staff(c, &who.staff_id)?
                 .filter(|s| s.status == store::hcps::STAFF_ACTIVE && s.hcp_id == who.hcp_id)
-                .ok_or_else(|| ApiError::unauthorized("invalid_token"))?;
+                .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken))?;
             let hcp = store::hcps::find_hcp(c, &who.hcp_id)?
                 .ok_or_else(|| ApiError::internal("staff of a missing hcp"))?;
             let refused = refusal(c, &patient, &hcp, profession, &categories, &req, today)?;
@@ -345,7 +348,7 @@ pub async fn read(
                     .join(","),
                 purpose: req.purpose.trim().to_owned(),
                 outcome: if refused.is_none() { "allowed" } else { "refused" }.to_owned(),
-                reason: refused.map(str::to_owned),
+                reason: refused.map(|c| c.as_str().to_owned()),
                 at: now,
                 prev_hash: String::new(),
                 hash: String::new(),
@@ -375,7 +378,7 @@ pub async fn read(
         })
         .await?;
     if let Some(code) = refused {
-        tracing::info!(access_id = %entry.id, code, "record read refused");
+        tracing::info!(access_id = %entry.id, code = code.as_str(), "record read refused");
         return Err(ApiError::forbidden(code));
     }
     Ok(RecordReadResponse {
@@ -460,14 +463,14 @@ pub async fn verify(
         (None, None) => None,
         (Some(seq), Some(hash)) => Some((
             seq.parse::<i64>().ok().filter(|s| *s >= 1).ok_or_else(|| {
-                ApiError::validation(vec![FieldError::new("seq", "invalid_format")])
+                ApiError::validation(vec![FieldError::new("seq", FieldCode::InvalidFormat)])
             })?,
             hash.to_ascii_lowercase(),
         )),
         _ => {
             return Err(ApiError::validation(vec![FieldError::new(
                 if q.seq.is_none() { "seq" } else { "hash" },
-                "required",
+                FieldCode::Required,
             )]));
         }
     };
@@ -503,7 +506,7 @@ pub async fn withdraw(
             store::patients::lock(c, &id)?;
             let p = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             if p.status == "withdrawn" {
-                return Err(ApiError::conflict("account_withdrawn"));
+                return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
             }
             let mut ended = 0;
             // HCP rows are locked in id order (their feeds), as everywhere, so two

@@ -1,6 +1,7 @@
 //! Self-registration of people aged 16 or over: validate, start a passkey ceremony, and on
 //! completion create the patient, their passkey, device and first session in one transaction.
 
+use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
 use base64::Engine;
@@ -94,7 +95,7 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
     };
     if !person::has_attained(date_of_birth, ADULT_AGE, today) {
         return Err(ApiError::unprocessable(
-            "requires_substitute_decision_maker",
+            ErrorCode::RequiresSubstituteDecisionMaker,
         ));
     }
     Ok(ValidRegistration {
@@ -164,7 +165,7 @@ pub async fn start(
         .run(move |c| Ok(store::patients::id_hash_taken(c, &hash)?))
         .await?
     {
-        return Err(ApiError::conflict("already_registered"));
+        return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
     }
 
     let user_handle = Uuid::now_v7();
@@ -248,12 +249,12 @@ pub(crate) async fn open_ceremony(
         .filter(|r| r.kind == kind && r.patient_id.as_deref() == owner)
         .ok_or_else(ApiError::not_found)?;
     if reg.completed_at.is_some() {
-        return Err(ApiError::conflict("registration_already_completed"));
+        return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
     }
     if reg.expires_at <= state.now_ms() {
         return Err(ApiError::new(
             actix_web::http::StatusCode::GONE,
-            "registration_expired",
+            ErrorCode::RegistrationExpired,
         ));
     }
     let ceremony = serde_json::from_str(&reg.ceremony).map_err(ApiError::internal)?;
@@ -329,17 +330,18 @@ pub async fn complete(
         .db
         .transaction(move |c| {
             if !store::registrations::mark_completed(c, &reg_id, now)? {
-                return Err(ApiError::conflict("registration_already_completed"));
+                return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
             if store::patients::id_hash_taken(c, &patient.id_hash)? {
-                return Err(ApiError::conflict("already_registered"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
             }
             if store::passkeys::credential_taken(c, &passkey_row.credential_id)? {
-                return Err(ApiError::conflict("credential_already_registered"));
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
-            store::patients::insert(c, &patient).map_err(|e| unique_as(e, "already_registered"))?;
+            store::patients::insert(c, &patient)
+                .map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
             store::passkeys::insert(c, &passkey_row)
-                .map_err(|e| unique_as(e, "credential_already_registered"))?;
+                .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             store::sync::create_scope(c, &patient.id, &patient.id, now)?;
             let device_id = attach_device(c, &patient.id, &device, now)?;
             let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
@@ -351,7 +353,7 @@ pub async fn complete(
 }
 
 /// Maps a uniqueness race lost to a concurrent request onto the specific conflict.
-pub(crate) fn unique_as(e: diesel::result::Error, code: &'static str) -> ApiError {
+pub(crate) fn unique_as(e: diesel::result::Error, code: ErrorCode) -> ApiError {
     match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,

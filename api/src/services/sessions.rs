@@ -1,5 +1,6 @@
 //! Sign-in with a discoverable passkey, token refresh and sign-out.
 
+use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -73,7 +74,7 @@ pub async fn sign_in(
         .take_challenge(CHALLENGE_KIND, &req.challenge_id, state.now_ms())
         .await?
         .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or_else(|| ApiError::bad_request("challenge_invalid"))?;
+        .ok_or_else(|| ApiError::bad_request(ErrorCode::ChallengeInvalid))?;
     let (user_handle, credential_id) = state
         .webauthn
         .identify_discoverable_authentication(&req.credential)
@@ -113,15 +114,15 @@ pub async fn sign_in(
                 )
                 .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
             let patient = store::patients::find(c, &row.patient_id)?
-                .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+                .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
             if patient.status == "withdrawn" {
-                return Err(ApiError::forbidden("account_withdrawn"));
+                return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
             }
             if passkey.update_credential(&result) == Some(true) {
                 let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
                 // Two assertions with the same counter: only the first may win.
                 if !store::passkeys::update_after_use(c, &row.id, &row.passkey, &updated, now)? {
-                    return Err(ApiError::unauthorized("counter_regression"));
+                    return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
                 }
             }
             let device_id = attach_device(c, &patient.id, &req.device, now)?;
@@ -160,7 +161,7 @@ fn staff_sign_in(
 ) -> ApiResult<(Staff, IssuedTokens)> {
     let row = store::hcps::passkey_by_credential(c, credential_id)?
         .filter(|p| Uuid::parse_str(&p.staff_id).ok() == Some(user_handle))
-        .ok_or_else(|| ApiError::unauthorized("unknown_credential"))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
     let mut passkey: Passkey = serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
     #[allow(deprecated)]
     let result = webauthn
@@ -172,11 +173,11 @@ fn staff_sign_in(
         .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
     let staff = store::hcps::find_staff(c, &row.staff_id)?
         .filter(|s| s.status == store::hcps::STAFF_ACTIVE)
-        .ok_or_else(|| ApiError::forbidden("staff_deactivated"))?;
+        .ok_or_else(|| ApiError::forbidden(ErrorCode::StaffDeactivated))?;
     if passkey.update_credential(&result) == Some(true) {
         let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
         if !store::hcps::update_passkey(c, &row.id, &row.passkey, &updated, now)? {
-            return Err(ApiError::unauthorized("counter_regression"));
+            return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
         }
     }
     let issued = store::hcps::create_session(c, &staff.id, now, life)?;
@@ -200,9 +201,9 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
             )),
             StaffRefresh::Reused => {
                 tracing::warn!("staff refresh token reused: session revoked");
-                Err(ApiError::unauthorized("refresh_token_reused"))
+                Err(ApiError::unauthorized(ErrorCode::RefreshTokenReused))
             }
-            StaffRefresh::Invalid => Err(ApiError::unauthorized("invalid_token")),
+            StaffRefresh::Invalid => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
         };
     }
     let outcome = state
@@ -219,9 +220,9 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
         ))),
         RefreshOutcome::Reused => {
             tracing::warn!("refresh token reused: session revoked");
-            Err(ApiError::unauthorized("refresh_token_reused"))
+            Err(ApiError::unauthorized(ErrorCode::RefreshTokenReused))
         }
-        RefreshOutcome::Invalid => Err(ApiError::unauthorized("invalid_token")),
+        RefreshOutcome::Invalid => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
     }
 }
 

@@ -1,6 +1,8 @@
 //! HCP systems: server-to-server clients authenticated with client credentials (the secret is
 //! stored only as an argon2 hash), trading them for short-lived bearer tokens.
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use argon2::Argon2;
@@ -28,7 +30,7 @@ pub async fn create(
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         return Err(ApiError::validation(vec![FieldError::new(
             "name",
-            "invalid_format",
+            FieldCode::InvalidFormat,
         )]));
     }
     let secret = new_token("scs_");
@@ -71,7 +73,7 @@ pub async fn token(
     client: &str,
 ) -> ApiResult<SystemTokenResponse> {
     if req.grant_type != "client_credentials" {
-        return Err(ApiError::bad_request("unsupported_grant_type"));
+        return Err(ApiError::bad_request(ErrorCode::UnsupportedGrantType));
     }
     super::rate_limit(
         state,
@@ -102,7 +104,7 @@ pub async fn token(
     .map_err(ApiError::internal)?;
     let system = system
         .filter(|_| ok)
-        .ok_or_else(|| ApiError::unauthorized("invalid_client"))?;
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidClient))?;
     let token = new_token(SYSTEM_TOKEN_PREFIX);
     let expires = state.now_ms() + SYSTEM_TOKEN_TTL_MS;
     let (t, sid) = (token.clone(), system.id.clone());
@@ -127,7 +129,7 @@ pub async fn revoke(state: &AppState, hcp_id: &str, client_id: &str) -> ApiResul
         .await?
     {
         None => Err(ApiError::not_found()),
-        Some(false) => Err(ApiError::conflict("system_revoked")),
+        Some(false) => Err(ApiError::conflict(ErrorCode::SystemRevoked)),
         Some(true) => {
             tracing::info!(%client_id, "hcp system revoked");
             Ok(())

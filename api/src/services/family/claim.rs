@@ -3,6 +3,7 @@
 //! any time after), their identity document and date of birth, and their own new passkey. The
 //! patient id, diaries, records and consents stay as they are.
 
+use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
 use ehealth_contracts::{
@@ -84,7 +85,7 @@ fn issue(
 }
 
 fn not_available() -> ApiError {
-    ApiError::conflict("claim_code_not_available")
+    ApiError::conflict(ErrorCode::ClaimCodeNotAvailable)
 }
 
 /// The SDM asks for a code in the last 30 days before the dependant's 16th birthday.
@@ -95,7 +96,7 @@ pub async fn sdm_code(
 ) -> ApiResult<ClaimCodeResponse> {
     let acting = super::act_for(state, who, patient_id, "issue_claim_code").await?;
     if acting.link_id.is_none() {
-        return Err(ApiError::conflict("already_claimed"));
+        return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
     }
     let code = new_code();
     let hash = code_hash(state, &code);
@@ -111,7 +112,7 @@ pub async fn sdm_code(
                 return Err(not_available());
             }
             if store::passkeys::has_any(c, &p.id)? {
-                return Err(ApiError::conflict("already_claimed"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
             }
             issue(c, &p.id, &format!("sdm:{}", acting.actor_id), hash, now)
         })
@@ -142,7 +143,7 @@ pub async fn officer_code(state: &AppState, patient_id: &str) -> ApiResult<Claim
                 return Err(not_available());
             }
             if store::passkeys::has_any(c, &p.id)? {
-                return Err(ApiError::conflict("already_claimed"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
             }
             issue(c, &p.id, OFFICE, hash, now)
         })
@@ -196,7 +197,7 @@ pub async fn start(
     let (patient, code) = state
         .db
         .run(move |c| {
-            let refused = || ApiError::forbidden("claim_invalid");
+            let refused = || ApiError::forbidden(ErrorCode::ClaimInvalid);
             let p = store::patients::find_by_id_hash(c, &id_hash)?.ok_or_else(refused)?;
             let born = parse_dob(&p.date_of_birth)?;
             if born != dob {
@@ -204,10 +205,10 @@ pub async fn start(
             }
             let code = store::jobs::live_claim_code(c, &p.id, &hash, now)?.ok_or_else(refused)?;
             if authority_ends_on(born).is_none_or(|d| today < d) {
-                return Err(ApiError::forbidden("claim_too_early"));
+                return Err(ApiError::forbidden(ErrorCode::ClaimTooEarly));
             }
             if store::passkeys::has_any(c, &p.id)? {
-                return Err(ApiError::conflict("already_claimed"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
             }
             Ok((p, code))
         })
@@ -286,19 +287,19 @@ pub async fn complete(
         .db
         .transaction(move |c| {
             if !store::registrations::mark_completed(c, &reg.id, now)? {
-                return Err(ApiError::conflict("registration_already_completed"));
+                return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
             store::patients::lock(c, &patient_id)?;
             if store::passkeys::has_any(c, &patient_id)?
                 || !store::jobs::use_claim_code(c, &profile.claim_code_id, now)?
             {
-                return Err(ApiError::conflict("already_claimed"));
+                return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
             }
             if store::passkeys::credential_taken(c, &passkey_row.credential_id)? {
-                return Err(ApiError::conflict("credential_already_registered"));
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
             store::passkeys::insert(c, &passkey_row)
-                .map_err(|e| unique_as(e, "credential_already_registered"))?;
+                .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             store::jobs::revoke_claim_codes(c, &patient_id, now)?;
             end_child_links(c, &patient_id, now)?;
             // Only the registration office checked who holds an office-issued code; after a

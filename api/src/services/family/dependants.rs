@@ -1,6 +1,8 @@
 //! Registering a dependant (or joining as a further SDM), listing one's dependants, viewing a
 //! patient one may act for, and ending a link (stepping down, or removing a lower-priority SDM).
 
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -79,7 +81,7 @@ fn validate(req: &CreateDependantRequest, today: NaiveDate) -> ApiResult<ValidDe
     };
     let relation = relation(basis, req.relationship);
     if relation.is_none() {
-        errors.push(FieldError::new("relationship", "not_eligible"));
+        errors.push(FieldError::new("relationship", FieldCode::NotEligible));
     }
     let (
         Some(identity),
@@ -102,7 +104,9 @@ fn validate(req: &CreateDependantRequest, today: NaiveDate) -> ApiResult<ValidDe
         return Err(ApiError::validation(errors));
     };
     if basis == SdmBasis::Child && person::has_attained(date_of_birth, ADULT_AGE, today) {
-        return Err(ApiError::unprocessable("incapable_of_consent_required"));
+        return Err(ApiError::unprocessable(
+            ErrorCode::IncapableOfConsentRequired,
+        ));
     }
     Ok(ValidDependant {
         identity,
@@ -121,10 +125,10 @@ fn validate(req: &CreateDependantRequest, today: NaiveDate) -> ApiResult<ValidDe
 fn eligible_sdm(c: &mut DbConn, who: &str, today: NaiveDate) -> ApiResult<Patient> {
     let sdm = store::patients::find(c, who)?.ok_or_else(ApiError::not_found)?;
     if sdm.status != "verified" {
-        return Err(ApiError::forbidden("sdm_not_verified"));
+        return Err(ApiError::forbidden(ErrorCode::SdmNotVerified));
     }
     if !person::has_attained(parse_dob(&sdm.date_of_birth)?, ADULT_AGE, today) {
-        return Err(ApiError::forbidden("sdm_not_eligible"));
+        return Err(ApiError::forbidden(ErrorCode::SdmNotEligible));
     }
     Ok(sdm)
 }
@@ -160,16 +164,16 @@ pub async fn create(
         .transaction(move |c| {
             let sdm = eligible_sdm(c, &actor, today)?;
             if sdm.id_hash == id_hash {
-                return Err(ApiError::unprocessable("cannot_be_own_sdm"));
+                return Err(ApiError::unprocessable(ErrorCode::CannotBeOwnSdm));
             }
             let (patient_id, created, forced_review) =
                 match store::patients::find_by_id_hash(c, &id_hash)? {
                     Some(existing) => {
                         if parse_dob(&existing.date_of_birth)? != valid.date_of_birth {
-                            return Err(ApiError::conflict("identity_proof_mismatch"));
+                            return Err(ApiError::conflict(ErrorCode::IdentityProofMismatch));
                         }
                         if existing.status == "withdrawn" {
-                            return Err(ApiError::conflict("account_withdrawn"));
+                            return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
                         }
                         (existing.id.clone(), false, join_needs_review(c, &existing, valid.basis)?)
                     }
@@ -201,7 +205,7 @@ pub async fn create(
                             updated_at: now,
                         };
                         store::patients::insert(c, &patient)
-                            .map_err(|e| unique_as(e, "identity_proof_mismatch"))?;
+                            .map_err(|e| unique_as(e, ErrorCode::IdentityProofMismatch))?;
                         store::sync::create_scope(c, &patient.id, &patient.id, now)?;
                         // An incapable link for a child would outlive the 16th birthday: the
                         // registration office must approve it (DOMAIN.md, coming of age).
@@ -218,7 +222,7 @@ pub async fn create(
                 .iter()
                 .any(|l| l.is_open() && l.basis == basis)
             {
-                return Err(ApiError::conflict("sdm_link_exists"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkExists));
             }
             let pending = valid.needs_review || forced_review;
             let link = Link {
@@ -238,7 +242,7 @@ pub async fn create(
                 ended_by: None,
                 ended_detail: None,
             };
-            family::insert(c, &link).map_err(|e| unique_as(e, "sdm_link_exists"))?;
+            family::insert(c, &link).map_err(|e| unique_as(e, ErrorCode::SdmLinkExists))?;
             // Everyone who acts for the dependant, and the person themselves if they hold an
             // account, hears that someone joined or asked to.
             let payload = json!({"type": "sdm_joined", "patient_id": patient_id, "link_id": link.id, "link_status": link.status});
@@ -428,12 +432,12 @@ pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> 
                     .map(|l| l.priority)
                     .min();
                 if my_priority.is_none_or(|mine| mine >= link.priority) {
-                    return Err(ApiError::forbidden("sdm_priority_insufficient"));
+                    return Err(ApiError::forbidden(ErrorCode::SdmPriorityInsufficient));
                 }
                 REMOVED
             };
             if !family::end(c, &id, reason, &actor, now)? {
-                return Err(ApiError::conflict("sdm_link_closed"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkClosed));
             }
             if reason == REMOVED {
                 store::sync::enqueue(

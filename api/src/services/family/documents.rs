@@ -1,6 +1,8 @@
 //! Supporting documents for links that need review, and the registration office's review.
 
 use actix_web::http::StatusCode;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
     SdmLinkResponse, SdmLinkStatus,
@@ -48,7 +50,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn unsupported(code: &'static str) -> ApiError {
+fn unsupported(code: ErrorCode) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code)
 }
 
@@ -66,11 +68,11 @@ pub fn check_type(declared: Option<&str>, bytes: &[u8]) -> ApiResult<&'static st
     if let Some(d) = &declared
         && ![PDF, JPEG, PNG].contains(&d.as_str())
     {
-        return Err(unsupported("unsupported_document_type"));
+        return Err(unsupported(ErrorCode::UnsupportedDocumentType));
     }
-    let actual = sniff(bytes).ok_or_else(|| unsupported("unsupported_document_type"))?;
+    let actual = sniff(bytes).ok_or_else(|| unsupported(ErrorCode::UnsupportedDocumentType))?;
     match declared {
-        Some(d) if d != actual => Err(unsupported("document_type_mismatch")),
+        Some(d) if d != actual => Err(unsupported(ErrorCode::DocumentTypeMismatch)),
         _ => Ok(actual),
     }
 }
@@ -107,7 +109,7 @@ pub async fn upload(
                 .filter(|l| l.sdm_patient_id == actor)
                 .ok_or_else(ApiError::not_found)?;
             if !family::lock_pending(c, &doc.link_id)? {
-                return Err(ApiError::conflict("sdm_link_not_pending"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
             family::put_document(c, &doc)?;
             Ok(())
@@ -172,12 +174,13 @@ fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>
     let reason = raw.map(str::trim).filter(|r| !r.is_empty());
     match reason {
         None if required => Err(ApiError::validation(vec![FieldError::new(
-            "reason", "required",
+            "reason",
+            FieldCode::Required,
         )])),
         Some(r) if r.chars().count() > 500 || r.chars().any(|c| c.is_control() && c != '\n') => {
             Err(ApiError::validation(vec![FieldError::new(
                 "reason",
-                "invalid_format",
+                FieldCode::InvalidFormat,
             )]))
         }
         r => Ok(r.map(str::to_owned)),
@@ -204,18 +207,18 @@ pub async fn review(
         .transaction(move |c| {
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             if !family::lock_pending(c, &id)? {
-                return Err(ApiError::conflict("sdm_link_not_pending"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
             if approve {
                 let (_, _, stored) =
-                    family::document_meta(c, &id)?.ok_or_else(|| ApiError::conflict("document_missing"))?;
+                    family::document_meta(c, &id)?.ok_or_else(|| ApiError::conflict(ErrorCode::DocumentMissing))?;
                 if seen.as_ref().is_some_and(|s| *s != stored) {
-                    return Err(ApiError::conflict("document_changed"));
+                    return Err(ApiError::conflict(ErrorCode::DocumentChanged));
                 }
             }
             let status = if approve { ACTIVE } else { REJECTED };
             if !family::review(c, &id, status, &officer, reason.as_deref(), now)? {
-                return Err(ApiError::conflict("sdm_link_not_pending"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
             let payload = json!({"type": "sdm_link_reviewed", "patient_id": link.patient_id, "link_id": id, "status": status});
             store::sync::enqueue(
@@ -252,7 +255,7 @@ pub async fn end_by_office(
         .transaction(move |c| {
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             if !family::end(c, &id, super::ENDED_BY_OFFICE, &officer, now)? {
-                return Err(ApiError::conflict("sdm_link_closed"));
+                return Err(ApiError::conflict(ErrorCode::SdmLinkClosed));
             }
             // The stated reason is free text: it stays on the link (`ended_detail`) and never
             // goes through a push service.
@@ -305,7 +308,7 @@ mod tests {
             check_type(Some("application/octet-stream"), &jpeg).ok(),
             Some(JPEG)
         );
-        let code = |r: ApiResult<&str>| r.err().map(|e| e.code);
+        let code = |r: ApiResult<&str>| r.err().map(|e| e.code.as_str());
         assert_eq!(
             code(check_type(Some("image/png"), &pdf)),
             Some("document_type_mismatch")

@@ -6,6 +6,7 @@ pub mod claim;
 pub mod dependants;
 pub mod documents;
 
+use ehealth_contracts::ErrorCode;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
@@ -131,7 +132,7 @@ pub fn authority(
     }
     match best {
         Some(link) => Ok(Some(link)),
-        None if came_of_age => Err(ApiError::forbidden("sdm_authority_ended")),
+        None if came_of_age => Err(ApiError::forbidden(ErrorCode::SdmAuthorityEnded)),
         None => Err(ApiError::not_found()),
     }
 }

@@ -6,6 +6,7 @@ pub mod readonly;
 pub mod reminders;
 pub mod tables;
 
+use ehealth_contracts::ErrorCode;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
@@ -45,7 +46,7 @@ pub(crate) fn check_envelope(
 ) -> ApiResult<SyncContext> {
     if protocol != PROTOCOL {
         return Err(ApiError::upgrade_required(
-            "unsupported_protocol",
+            ErrorCode::UnsupportedProtocol,
             PROTOCOL,
             PROTOCOL,
         ));
@@ -53,7 +54,7 @@ pub(crate) fn check_envelope(
     let (min, max) = SCHEMA_VERSIONS;
     if !(min..=max).contains(&schema_version) {
         return Err(ApiError::upgrade_required(
-            "unsupported_schema_version",
+            ErrorCode::UnsupportedSchemaVersion,
             min,
             max,
         ));
@@ -73,7 +74,10 @@ pub(crate) fn check_envelope(
 /// caller; then the scopes they may see and write now are filled in.
 pub(crate) fn authorise(c: &mut DbConn, ctx: &mut SyncContext) -> ApiResult<()> {
     if store::devices::find_active(c, &ctx.patient_id, &ctx.device_id)?.is_none() {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "unknown_device"));
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            ErrorCode::UnknownDevice,
+        ));
     }
     let (visible, links) = crate::services::family::visible_scopes(c, &ctx.patient_id, ctx.today)?;
     ctx.visible = visible;
@@ -170,7 +174,7 @@ pub(crate) fn server_write(
         (Some(f), None, true) => (1, f),
         (Some(f), Some(cur), false) if live => (cur.state.cl, f),
         (None, Some(cur), false) if live => (cur.state.cl + 1, &empty),
-        (_, Some(_), true) => return Err(ApiError::conflict("conflict")),
+        (_, Some(_), true) => return Err(ApiError::conflict(ErrorCode::Conflict)),
         _ => return Err(ApiError::not_found()),
     };
     let normalized = table.normalize(fields).map_err(ApiError::validation)?;

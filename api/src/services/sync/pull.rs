@@ -1,6 +1,7 @@
 //! `POST /v1/sync/pull`: every change above the cursor, in version order per scope, paged by
 //! count and bytes, read from one snapshot so no concurrently committing change is skipped.
 
+use ehealth_contracts::ErrorCode;
 use std::collections::BTreeMap;
 
 use ehealth_contracts::{
@@ -38,7 +39,7 @@ pub async fn pull(
             Cursor::decode(raw, &key)
                 .ok()
                 .filter(|c| c.user == ctx.patient_id)
-                .ok_or_else(|| ApiError::bad_request("invalid_cursor"))?,
+                .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidCursor))?,
         ),
     };
     let byte_budget = state.config.sync_max_bytes;

@@ -6,6 +6,7 @@
 //! changed rows and the results are written with one statement each. That keeps a push of 100
 //! mutations to about a dozen statements.
 
+use ehealth_contracts::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use actix_web::http::StatusCode;
@@ -41,7 +42,7 @@ pub async fn push(
     if req.mutations.len() > state.config.sync_max_mutations {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
+            ErrorCode::BatchTooLarge,
         ));
     }
     let mut mutations = req.mutations;
@@ -49,7 +50,7 @@ pub async fn push(
     if mutations.windows(2).any(|w| w[0].seq == w[1].seq)
         || mutations.first().is_some_and(|m| m.seq < 1)
     {
-        return Err(ApiError::bad_request("invalid_seq"));
+        return Err(ApiError::bad_request(ErrorCode::InvalidSeq));
     }
     let now = state.now_ms();
     clamp_clocks(&mut mutations, now, state.config.sync_max_clock_skew);

@@ -3,6 +3,7 @@
 //! enabled reminder's next occurrence in its zone (`next_due_at`).
 
 use diesel::QueryResult;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::Fields;
 use serde_json::{Value, json};
 
@@ -27,7 +28,7 @@ const FIELDS: &[&str] = &["kind", "text", "times", "days", "time_zone", "enabled
 fn strings(v: &Value, field: &str) -> Result<Vec<String>, FieldError> {
     v.as_array()
         .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect())
-        .ok_or_else(|| FieldError::new(field, "invalid_type"))
+        .ok_or_else(|| FieldError::new(field, FieldCode::InvalidType))
 }
 
 /// The schedule a row's fields describe, if they describe a valid one.
@@ -52,14 +53,14 @@ impl SyncTable for Reminders {
                 "enabled" => v
                     .as_bool()
                     .map(Value::Bool)
-                    .ok_or_else(|| FieldError::new(k.clone(), "invalid_type")),
+                    .ok_or_else(|| FieldError::new(k.clone(), FieldCode::InvalidType)),
                 // Checked one by one here; together (with the zone) in `check_live`.
                 "times" | "days" => strings(v, k).map(|list| json!(list)),
                 "time_zone" => match v.as_str().map(|z| z.parse::<chrono_tz::Tz>()) {
                     Some(Ok(_)) => Ok(v.clone()),
-                    _ => Err(FieldError::new(k.clone(), "invalid_value")),
+                    _ => Err(FieldError::new(k.clone(), FieldCode::InvalidValue)),
                 },
-                _ => Err(FieldError::new(k.clone(), "unknown_field")),
+                _ => Err(FieldError::new(k.clone(), FieldCode::UnknownField)),
             };
             match checked {
                 Ok(v) => {
@@ -93,7 +94,7 @@ impl SyncTable for Reminders {
                 .and_then(Value::as_str)
                 .is_none_or(|t| t.trim().is_empty())
         {
-            errors.push(FieldError::new("text", "required"));
+            errors.push(FieldError::new("text", FieldCode::Required));
         }
         if errors.is_empty() {
             Ok(())

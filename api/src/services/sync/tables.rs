@@ -3,6 +3,7 @@
 
 use chrono::DateTime;
 use diesel::QueryResult;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::Fields;
 use ehealth_sync::{Hlc, RowState};
 use serde_json::{Value, json};
@@ -162,7 +163,7 @@ impl SyncTable for BpReadings {
                 "measured_at" => instant(v, k),
                 "arm" => one_of(v, k, &["left", "right"], true),
                 "note" => text(v, k, 500),
-                _ => Err(FieldError::new(k.clone(), "unknown_field")),
+                _ => Err(FieldError::new(k.clone(), FieldCode::UnknownField)),
             };
             match checked {
                 Ok(v) => {
@@ -189,7 +190,7 @@ impl SyncTable for BpReadings {
             f.get("diastolic").and_then(Value::as_i64),
         ) && s <= d
         {
-            errors.push(FieldError::new("systolic", "not_above_diastolic"));
+            errors.push(FieldError::new("systolic", FieldCode::NotAboveDiastolic));
         }
         if errors.is_empty() {
             Ok(())
@@ -224,19 +225,22 @@ impl SyncTable for GlucoseReadings {
                 "measured_at" => push(k, instant(v, k)),
                 "note" => push(k, text(v, k, 500)),
                 "value" | "unit" => {}
-                _ => push(k, Err(FieldError::new(k.clone(), "unknown_field"))),
+                _ => push(k, Err(FieldError::new(k.clone(), FieldCode::UnknownField))),
             }
         }
         match (set.get("value"), set.get("unit").and_then(Value::as_str)) {
             (None, None) => {}
             (Some(v), Some("mmol/L")) => push("mmol_l", glucose(v, "value", 1.0)),
             (Some(v), Some("mg/dL")) => push("mmol_l", glucose(v, "value", 18.0)),
-            (Some(_), None) => push("unit", Err(FieldError::new("unit", "required"))),
-            (None, Some(_)) => push("value", Err(FieldError::new("value", "required"))),
-            (Some(_), Some(_)) => push("unit", Err(FieldError::new("unit", "invalid_value"))),
+            (Some(_), None) => push("unit", Err(FieldError::new("unit", FieldCode::Required))),
+            (None, Some(_)) => push("value", Err(FieldError::new("value", FieldCode::Required))),
+            (Some(_), Some(_)) => push(
+                "unit",
+                Err(FieldError::new("unit", FieldCode::InvalidValue)),
+            ),
         }
         if set.get("unit").is_some_and(|u| !u.is_string()) {
-            errors.push(FieldError::new("unit", "invalid_value"));
+            errors.push(FieldError::new("unit", FieldCode::InvalidValue));
         }
         if errors.is_empty() {
             Ok(out)
@@ -396,7 +400,7 @@ pub(super) fn required(f: &Fields, names: &[&str]) -> Vec<FieldError> {
     names
         .iter()
         .filter(|n| f.get(**n).is_none_or(Value::is_null))
-        .map(|n| FieldError::new(*n, "required"))
+        .map(|n| FieldError::new(*n, FieldCode::Required))
         .collect()
 }
 
@@ -412,8 +416,8 @@ fn whole_number(
     }
     match v.as_i64() {
         Some(n) if (min..=max).contains(&n) => Ok(json!(n)),
-        Some(_) => Err(FieldError::new(field, "out_of_range")),
-        None => Err(FieldError::new(field, "invalid_type")),
+        Some(_) => Err(FieldError::new(field, FieldCode::OutOfRange)),
+        None => Err(FieldError::new(field, FieldCode::InvalidType)),
     }
 }
 
@@ -421,19 +425,19 @@ fn glucose(v: &Value, field: &str, divisor: f64) -> Result<Value, FieldError> {
     let n = v
         .as_f64()
         .filter(|n| n.is_finite())
-        .ok_or_else(|| FieldError::new(field, "invalid_type"))?;
+        .ok_or_else(|| FieldError::new(field, FieldCode::InvalidType))?;
     let mmol = (n / divisor * 10.0).round() / 10.0;
     if (0.5..=50.0).contains(&mmol) {
         Ok(json!(mmol))
     } else {
-        Err(FieldError::new(field, "out_of_range"))
+        Err(FieldError::new(field, FieldCode::OutOfRange))
     }
 }
 
 fn instant(v: &Value, field: &str) -> Result<Value, FieldError> {
     match v.as_str() {
         Some(s) if instant_ms(s).is_some() => Ok(Value::String(s.to_owned())),
-        _ => Err(FieldError::new(field, "invalid_format")),
+        _ => Err(FieldError::new(field, FieldCode::InvalidFormat)),
     }
 }
 
@@ -453,7 +457,7 @@ pub(super) fn one_of(
     match v {
         Value::Null if nullable => Ok(Value::Null),
         Value::String(s) if allowed.contains(&s.as_str()) => Ok(v.clone()),
-        _ => Err(FieldError::new(field, "invalid_value")),
+        _ => Err(FieldError::new(field, FieldCode::InvalidValue)),
     }
 }
 
@@ -461,8 +465,8 @@ pub(super) fn text(v: &Value, field: &str, max: usize) -> Result<Value, FieldErr
     match v {
         Value::Null => Ok(Value::Null),
         Value::String(s) if s.chars().count() <= max => Ok(v.clone()),
-        Value::String(_) => Err(FieldError::new(field, "too_long")),
-        _ => Err(FieldError::new(field, "invalid_type")),
+        Value::String(_) => Err(FieldError::new(field, FieldCode::TooLong)),
+        _ => Err(FieldError::new(field, FieldCode::InvalidType)),
     }
 }
 
@@ -488,7 +492,7 @@ mod tests {
         r.err()
             .unwrap_or_default()
             .into_iter()
-            .map(|e| (e.field, e.code))
+            .map(|e| (e.field, e.code.as_str()))
             .collect()
     }
 
@@ -514,7 +518,10 @@ mod tests {
             json!({"systolic": 80, "diastolic": 80, "measured_at": "2026-01-01T08:00:00+08:00"}),
         );
         assert_eq!(
-            BpReadings.check_live(&live, true).err().map(|e| e[0].code),
+            BpReadings
+                .check_live(&live, true)
+                .err()
+                .map(|e| e[0].code.as_str()),
             Some("not_above_diastolic")
         );
     }
