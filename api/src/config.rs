@@ -25,7 +25,17 @@ impl std::fmt::Debug for DatabaseUrl {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/ehealth.sqlite";
 
+/// The forms `DATABASE_URL` takes, for error messages.
+const DATABASE_URL_FORMS: &str = "use sqlite://PATH (sqlite://./data/ehealth.sqlite, or sqlite:///tmp/x.sqlite for an absolute path) or postgres://USER:PASS@HOST:PORT/DB";
+
+/// File endings that make a bare `DATABASE_URL` (no `scheme://`) a SQLite file path.
+const SQLITE_FILE_ENDINGS: [&str; 3] = [".sqlite", ".sqlite3", ".db"];
+
 impl DatabaseUrl {
+    /// `sqlite://PATH`, `postgres://...` (or `postgresql://...`), or a bare path to a SQLite
+    /// file ending in `.sqlite`, `.sqlite3` or `.db` (what diesel's own tools accept, so
+    /// `DATABASE_URL=/tmp/x.sqlite` means what it says). Anything else is refused with the
+    /// forms to use rather than guessed at.
     pub fn parse(raw: &str) -> anyhow::Result<Self> {
         if let Some(path) = raw.strip_prefix("sqlite://") {
             if path.is_empty() {
@@ -38,10 +48,21 @@ impl DatabaseUrl {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(Self::Postgres(raw.to_owned()));
         }
-        let scheme = raw.split("://").next().unwrap_or(raw);
-        bail!(
-            "DATABASE_URL has the unsupported scheme `{scheme}`: use sqlite://PATH or postgres://USER@HOST/DB"
-        )
+        match raw.split_once("://") {
+            Some((scheme, _)) => {
+                bail!("DATABASE_URL has the unsupported scheme `{scheme}`: {DATABASE_URL_FORMS}")
+            }
+            None if SQLITE_FILE_ENDINGS
+                .iter()
+                .any(|end| raw.len() > end.len() && raw.ends_with(end)) =>
+            {
+                Ok(Self::Sqlite(PathBuf::from(raw)))
+            }
+            // Not echoed: a mistyped URL may carry a password.
+            None => bail!(
+                "DATABASE_URL is neither a URL nor a SQLite file path ending in .sqlite, .sqlite3 or .db: {DATABASE_URL_FORMS}"
+            ),
+        }
     }
 }
 
@@ -225,6 +246,56 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("unsupported scheme `mysql`")));
+    }
+
+    #[test]
+    fn a_bare_sqlite_file_path_is_accepted() {
+        for raw in [
+            "/tmp/x.sqlite",
+            "./data/x.db",
+            "x.sqlite3",
+            "C:\\data\\x.sqlite",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(raw).ok(),
+                Some(DatabaseUrl::Sqlite(PathBuf::from(raw))),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.sqlite").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.sqlite")))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_forms_to_use() {
+        for raw in [
+            "/tmp/x",
+            "ehealth",
+            ".db",
+            "user:secret@db.internal/ehealth",
+        ] {
+            let err = DatabaseUrl::parse(raw)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("neither a URL nor a SQLite file path")
+                    && err.contains("sqlite:///tmp/x.sqlite")
+                    && err.contains("postgres://"),
+                "{raw}: {err}"
+            );
+            assert!(!err.contains("secret"), "{err}");
+        }
+        let err = DatabaseUrl::parse("postgress://u@h/db")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("unsupported scheme `postgress`: use sqlite://"),
+            "{err}"
+        );
     }
 
     #[test]
