@@ -162,20 +162,7 @@ impl Config {
             &var("EHEALTH_RP_ORIGIN").unwrap_or_else(|| "http://localhost:8080".to_owned()),
         )
         .context("EHEALTH_RP_ORIGIN must be a URL such as https://app.example.hk")?;
-        let extra_origins = var("EHEALTH_RP_EXTRA_ORIGINS")
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        Url::parse(s).with_context(|| {
-                            format!("EHEALTH_RP_EXTRA_ORIGINS has an entry that is not a URL: {s}")
-                        })
-                    })
-                    .collect::<anyhow::Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let extra_origins = extra_origins(var("EHEALTH_RP_EXTRA_ORIGINS").as_deref())?;
 
         Ok(Self {
             bind: var("EHEALTH_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
@@ -214,17 +201,36 @@ impl Config {
             sync_tombstone_horizon: Duration::from_secs(
                 num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
             ),
-            scheduler: match var("EHEALTH_SCHEDULER").as_deref() {
-                None | Some("on" | "true" | "1") => true,
-                Some("off" | "false" | "0") => false,
-                Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
-            },
+            scheduler: on_or_off(var("EHEALTH_SCHEDULER").as_deref())?,
             access_log_enabled: !(cfg!(feature = "bench")
                 && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
             fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),
             fcm_base_url: var("FCM_BASE_URL")
                 .unwrap_or_else(|| crate::push::fcm::DEFAULT_BASE_URL.to_owned()),
         })
+    }
+}
+
+/// `EHEALTH_RP_EXTRA_ORIGINS`: comma-separated URLs (empty entries ignored).
+fn extra_origins(raw: Option<&str>) -> anyhow::Result<Vec<Url>> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Url::parse(s).with_context(|| {
+                format!("EHEALTH_RP_EXTRA_ORIGINS has an entry that is not a URL: {s}")
+            })
+        })
+        .collect()
+}
+
+/// `EHEALTH_SCHEDULER`: on unless set to off.
+fn on_or_off(raw: Option<&str>) -> anyhow::Result<bool> {
+    match raw {
+        None | Some("on" | "true" | "1") => Ok(true),
+        Some("off" | "false" | "0") => Ok(false),
+        Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
     }
 }
 
