@@ -25,7 +25,17 @@ impl std::fmt::Debug for DatabaseUrl {
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/ehealth.sqlite";
 
+/// The forms `DATABASE_URL` takes, for error messages.
+const DATABASE_URL_FORMS: &str = "use sqlite://PATH (sqlite://./data/ehealth.sqlite, or sqlite:///tmp/x.sqlite for an absolute path) or postgres://USER:PASS@HOST:PORT/DB";
+
+/// File endings that make a bare `DATABASE_URL` (no `scheme://`) a SQLite file path.
+const SQLITE_FILE_ENDINGS: [&str; 3] = [".sqlite", ".sqlite3", ".db"];
+
 impl DatabaseUrl {
+    /// `sqlite://PATH`, `postgres://...` (or `postgresql://...`), or a bare path to a SQLite
+    /// file ending in `.sqlite`, `.sqlite3` or `.db` (what diesel's own tools accept, so
+    /// `DATABASE_URL=/tmp/x.sqlite` means what it says). Anything else is refused with the
+    /// forms to use rather than guessed at.
     pub fn parse(raw: &str) -> anyhow::Result<Self> {
         if let Some(path) = raw.strip_prefix("sqlite://") {
             if path.is_empty() {
@@ -38,10 +48,21 @@ impl DatabaseUrl {
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(Self::Postgres(raw.to_owned()));
         }
-        let scheme = raw.split("://").next().unwrap_or(raw);
-        bail!(
-            "DATABASE_URL has the unsupported scheme `{scheme}`: use sqlite://PATH or postgres://USER@HOST/DB"
-        )
+        match raw.split_once("://") {
+            Some((scheme, _)) => {
+                bail!("DATABASE_URL has the unsupported scheme `{scheme}`: {DATABASE_URL_FORMS}")
+            }
+            None if SQLITE_FILE_ENDINGS
+                .iter()
+                .any(|end| raw.len() > end.len() && raw.ends_with(end)) =>
+            {
+                Ok(Self::Sqlite(PathBuf::from(raw)))
+            }
+            // Not echoed: a mistyped URL may carry a password.
+            None => bail!(
+                "DATABASE_URL is neither a URL nor a SQLite file path ending in .sqlite, .sqlite3 or .db: {DATABASE_URL_FORMS}"
+            ),
+        }
     }
 }
 
@@ -141,20 +162,7 @@ impl Config {
             &var("EHEALTH_RP_ORIGIN").unwrap_or_else(|| "http://localhost:8080".to_owned()),
         )
         .context("EHEALTH_RP_ORIGIN must be a URL such as https://app.example.hk")?;
-        let extra_origins = var("EHEALTH_RP_EXTRA_ORIGINS")
-            .map(|v| {
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        Url::parse(s).with_context(|| {
-                            format!("EHEALTH_RP_EXTRA_ORIGINS has an entry that is not a URL: {s}")
-                        })
-                    })
-                    .collect::<anyhow::Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
+        let extra_origins = extra_origins(var("EHEALTH_RP_EXTRA_ORIGINS").as_deref())?;
 
         Ok(Self {
             bind: var("EHEALTH_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
@@ -193,17 +201,36 @@ impl Config {
             sync_tombstone_horizon: Duration::from_secs(
                 num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
             ),
-            scheduler: match var("EHEALTH_SCHEDULER").as_deref() {
-                None | Some("on" | "true" | "1") => true,
-                Some("off" | "false" | "0") => false,
-                Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
-            },
+            scheduler: on_or_off(var("EHEALTH_SCHEDULER").as_deref())?,
             access_log_enabled: !(cfg!(feature = "bench")
                 && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
             fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),
             fcm_base_url: var("FCM_BASE_URL")
                 .unwrap_or_else(|| crate::push::fcm::DEFAULT_BASE_URL.to_owned()),
         })
+    }
+}
+
+/// `EHEALTH_RP_EXTRA_ORIGINS`: comma-separated URLs (empty entries ignored).
+fn extra_origins(raw: Option<&str>) -> anyhow::Result<Vec<Url>> {
+    raw.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            Url::parse(s).with_context(|| {
+                format!("EHEALTH_RP_EXTRA_ORIGINS has an entry that is not a URL: {s}")
+            })
+        })
+        .collect()
+}
+
+/// `EHEALTH_SCHEDULER`: on unless set to off.
+fn on_or_off(raw: Option<&str>) -> anyhow::Result<bool> {
+    match raw {
+        None | Some("on" | "true" | "1") => Ok(true),
+        Some("off" | "false" | "0") => Ok(false),
+        Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
     }
 }
 
@@ -225,6 +252,56 @@ mod tests {
             .err()
             .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("unsupported scheme `mysql`")));
+    }
+
+    #[test]
+    fn a_bare_sqlite_file_path_is_accepted() {
+        for raw in [
+            "/tmp/x.sqlite",
+            "./data/x.db",
+            "x.sqlite3",
+            "C:\\data\\x.sqlite",
+        ] {
+            assert_eq!(
+                DatabaseUrl::parse(raw).ok(),
+                Some(DatabaseUrl::Sqlite(PathBuf::from(raw))),
+                "{raw}"
+            );
+        }
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///tmp/x.sqlite").ok(),
+            Some(DatabaseUrl::Sqlite(PathBuf::from("/tmp/x.sqlite")))
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused_with_the_forms_to_use() {
+        for raw in [
+            "/tmp/x",
+            "ehealth",
+            ".db",
+            "user:secret@db.internal/ehealth",
+        ] {
+            let err = DatabaseUrl::parse(raw)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains("neither a URL nor a SQLite file path")
+                    && err.contains("sqlite:///tmp/x.sqlite")
+                    && err.contains("postgres://"),
+                "{raw}: {err}"
+            );
+            assert!(!err.contains("secret"), "{err}");
+        }
+        let err = DatabaseUrl::parse("postgress://u@h/db")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("unsupported scheme `postgress`: use sqlite://"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -53,6 +53,8 @@ impl Application {
                 .wrap(Logger::new("%s %r %Dms"))
                 .configure(|cfg| routes::configure(cfg, sync_body_limit))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+                // Swagger UI lives under `/docs/`; the address people type has no slash.
+                .service(web::redirect("/docs", "/docs/"))
                 .default_service(web::to(routes::not_found))
         })
         .shutdown_timeout(10);

@@ -151,5 +151,9 @@ on_both_backends! {
         }
         let docs = app.client.get(app.url("/docs/")).send().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(docs.status(), StatusCode::OK);
+        // The address without the slash leads there.
+        let bare = app.client.get(app.url("/docs")).send().await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(bare.status().is_redirection(), "{}", bare.status());
+        assert_eq!(bare.headers().get("location").and_then(|v| v.to_str().ok()), Some("/docs/"));
     }
 }
