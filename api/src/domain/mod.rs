@@ -3,4 +3,5 @@
 pub mod hkid;
 pub mod identity;
 pub mod person;
+pub mod reminder;
 pub mod schedule;

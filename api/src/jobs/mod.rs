@@ -8,6 +8,7 @@
 pub mod coming_of_age;
 pub mod consent_expiry;
 pub mod reminders;
+pub mod tombstones;
 
 use std::time::Duration;
 
@@ -167,7 +168,7 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
         .add(Job::new_async("0 17 * * * *", move |_, _| {
             let s = s.clone();
             Box::pin(async move {
-                purge_tombstones_logged(&s).await;
+                tombstones::purge_logged(&s).await;
                 prune_runs_logged(&s).await;
             })
         })?)
@@ -216,15 +217,6 @@ async fn prune_runs_logged(state: &AppState) {
         Ok(0) => {}
         Ok(n) => tracing::info!(pruned = n, "forgot job runs past their keeping time"),
         Err(e) => tracing::warn!(error = %e, "job-run pruning failed; will retry"),
-    }
-}
-
-/// Hourly: tombstones past the horizon (idempotent, so no claim is needed).
-async fn purge_tombstones_logged(state: &AppState) {
-    match crate::services::sync::purge_tombstones(state).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(purged = n, "purged sync tombstones past the horizon"),
-        Err(e) => tracing::warn!(error = %e, "tombstone purge failed; will retry"),
     }
 }
 

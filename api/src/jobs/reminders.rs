@@ -12,11 +12,12 @@
 use std::time::Duration;
 
 use chrono::DateTime;
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::domain::reminder;
+use crate::domain::schedule::Schedule;
 use crate::error::{ApiError, ApiResult};
-use crate::queue::{Claim, Claimed};
-use crate::services::sync::reminders::{Reminders, schedule};
+use crate::queue::{Claim, Claimed, unavailable as queue_unavailable};
 use crate::state::AppState;
 use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn, reminders::ReminderRow};
@@ -50,30 +51,6 @@ pub async fn reconcile(state: &AppState) -> ApiResult<usize> {
         .await
         .map_err(queue_unavailable)?;
     Ok(due.len())
-}
-
-/// Tells the due-queue the current due times of `ids` after they were written. A queue that
-/// cannot be told (Redis down) marks itself for a rebuild, so nothing is lost.
-pub async fn requeue(state: &AppState, ids: Vec<String>) {
-    if ids.is_empty() {
-        return;
-    }
-    let times = state
-        .db
-        .run(move |c| Ok(store::reminders::due_times_of(c, &ids)?))
-        .await;
-    let result = match times {
-        Ok(t) => state.due_queue.put(&t).await.map_err(queue_unavailable),
-        Err(e) => Err(e),
-    };
-    if let Err(e) = result {
-        tracing::warn!(error = %e, "could not queue reminder times; the queue is rebuilt");
-    }
-}
-
-fn queue_unavailable(e: anyhow::Error) -> ApiError {
-    tracing::warn!(error = %e, "due-queue unavailable");
-    ApiError::unavailable()
 }
 
 /// One pass: claims and fires everything due now, batch by batch.
@@ -184,12 +161,14 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<(Option<bool>, 
         Some(due) if live && due <= now => due,
         other => return Ok((None, other.filter(|_| live))),
     };
-    let stored = Reminders.stored_row(row.clone())?;
-    let next = schedule(&stored.state.fields)
-        .and_then(|s| {
-            s.next_after(DateTime::from_timestamp_millis(now.max(due)).unwrap_or_default())
-        })
-        .map(|t| t.timestamp_millis());
+    let next = match schedule_of(&row)? {
+        Some(s) => {
+            let after = DateTime::from_timestamp_millis(now.max(due))
+                .ok_or_else(|| ApiError::internal("a reminder's due time is out of range"))?;
+            s.next_after(after).map(|t| t.timestamp_millis())
+        }
+        None => None,
+    };
     if !store::reminders::advance(c, &row.id, due, next)? {
         // Moved meanwhile (fired elsewhere, or edited): queue it where it is now.
         let at = store::reminders::due_times_of(c, std::slice::from_ref(&row.id))?
@@ -212,4 +191,18 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<(Option<bool>, 
         .for_scope(&row.scope),
     )?;
     Ok((Some(true), next))
+}
+
+/// The schedule a reminder row describes, read from its columns as its synced fields hold
+/// them (`domain::reminder`); a list column that does not hold JSON is an error.
+fn schedule_of(row: &ReminderRow) -> ApiResult<Option<Schedule>> {
+    let (Some(times), Some(days), Some(zone)) = (&row.times, &row.days, &row.time_zone) else {
+        return Ok(None);
+    };
+    let list = |s: &str| serde_json::from_str::<Value>(s).map_err(ApiError::internal);
+    Ok(reminder::described(
+        &list(times)?,
+        &list(days)?,
+        &Value::String(zone.clone()),
+    ))
 }

@@ -10,26 +10,24 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::family::act_for;
-use super::sync::reminders::Reminders;
 use super::sync::server_write;
-use super::sync::tables::StoredRow;
+use super::sync::tables::{Reminders, StoredRow};
 use crate::clock::rfc3339_ms;
+use crate::domain::reminder::strings;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::state::AppState;
 use crate::store;
 
+/// A live reminder as the REST endpoints answer it. Every field but `text` is required of a
+/// live reminder, so one that is missing (or of the wrong type) is an error, not a default.
 fn wire(patient: &str, row: &StoredRow, next_due_at: Option<i64>) -> ApiResult<ReminderResponse> {
     let f = &row.state.fields;
-    let list = |k: &str| -> Vec<String> {
+    let missing = |what: &str| ApiError::internal(format!("reminder without valid {what}"));
+    let list = |k: &str| -> ApiResult<Vec<String>> {
         f.get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .and_then(|v| strings(v, k).ok())
+            .ok_or_else(|| missing(k))
     };
     Ok(ReminderResponse {
         reminder_id: row.id.clone(),
@@ -40,20 +38,24 @@ fn wire(patient: &str, row: &StoredRow, next_due_at: Option<i64>) -> ApiResult<R
             .and_then(ReminderKind::parse)
             .ok_or_else(|| ApiError::internal("reminder without a kind"))?,
         text: f.get("text").and_then(Value::as_str).map(str::to_owned),
-        times: list("times"),
-        days: list("days"),
+        times: list("times")?,
+        days: list("days")?,
         time_zone: f
             .get("time_zone")
             .and_then(Value::as_str)
-            .unwrap_or("Asia/Hong_Kong")
+            .ok_or_else(|| missing("time_zone"))?
             .to_owned(),
-        enabled: f.get("enabled").and_then(Value::as_bool).unwrap_or(false),
+        enabled: f
+            .get("enabled")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| missing("enabled"))?,
         next_due_at: next_due_at.map(rfc3339_ms),
     })
 }
 
-fn fields(v: Value) -> Fields {
-    serde_json::from_value(v).unwrap_or_default()
+/// The fields a request sets (always a JSON object, so this cannot fail but is not hidden).
+fn fields(v: Value) -> ApiResult<Fields> {
+    serde_json::from_value(v).map_err(ApiError::internal)
 }
 
 /// Writes through the merge and answers the row as stored (with its next occurrence).
@@ -89,7 +91,7 @@ async fn write(
             Ok(Some(wire(&patient, &row, next)?))
         })
         .await?;
-    crate::jobs::reminders::requeue(state, vec![written]).await;
+    state.due_queue.requeue(&state.db, vec![written]).await;
     Ok(answer)
 }
 
@@ -110,7 +112,7 @@ pub async fn create(
         acting.patient_id,
         Uuid::now_v7().to_string(),
         true,
-        Some(fields(set)),
+        Some(fields(set)?),
     )
     .await?
     .ok_or_else(|| ApiError::internal("created reminder is not live"))
@@ -148,7 +150,7 @@ pub async fn update(
         acting.patient_id,
         reminder_id.to_owned(),
         false,
-        Some(fields(Value::Object(set))),
+        Some(fields(Value::Object(set))?),
     )
     .await?
     .ok_or_else(ApiError::not_found)

@@ -21,6 +21,7 @@ pub mod schema;
 pub mod sessions;
 pub mod sync;
 pub mod synced;
+pub mod tombstones;
 
 use std::time::Duration;
 

@@ -294,7 +294,7 @@ on_both_backends! {
         d[0].push_all(&app).await;
 
         app.clock.advance(Duration::days(181));
-        let purged = ehealth_api::services::sync::purge_tombstones(&app.state).await.unwrap_or(0);
+        let purged = ehealth_api::jobs::tombstones::purge(&app.state).await.unwrap_or(0);
         assert_eq!(purged, 1);
         d[1].sign_in_again(&app, &mut passkey).await;
         let pages = d[1].pull_all(&app, 10).await;

@@ -31,7 +31,7 @@ on_both_backends! {
         d[0].engine.delete("bp_readings", &doomed, now_ms(&app)).unwrap_or_else(|e| panic!("{e}"));
         d[0].push_all(&app).await;
         app.clock.advance(Duration::days(181));
-        assert_eq!(ehealth_api::services::sync::purge_tombstones(&app.state).await.ok(), Some(1));
+        assert_eq!(ehealth_api::jobs::tombstones::purge(&app.state).await.ok(), Some(1));
         d[1].sign_in_again(&app, &mut passkey).await;
 
         let resets = |pages: &[ehealth_contracts::PullResponse]| pages.iter().map(|p| p.scopes.reset.len()).sum::<usize>();

@@ -1,9 +1,8 @@
-//! Offline sync (`sync/PROTOCOL.md`): push, pull, tombstone purging and the "sync now" poke.
+//! Offline sync (`sync/PROTOCOL.md`): push, pull, the server's own writes and the "sync now"
+//! poke. Tombstones are purged by a job (`jobs::tombstones`, `store::tombstones`).
 
 pub mod pull;
 pub mod push;
-pub mod readonly;
-pub mod reminders;
 pub mod tables;
 
 use ehealth_contracts::ErrorCode;
@@ -14,7 +13,6 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
-use crate::state::AppState;
 use crate::store::{self, DbConn};
 
 pub const PROTOCOL: i64 = 1;
@@ -108,42 +106,6 @@ pub(crate) fn poke(c: &mut DbConn, scope: &str, from_device: &str, now: i64) -> 
         },
     )?;
     Ok(())
-}
-
-/// Deletes tombstones older than the horizon and records, per scope, the highest version
-/// purged: a cursor below it can no longer be served incrementally and gets a reset.
-pub async fn purge_tombstones(state: &AppState) -> ApiResult<usize> {
-    let horizon =
-        i64::try_from(state.config.sync_tombstone_horizon.as_millis()).unwrap_or(i64::MAX / 2);
-    let before = state.now_ms().saturating_sub(horizon);
-    state
-        .db
-        .transaction(move |c| {
-            // Lock every affected scope first, in one sorted pass (as pushes do), so a purge
-            // and a push can never wait for each other's scopes in opposite orders.
-            let mut scopes = BTreeSet::new();
-            for t in tables::TABLES {
-                scopes.extend(t.tombstone_scopes(c, before)?);
-            }
-            for scope in &scopes {
-                store::sync::lock_scope(c, scope)?;
-            }
-            let mut count = 0;
-            for t in tables::TABLES {
-                let gone = t.purge_tombstones(c, before)?;
-                count += gone.len();
-                let mut highest = std::collections::BTreeMap::<String, i64>::new();
-                for (scope, v) in gone {
-                    let e = highest.entry(scope).or_insert(v);
-                    *e = (*e).max(v);
-                }
-                for (scope, v) in highest {
-                    store::sync::raise_purged_version(c, &scope, v)?;
-                }
-            }
-            Ok(count)
-        })
-        .await
 }
 
 /// A change the server makes itself (REST endpoints) to a synced row, as if from one more

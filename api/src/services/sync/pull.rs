@@ -43,20 +43,28 @@ pub async fn pull(
         ),
     };
     let byte_budget = state.config.sync_max_bytes;
-    let (cursor, has_more, scopes, changes) = state
+    let page = state
         .db
         .read_snapshot(move |c| read_page(c, ctx, previous, limit, byte_budget))
         .await?;
     Ok(PullResponse {
-        cursor: cursor.encode(&key),
-        has_more,
-        scopes,
-        changes,
+        cursor: page.cursor.encode(&key),
+        has_more: page.has_more,
+        scopes: page.scopes,
+        changes: page.changes,
         server_hlc: state.server_hlc().to_string(),
     })
 }
 
-type Page = (Cursor, bool, ScopeChanges, Vec<Change>);
+/// One pull's answer, read from one snapshot.
+struct Page {
+    /// Where the device stands after this page.
+    cursor: Cursor,
+    /// Whether more changes wait beyond this page's limits.
+    has_more: bool,
+    scopes: ScopeChanges,
+    changes: Vec<Change>,
+}
 
 fn read_page(
     c: &mut DbConn,
@@ -67,13 +75,54 @@ fn read_page(
 ) -> ApiResult<Page> {
     authorise(c, &mut ctx)?;
     let epoch = store::sync::epoch(c)?;
-    let mut scope_changes = ScopeChanges::default();
+    let mut scopes = ScopeChanges::default();
     let old = previous.unwrap_or_default();
-    let same_epoch = old.epoch == epoch;
+    let mut placed = place_scopes(c, &ctx, &old, old.epoch == epoch, &mut scopes)?;
+    note_removed_scopes(c, &ctx, &old, &placed.positions, &mut scopes)?;
+    let mut filling = Filling {
+        limit,
+        byte_budget,
+        changes: Vec::new(),
+        bytes: 0,
+        has_more: false,
+    };
+    fill(c, &mut placed, &mut filling)?;
+    let cursor = Cursor {
+        user: ctx.patient_id.clone(),
+        epoch,
+        scopes: placed.positions,
+        purged_seen: placed.purged_seen,
+    };
+    Ok(Page {
+        cursor,
+        has_more: filling.has_more,
+        scopes,
+        changes: filling.changes,
+    })
+}
 
-    let mut positions: BTreeMap<String, i64> = BTreeMap::new();
-    let mut currents: BTreeMap<String, i64> = BTreeMap::new();
-    let mut purged_seen: BTreeMap<String, i64> = BTreeMap::new();
+/// Where the download of each visible scope stands this pull.
+#[derive(Default)]
+struct Placement {
+    /// The version the device has of each scope (0: from the start).
+    positions: BTreeMap<String, i64>,
+    /// Each scope's current version in this snapshot.
+    currents: BTreeMap<String, i64>,
+    /// For each scope, the purge its download is based on (kept in the cursor).
+    purged_seen: BTreeMap<String, i64>,
+}
+
+/// Places every visible scope: new ones start from the beginning, and ones whose cursor no
+/// longer holds (another epoch, a version above the scope's, or tombstones purged that the
+/// device has not seen) are reset; each is noted in `scope_changes`.
+fn place_scopes(
+    c: &mut DbConn,
+    ctx: &SyncContext,
+    old: &Cursor,
+    same_epoch: bool,
+    scope_changes: &mut ScopeChanges,
+) -> ApiResult<Placement> {
+    let mut placed = Placement::default();
     for (scope, patient_id) in &ctx.visible {
         let Some((current, purged)) = store::sync::scope_versions(c, scope)? else {
             continue;
@@ -90,76 +139,119 @@ fn read_page(
                 });
                 (0, purged)
             }
-            Some(_) if !same_epoch => (reset(&mut scope_changes, scope, "epoch_changed"), purged),
-            Some(&v) if v > current => (reset(&mut scope_changes, scope, "epoch_changed"), purged),
+            Some(_) if !same_epoch => (reset(scope_changes, scope, "epoch_changed"), purged),
+            Some(&v) if v > current => (reset(scope_changes, scope, "epoch_changed"), purged),
             Some(&v) if v < purged && purged > seen => {
-                (reset(&mut scope_changes, scope, "cursor_expired"), purged)
+                (reset(scope_changes, scope, "cursor_expired"), purged)
             }
             Some(&v) => (v, seen),
         };
-        positions.insert(scope.clone(), position);
-        currents.insert(scope.clone(), current);
+        placed.positions.insert(scope.clone(), position);
+        placed.currents.insert(scope.clone(), current);
         if base > 0 {
-            purged_seen.insert(scope.clone(), base);
+            placed.purged_seen.insert(scope.clone(), base);
         }
     }
+    Ok(placed)
+}
+
+/// Scopes in the cursor the device may no longer see are removed, with the reason.
+fn note_removed_scopes(
+    c: &mut DbConn,
+    ctx: &SyncContext,
+    old: &Cursor,
+    positions: &BTreeMap<String, i64>,
+    scope_changes: &mut ScopeChanges,
+) -> ApiResult<()> {
     for scope in old.scopes.keys().filter(|s| !positions.contains_key(*s)) {
         scope_changes.removed.push(ScopeRemoved {
             scope: scope.clone(),
             reason: crate::services::family::removal_reason(c, &ctx.patient_id, scope, ctx.today)?,
         });
     }
+    Ok(())
+}
 
-    let mut changes = Vec::new();
-    let mut bytes = 0usize;
-    let mut has_more = false;
-    for (scope, position) in positions.iter_mut() {
-        let room = limit - i64::try_from(changes.len()).unwrap_or(limit);
-        if room <= 0 || bytes >= byte_budget {
-            has_more = true;
-            break;
-        }
-        // The next `room` changes of this scope across every table, in version order.
-        let mut batch: Vec<(&'static str, StoredRow)> = Vec::new();
-        for t in TABLES {
-            batch.extend(
-                t.changes(c, scope, *position, room + 1)?
-                    .into_iter()
-                    .map(|r| (t.name(), r)),
-            );
-        }
-        batch.sort_by_key(|(_, r)| r.state.version);
-        let available = batch.len();
-        let mut exhausted = true;
+/// A page as it fills up, scope by scope, until its count or byte limit is reached.
+struct Filling {
+    limit: i64,
+    byte_budget: usize,
+    changes: Vec<Change>,
+    bytes: usize,
+    has_more: bool,
+}
+
+impl Filling {
+    /// How many more changes fit, if any do.
+    fn room(&self) -> Option<i64> {
+        let room = self.limit - i64::try_from(self.changes.len()).unwrap_or(self.limit);
+        (room > 0 && self.bytes < self.byte_budget).then_some(room)
+    }
+
+    /// Adds `batch` (a scope's next changes, in version order) as far as there is `room` and
+    /// the byte budget allows, moving `position` to each change taken. Returns whether the
+    /// whole batch was taken.
+    fn take(
+        &mut self,
+        batch: Vec<(&'static str, StoredRow)>,
+        room: i64,
+        position: &mut i64,
+    ) -> ApiResult<bool> {
         for (taken, (table, row)) in batch.into_iter().enumerate() {
             if i64::try_from(taken).unwrap_or(i64::MAX) >= room
-                || (bytes >= byte_budget && taken > 0)
+                || (self.bytes >= self.byte_budget && taken > 0)
             {
-                has_more = true;
-                exhausted = false;
-                break;
+                self.has_more = true;
+                return Ok(false);
             }
             let change = to_change(table, row);
-            bytes += serde_json::to_vec(&change).map(|v| v.len()).unwrap_or(0);
+            self.bytes += serde_json::to_vec(&change)
+                .map_err(ApiError::internal)?
+                .len();
             *position = change.version;
-            changes.push(change);
-            if taken + 1 == available {
-                break;
-            }
+            self.changes.push(change);
         }
+        Ok(true)
+    }
+}
+
+/// Fills the page from the scopes in order, moving each scope's position past what it takes.
+fn fill(c: &mut DbConn, placed: &mut Placement, filling: &mut Filling) -> ApiResult<()> {
+    for (scope, position) in placed.positions.iter_mut() {
+        let Some(room) = filling.room() else {
+            filling.has_more = true;
+            break;
+        };
+        let batch = next_changes(c, scope, *position, room)?;
         // Nothing more in this snapshot: stand at the scope's current version, past any
         // versions whose rows were purged.
-        if exhausted && let Some(current) = currents.get(scope) {
+        if filling.take(batch, room, position)?
+            && let Some(current) = placed.currents.get(scope)
+        {
             *position = (*position).max(*current);
         }
     }
-    let cursor = Cursor {
-        user: ctx.patient_id.clone(),
-        epoch,
-        scopes: positions,
-        purged_seen,
-    };
-    Ok((cursor, has_more, scope_changes, changes))
+    Ok(())
+}
+
+/// The next `room` changes of this scope across every table, in version order (with one more
+/// per table, so the caller sees whether the scope has more).
+fn next_changes(
+    c: &mut DbConn,
+    scope: &str,
+    position: i64,
+    room: i64,
+) -> ApiResult<Vec<(&'static str, StoredRow)>> {
+    let mut batch: Vec<(&'static str, StoredRow)> = Vec::new();
+    for t in TABLES {
+        batch.extend(
+            t.changes(c, scope, position, room + 1)?
+                .into_iter()
+                .map(|r| (t.name(), r)),
+        );
+    }
+    batch.sort_by_key(|(_, r)| r.state.version);
+    Ok(batch)
 }
 
 fn reset(changes: &mut ScopeChanges, scope: &str, reason: &str) -> i64 {

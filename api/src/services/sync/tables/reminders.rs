@@ -2,12 +2,14 @@
 //! (or through the REST endpoints) and merged like the diaries. The server keeps each live,
 //! enabled reminder's next occurrence in its zone (`next_due_at`).
 
-use diesel::QueryResult;
 use ehealth_contracts::FieldCode;
 use ehealth_contracts::Fields;
 use serde_json::{Value, json};
 
-use super::tables::{StoredRow, SyncTable, one_of, required, stamps_json, stored, str_field, text};
+use super::fields::{one_of, required, str_field, text};
+use super::storage::{stamps_json, stored, synced_storage};
+use super::sync_table::{StoredRow, SyncTable};
+use crate::domain::reminder::{schedule, strings};
 use crate::domain::schedule::Schedule;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::DbConn;
@@ -22,21 +24,8 @@ impl Reminders {
     }
 }
 
-pub const KINDS: &[&str] = &["bp", "glucose", "custom"];
+const KINDS: &[&str] = &["bp", "glucose", "custom"];
 const FIELDS: &[&str] = &["kind", "text", "times", "days", "time_zone", "enabled"];
-
-fn strings(v: &Value, field: &str) -> Result<Vec<String>, FieldError> {
-    v.as_array()
-        .and_then(|a| a.iter().map(|x| x.as_str().map(str::to_owned)).collect())
-        .ok_or_else(|| FieldError::new(field, FieldCode::InvalidType))
-}
-
-/// The schedule a row's fields describe, if they describe a valid one.
-pub fn schedule(f: &Fields) -> Option<Schedule> {
-    let times = strings(f.get("times")?, "times").ok()?;
-    let days = strings(f.get("days")?, "days").ok()?;
-    Schedule::parse(&times, &days, f.get("time_zone")?.as_str()?).ok()
-}
 
 impl SyncTable for Reminders {
     fn name(&self) -> &'static str {
@@ -103,7 +92,7 @@ impl SyncTable for Reminders {
         }
     }
 
-    super::tables::synced_storage!(reminders, to_row, to_stored);
+    synced_storage!(reminders, to_row, to_stored);
 }
 
 fn json_list(f: &Fields, k: &str) -> ApiResult<Option<String>> {
@@ -116,13 +105,14 @@ fn json_list(f: &Fields, k: &str) -> ApiResult<Option<String>> {
 fn to_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<ReminderRow> {
     let f = &row.state.fields;
     let enabled = f.get("enabled").and_then(Value::as_bool);
-    let next_due_at = (row.state.is_live() && enabled == Some(true))
-        .then(|| schedule(f))
-        .flatten()
-        .and_then(|s| {
-            s.next_after(chrono::DateTime::from_timestamp_millis(now).unwrap_or_default())
-        })
-        .map(|t| t.timestamp_millis());
+    let next_due_at = match schedule(f) {
+        Some(s) if row.state.is_live() && enabled == Some(true) => {
+            let now = chrono::DateTime::from_timestamp_millis(now)
+                .ok_or_else(|| ApiError::internal("the clock is out of range"))?;
+            s.next_after(now).map(|t| t.timestamp_millis())
+        }
+        _ => None,
+    };
     Ok(ReminderRow {
         id: row.id.clone(),
         scope: row.scope.clone(),
@@ -142,12 +132,16 @@ fn to_row(row: &StoredRow, device: &str, now: i64) -> ApiResult<ReminderRow> {
 }
 
 fn to_stored(r: ReminderRow) -> ApiResult<StoredRow> {
-    let list = |s: Option<String>| s.and_then(|s| serde_json::from_str::<Value>(&s).ok());
+    // A list column that does not hold JSON is an error, not a cleared field.
+    let list = |s: Option<String>| {
+        s.map(|s| serde_json::from_str::<Value>(&s).map_err(ApiError::internal))
+            .transpose()
+    };
     let columns = [
         ("kind", r.kind.map(Value::String)),
         ("text", r.text.map(Value::String)),
-        ("times", list(r.times)),
-        ("days", list(r.days)),
+        ("times", list(r.times)?),
+        ("days", list(r.days)?),
         ("time_zone", r.time_zone.map(Value::String)),
         ("enabled", r.enabled.map(Value::Bool)),
     ];

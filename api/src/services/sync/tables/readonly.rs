@@ -2,12 +2,11 @@
 //! writes them (giving each change the next version of the patient's scope); devices receive
 //! every change and can never push one (`read_only_table`).
 
-use diesel::QueryResult;
 use ehealth_contracts::Fields;
 use ehealth_sync::{Hlc, RowState};
 use serde_json::{Value, json};
 
-use super::tables::{StoredRow, SyncTable};
+use super::sync_table::{StoredRow, SyncTable};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::DbConn;
@@ -18,11 +17,13 @@ pub struct Records;
 pub struct AccessLog;
 
 /// A server-written row: every field stamped with the server's time of the change, so a
-/// device's merge always takes it whole.
-fn row(id: String, scope: String, version: i64, at: i64, fields: Value) -> StoredRow {
-    let fields: Fields = serde_json::from_value(fields).unwrap_or_default();
-    let stamp = Hlc::new(u64::try_from(at).unwrap_or(0), 0, "server");
-    StoredRow {
+/// device's merge always takes it whole. Fields that do not decode, or a time before 1970,
+/// are an error rather than an empty row or a stamp that would lose to every device's.
+fn row(id: String, scope: String, version: i64, at: i64, fields: Value) -> ApiResult<StoredRow> {
+    let fields: Fields = serde_json::from_value(fields).map_err(ApiError::internal)?;
+    let at = u64::try_from(at).map_err(ApiError::internal)?;
+    let stamp = Hlc::new(at, 0, "server");
+    Ok(StoredRow {
         id,
         scope,
         state: RowState {
@@ -31,10 +32,10 @@ fn row(id: String, scope: String, version: i64, at: i64, fields: Value) -> Store
             fields,
             version,
         },
-    }
+    })
 }
 
-fn consent_row(c: Consent) -> StoredRow {
+fn consent_row(c: Consent) -> ApiResult<StoredRow> {
     row(
         c.id,
         c.patient_id,
@@ -46,7 +47,7 @@ fn consent_row(c: Consent) -> StoredRow {
     )
 }
 
-fn record_row(r: Record) -> StoredRow {
+fn record_row(r: Record) -> ApiResult<StoredRow> {
     row(
         r.id,
         r.patient_id,
@@ -57,7 +58,7 @@ fn record_row(r: Record) -> StoredRow {
     )
 }
 
-fn log_row(e: LogEntry) -> StoredRow {
+fn log_row(e: LogEntry) -> ApiResult<StoredRow> {
     row(
         e.id,
         e.patient_id,
@@ -104,15 +105,10 @@ macro_rules! read_only_table {
                 after: i64,
                 limit: i64,
             ) -> ApiResult<Vec<StoredRow>> {
-                Ok($changed(c, scope, after, limit)?
+                $changed(c, scope, after, limit)?
                     .into_iter()
                     .map($to_row)
-                    .collect())
-            }
-
-            fn purge_tombstones(&self, _: &mut DbConn, _: i64) -> QueryResult<Vec<(String, i64)>> {
-                // Nothing here is ever deleted.
-                Ok(Vec::new())
+                    .collect()
             }
         }
     };

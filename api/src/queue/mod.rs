@@ -13,11 +13,15 @@
 //! ("reconciled") from the database at start, periodically, after Redis errors, and at once
 //! when the claim script finds the marker key gone (a flushed or restarted Redis).
 
+mod requeue;
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use redis::aio::ConnectionManager;
+
+pub use requeue::unavailable;
 
 /// Claims up to ARGV[3] items due at ARGV[1], moving them to ARGV[2] (the lease's end).
 /// Returns nil when the marker is missing: the set must be rebuilt from the database first.
