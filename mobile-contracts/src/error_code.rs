@@ -3,8 +3,6 @@
 //! not a breaking change for an app that shows the server's `title`); here they are enums, so
 //! the server cannot send a code that has no translation and apps can match on the full list.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -5,8 +5,6 @@
 //! exactly these fixtures. Sync mutations are also accepted by the server's own field checks,
 //! and each error body is what the server renders for its code.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::ErrorCode;
 use std::collections::{BTreeMap, BTreeSet};
 
 use ehealth_api::error::{ApiError, FieldError};
