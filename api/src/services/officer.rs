@@ -3,6 +3,7 @@
 use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
 
 use crate::clock::rfc3339_ms;
+use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 use crate::store;
@@ -64,16 +65,4 @@ pub async fn verify(
         reference,
         verified_by: officer,
     })
-}
-
-/// Who in the registration office acted: the given name (at most 100 characters, no control
-/// characters), or `registration_office` when none is given.
-pub(crate) fn officer_name(raw: Option<&str>) -> ApiResult<String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok("registration_office".to_owned()),
-        Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => Err(
-            ApiError::validation(vec![FieldError::new("officer", "invalid_format")]),
-        ),
-        Some(o) => Ok(o.to_owned()),
-    }
 }

@@ -12,11 +12,12 @@ use ehealth_contracts::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CAME_OF_AGE, authority_ends_on, english_name, parse_dob};
+use super::english_name;
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
+use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::identity::ValidIdentity;
-use crate::domain::person;
+use crate::domain::person::{self, parse_dob};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::services::registration::{open_ceremony, unique_as};

@@ -11,13 +11,14 @@ use ehealth_contracts::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{
-    REMOVED, STEPPED_DOWN, Standing, authority, authority_ends_on, basis_of, effective_status,
-    english_name, masked_document, parse_dob, patient_status, relation, relationship_of, standing,
-};
+use super::{authority, english_name, masked_document, patient_status};
 use crate::clock::rfc3339_ms;
+use crate::domain::authority::{
+    REMOVED, STEPPED_DOWN, Standing, authority_ends_on, basis_of, effective_status, relation,
+    relationship_of, standing,
+};
 use crate::domain::identity::ValidIdentity;
-use crate::domain::person::{self, ADULT_AGE};
+use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::services::rate_limit;

@@ -9,8 +9,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::dependants::concerned;
-use super::{basis_of, relationship_of};
 use crate::clock::rfc3339_ms;
+use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of};
+use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -191,7 +192,7 @@ pub async fn review(
     approve: bool,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let officer = officer_name(req.officer.as_deref())?;
     let reason = checked_reason(req.reason.as_deref(), !approve)?;
     let seen = req
         .document_sha256
@@ -243,7 +244,7 @@ pub async fn end_by_office(
     link_id: &str,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let officer = officer_name(req.officer.as_deref())?;
     let reason = checked_reason(req.reason.as_deref(), true)?;
     let id = link_id.to_owned();
     let now = state.now_ms();
@@ -251,7 +252,7 @@ pub async fn end_by_office(
         .db
         .transaction(move |c| {
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            if !family::end(c, &id, super::ENDED_BY_OFFICE, &officer, now)? {
+            if !family::end(c, &id, ENDED_BY_OFFICE, &officer, now)? {
                 return Err(ApiError::conflict("sdm_link_closed"));
             }
             // The stated reason is free text: it stays on the link (`ended_detail`) and never
@@ -259,7 +260,7 @@ pub async fn end_by_office(
             if let Some(reason) = &reason {
                 family::set_ended_detail(c, &id, reason)?;
             }
-            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": super::ENDED_BY_OFFICE});
+            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": ENDED_BY_OFFICE});
             store::sync::enqueue(
                 c,
                 &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),
