@@ -48,6 +48,13 @@ pub fn relationship_of(link: &Link) -> ApiResult<SdmRelationship> {
         .ok_or_else(|| ApiError::internal("link row has an unknown relationship"))
 }
 
+/// The link's stored status; a value the contract does not know is a server fault (it used
+/// to read as `ended`, which looks right and hides the bad row).
+pub fn status_of(link: &Link) -> ApiResult<SdmLinkStatus> {
+    SdmLinkStatus::parse(&link.status)
+        .ok_or_else(|| ApiError::internal("link row has an unknown status"))
+}
+
 /// The first Hong Kong date on which a child link grants nothing.
 pub fn authority_ends_on(dob: NaiveDate) -> Option<NaiveDate> {
     anniversary(dob, ADULT_AGE)
@@ -79,14 +86,11 @@ pub fn effective_status(
     link: &Link,
     dob: NaiveDate,
     today: NaiveDate,
-) -> (SdmLinkStatus, Option<String>) {
+) -> ApiResult<(SdmLinkStatus, Option<String>)> {
     if link.status == ACTIVE && standing(link, dob, today) == Standing::CameOfAge {
-        return (SdmLinkStatus::Ended, Some(CAME_OF_AGE.to_owned()));
+        return Ok((SdmLinkStatus::Ended, Some(CAME_OF_AGE.to_owned())));
     }
-    (
-        SdmLinkStatus::parse(&link.status).unwrap_or(SdmLinkStatus::Ended),
-        link.ended_reason.clone(),
-    )
+    Ok((status_of(link)?, link.ended_reason.clone()))
 }
 
 #[cfg(test)]
@@ -153,8 +157,8 @@ mod tests {
         assert_eq!(standing(&l, dob, d("2026-11-22")), Standing::Grants);
         assert_eq!(standing(&l, dob, d("2026-11-23")), Standing::CameOfAge);
         assert_eq!(
-            effective_status(&l, dob, d("2026-11-23")),
-            (SdmLinkStatus::Ended, Some(CAME_OF_AGE.to_owned()))
+            effective_status(&l, dob, d("2026-11-23")).ok(),
+            Some((SdmLinkStatus::Ended, Some(CAME_OF_AGE.to_owned())))
         );
         // 29 February: 1 March in a common year, the day itself in a leap year.
         assert_eq!(authority_ends_on(d("2084-02-29")), Some(d("2100-03-01")));
@@ -162,6 +166,21 @@ mod tests {
         let leap = d("2084-02-29");
         assert_eq!(standing(&l, leap, d("2100-02-28")), Standing::Grants);
         assert_eq!(standing(&l, leap, d("2100-03-01")), Standing::CameOfAge);
+    }
+
+    #[test]
+    fn an_unknown_stored_status_is_a_fault_not_ended() {
+        let dob = d("2000-01-01");
+        let today = d("2026-11-22");
+        let odd = link(BASIS_INCAPABLE, "suspended", None);
+        assert_eq!(
+            effective_status(&odd, dob, today).err().map(|e| e.code),
+            Some("internal_error")
+        );
+        assert_eq!(
+            effective_status(&link(BASIS_INCAPABLE, PENDING, None), dob, today).ok(),
+            Some((SdmLinkStatus::PendingReview, None))
+        );
     }
 
     #[test]

@@ -277,8 +277,11 @@ pub async fn complete(
         .webauthn
         .finish_passkey_registration(&req.credential, &ceremony)
         .map_err(|e| ceremony_error(&e, actix_web::http::StatusCode::BAD_REQUEST))?;
-    let profile: ClaimProfile = serde_json::from_str(reg.profile.as_deref().unwrap_or("null"))
-        .map_err(ApiError::internal)?;
+    let profile = reg
+        .profile
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("claim without a profile"))?;
+    let profile: ClaimProfile = serde_json::from_str(profile).map_err(ApiError::internal)?;
     let patient_id = reg
         .patient_id
         .clone()

@@ -3,14 +3,14 @@
 use actix_web::http::StatusCode;
 use ehealth_contracts::{
     ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
-    SdmLinkResponse, SdmLinkStatus,
+    SdmLinkResponse,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::dependants::concerned;
 use crate::clock::rfc3339_ms;
-use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of};
+use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
 use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
@@ -126,7 +126,7 @@ pub fn link_response(c: &mut DbConn, link: &Link) -> ApiResult<SdmLinkResponse> 
         relationship: relationship_of(link)?,
         basis: basis_of(link),
         priority: link.priority,
-        status: SdmLinkStatus::parse(&link.status).unwrap_or(SdmLinkStatus::Ended),
+        status: status_of(link)?,
         created_at: rfc3339_ms(link.created_at),
         document: family::document_meta(c, &link.id)?.map(|(content_type, size_bytes, sha256)| {
             SdmDocumentMeta {

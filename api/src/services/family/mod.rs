@@ -9,7 +9,9 @@ pub mod documents;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use ehealth_contracts::{EnglishName, IdentityDocumentType, MaskedIdentityDocument, PatientStatus};
+use ehealth_contracts::{
+    EnglishName, IdentityDocumentType, MaskedIdentityDocument, PatientStatus, Sex,
+};
 use uuid::Uuid;
 
 use crate::domain::authority::{CAME_OF_AGE, Standing, standing};
@@ -188,4 +190,14 @@ pub(crate) fn english_name(p: &Patient) -> EnglishName {
 pub(crate) fn patient_status(p: &Patient) -> ApiResult<PatientStatus> {
     PatientStatus::parse(&p.status)
         .ok_or_else(|| ApiError::internal("patient row has an unknown status"))
+}
+
+/// The patient's sex as stored; a value other than `M` or `F` is a server fault (it used to
+/// read as `M`).
+pub(crate) fn patient_sex(p: &Patient) -> ApiResult<Sex> {
+    match p.sex.as_str() {
+        "M" => Ok(Sex::M),
+        "F" => Ok(Sex::F),
+        _ => Err(ApiError::internal("patient row has an unknown sex")),
+    }
 }

@@ -27,9 +27,13 @@ pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> 
             let reason = if link.sdm_patient_id == actor {
                 STEPPED_DOWN
             } else {
-                if !matches!(authority(c, &actor, &link.patient_id, today), Ok(Some(_))) {
+                match authority(c, &actor, &link.patient_id, today) {
+                    Ok(Some(_)) => {}
+                    // A database that failed or was busy is no answer: say so (a 404 would
+                    // tell the app the link is not theirs to end, and it would not retry).
+                    Err(e) if e.status.is_server_error() => return Err(e),
                     // Not someone who may act for this dependant: reveal nothing.
-                    return Err(ApiError::not_found());
+                    _ => return Err(ApiError::not_found()),
                 }
                 let dependant = store::patients::find(c, &link.patient_id)?
                     .ok_or_else(ApiError::not_found)?;

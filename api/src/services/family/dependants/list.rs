@@ -29,7 +29,7 @@ pub async fn list(state: &AppState, who: &PatientSession) -> ApiResult<ListDepen
                 let p = store::patients::find(c, &link.patient_id)?
                     .ok_or_else(|| ApiError::internal("link to a missing patient"))?;
                 let dob = parse_dob(&p.date_of_birth)?;
-                let (link_status, ended_reason) = effective_status(&link, dob, today);
+                let (link_status, ended_reason) = effective_status(&link, dob, today)?;
                 let basis = basis_of(&link);
                 let authority = standing(&link, dob, today) == Standing::Grants;
                 dependants.push(DependantSummary {

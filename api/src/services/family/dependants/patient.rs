@@ -8,7 +8,9 @@ use crate::domain::authority::{basis_of, effective_status, relationship_of};
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
-use crate::services::family::{act_for, english_name, masked_document, patient_status};
+use crate::services::family::{
+    act_for, english_name, masked_document, patient_sex, patient_status,
+};
 use crate::state::AppState;
 use crate::store::{self, family};
 
@@ -27,7 +29,7 @@ pub async fn get_patient(
             let dob = parse_dob(&p.date_of_birth)?;
             let mut sdms = Vec::new();
             for link in family::of_patient(c, &p.id)? {
-                let (status, _) = effective_status(&link, dob, today);
+                let (status, _) = effective_status(&link, dob, today)?;
                 if !matches!(status, SdmLinkStatus::Active | SdmLinkStatus::PendingReview) {
                     continue;
                 }
@@ -51,11 +53,7 @@ pub async fn get_patient(
                 english_name: english_name(&p),
                 chinese_name: p.chinese_name.clone(),
                 date_of_birth: p.date_of_birth.clone(),
-                sex: if p.sex == "F" {
-                    ehealth_contracts::Sex::F
-                } else {
-                    ehealth_contracts::Sex::M
-                },
+                sex: patient_sex(&p)?,
                 status: patient_status(&p)?,
                 has_own_account: store::passkeys::has_any(c, &p.id)?,
                 acting_as: if acting.link_id.is_some() {
