@@ -1,7 +1,9 @@
 //! Validated domain values: once parsed, always valid (no I/O here).
 
+pub mod authority;
 pub mod hkid;
 pub mod identity;
+pub mod officer;
 pub mod person;
 pub mod reminder;
 pub mod schedule;

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use ehealth_contracts::FieldCode;
 
-use crate::error::FieldError;
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// The date a person born on `dob` attains `years` of age. They attain it at 00:00 Hong Kong
 /// time on that date. A 29 February birth has its anniversary on 1 March in common years (our
@@ -38,6 +38,13 @@ pub fn parse_date_of_birth(
         return Err(FieldError::new(field, FieldCode::OutOfRange));
     }
     Ok(dob)
+}
+
+/// A date of birth as stored (checked when it was written): a row that does not hold one is a
+/// server fault, not the caller's.
+pub fn parse_dob(raw: &str) -> ApiResult<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| ApiError::internal("stored date of birth is not a date"))
 }
 
 /// An English name part: Latin letters with spaces, hyphens, apostrophes and full stops.

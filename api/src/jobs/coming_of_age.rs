@@ -1,13 +1,14 @@
 //! Daily from 00:00 Hong Kong time: notices 30 days and 1 day before a child's 16th birthday (to
 //! each SDM, and to the child if they have a device), and child links marked ended from the
 //! birthday. Authority itself never waits for this job: it is decided from the clock on every
-//! request (see `services::family::standing`).
+//! request (see `domain::authority::standing`).
 
 use chrono::{Days, Months, NaiveDate};
 use serde_json::json;
 
+use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
+use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
-use crate::services::family::{CAME_OF_AGE, authority_ends_on, parse_dob};
 use crate::state::AppState;
 use crate::store::family;
 use crate::store::sync::OutboxRow;

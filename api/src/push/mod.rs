@@ -16,8 +16,9 @@ use ehealth_contracts::Language;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
+use crate::domain::authority::{Standing, standing};
+use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
-use crate::services::family::{Standing, parse_dob, standing};
 use crate::state::AppState;
 use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn};

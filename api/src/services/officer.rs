@@ -1,10 +1,10 @@
 //! The registration office: identity verification.
 
 use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
 
 use crate::clock::rfc3339_ms;
+use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
 use crate::store;
@@ -18,13 +18,13 @@ pub async fn verify(
     if reference.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            FieldCode::Required,
+            "required",
         )]));
     }
     if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            FieldCode::InvalidFormat,
+            "invalid_format",
         )]));
     }
     let officer = officer_name(req.officer.as_deref())?;
@@ -66,16 +66,4 @@ pub async fn verify(
         reference,
         verified_by: officer,
     })
-}
-
-/// Who in the registration office acted: the given name (at most 100 characters, no control
-/// characters), or `registration_office` when none is given.
-pub(crate) fn officer_name(raw: Option<&str>) -> ApiResult<String> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok("registration_office".to_owned()),
-        Some(o) if o.chars().count() > 100 || o.chars().any(char::is_control) => Err(
-            ApiError::validation(vec![FieldError::new("officer", FieldCode::InvalidFormat)]),
-        ),
-        Some(o) => Ok(o.to_owned()),
-    }
 }

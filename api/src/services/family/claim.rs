@@ -6,6 +6,7 @@
 use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CompleteRegistrationRequest,
     CreateRegistrationResponse, TokenResponse,
@@ -13,11 +14,12 @@ use ehealth_contracts::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{CAME_OF_AGE, authority_ends_on, english_name, parse_dob};
+use super::english_name;
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
+use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::identity::ValidIdentity;
-use crate::domain::person;
+use crate::domain::person::{self, parse_dob};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::services::registration::{open_ceremony, unique_as};
@@ -27,6 +29,7 @@ use crate::state::AppState;
 use crate::store::family::{self, BASIS_CHILD};
 use crate::store::jobs::ClaimCode;
 use crate::store::passkeys::PasskeyRow;
+use crate::store::patients::Patient;
 use crate::store::registrations::{KIND_CLAIM, Registration};
 use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn};
@@ -164,6 +167,33 @@ struct ClaimProfile {
     issued_by: String,
 }
 
+/// The person a claim is for and the live code it will consume: the document, the date of
+/// birth and the code must all match (refused with one code whichever was wrong), from the
+/// 16th birthday on, and only while nobody holds a passkey for the account.
+fn claimant(
+    c: &mut DbConn,
+    id_hash: &str,
+    dob: NaiveDate,
+    hash: &str,
+    today: NaiveDate,
+    now: i64,
+) -> ApiResult<(Patient, ClaimCode)> {
+    let refused = || ApiError::forbidden(ErrorCode::ClaimInvalid);
+    let p = store::patients::find_by_id_hash(c, id_hash)?.ok_or_else(refused)?;
+    let born = parse_dob(&p.date_of_birth)?;
+    if born != dob {
+        return Err(refused());
+    }
+    let code = store::jobs::live_claim_code(c, &p.id, hash, now)?.ok_or_else(refused)?;
+    if authority_ends_on(born).is_none_or(|d| today < d) {
+        return Err(ApiError::forbidden(ErrorCode::ClaimTooEarly));
+    }
+    if store::passkeys::has_any(c, &p.id)? {
+        return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
+    }
+    Ok((p, code))
+}
+
 /// Checks document, date of birth and code together (refusing with one code whichever was
 /// wrong), then starts the passkey ceremony for the existing patient id.
 pub async fn start(
@@ -196,22 +226,7 @@ pub async fn start(
     let now = state.now_ms();
     let (patient, code) = state
         .db
-        .run(move |c| {
-            let refused = || ApiError::forbidden(ErrorCode::ClaimInvalid);
-            let p = store::patients::find_by_id_hash(c, &id_hash)?.ok_or_else(refused)?;
-            let born = parse_dob(&p.date_of_birth)?;
-            if born != dob {
-                return Err(refused());
-            }
-            let code = store::jobs::live_claim_code(c, &p.id, &hash, now)?.ok_or_else(refused)?;
-            if authority_ends_on(born).is_none_or(|d| today < d) {
-                return Err(ApiError::forbidden(ErrorCode::ClaimTooEarly));
-            }
-            if store::passkeys::has_any(c, &p.id)? {
-                return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
-            }
-            Ok((p, code))
-        })
+        .run(move |c| claimant(c, &id_hash, dob, &hash, today, now))
         .await?;
     let handle = Uuid::parse_str(&patient.id).map_err(ApiError::internal)?;
     let name = english_name(&patient);
@@ -263,8 +278,11 @@ pub async fn complete(
         .webauthn
         .finish_passkey_registration(&req.credential, &ceremony)
         .map_err(|e| ceremony_error(&e, actix_web::http::StatusCode::BAD_REQUEST))?;
-    let profile: ClaimProfile = serde_json::from_str(reg.profile.as_deref().unwrap_or("null"))
-        .map_err(ApiError::internal)?;
+    let profile = reg
+        .profile
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("claim without a profile"))?;
+    let profile: ClaimProfile = serde_json::from_str(profile).map_err(ApiError::internal)?;
     let patient_id = reg
         .patient_id
         .clone()

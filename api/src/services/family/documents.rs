@@ -1,18 +1,18 @@
 //! Supporting documents for links that need review, and the registration office's review.
 
-use actix_web::http::StatusCode;
 use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
+use actix_web::http::StatusCode;
 use ehealth_contracts::{
     ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
-    SdmLinkResponse, SdmLinkStatus,
+    SdmLinkResponse,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use super::dependants::concerned;
-use super::{basis_of, relationship_of};
 use crate::clock::rfc3339_ms;
+use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
+use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn unsupported(code: ErrorCode) -> ApiError {
+fn unsupported(code: &'static str) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code)
 }
 
@@ -127,7 +127,7 @@ pub fn link_response(c: &mut DbConn, link: &Link) -> ApiResult<SdmLinkResponse> 
         relationship: relationship_of(link)?,
         basis: basis_of(link),
         priority: link.priority,
-        status: SdmLinkStatus::parse(&link.status).unwrap_or(SdmLinkStatus::Ended),
+        status: status_of(link)?,
         created_at: rfc3339_ms(link.created_at),
         document: family::document_meta(c, &link.id)?.map(|(content_type, size_bytes, sha256)| {
             SdmDocumentMeta {
@@ -174,13 +174,12 @@ fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>
     let reason = raw.map(str::trim).filter(|r| !r.is_empty());
     match reason {
         None if required => Err(ApiError::validation(vec![FieldError::new(
-            "reason",
-            FieldCode::Required,
+            "reason", "required",
         )])),
         Some(r) if r.chars().count() > 500 || r.chars().any(|c| c.is_control() && c != '\n') => {
             Err(ApiError::validation(vec![FieldError::new(
                 "reason",
-                FieldCode::InvalidFormat,
+                "invalid_format",
             )]))
         }
         r => Ok(r.map(str::to_owned)),
@@ -194,7 +193,7 @@ pub async fn review(
     approve: bool,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let officer = officer_name(req.officer.as_deref())?;
     let reason = checked_reason(req.reason.as_deref(), !approve)?;
     let seen = req
         .document_sha256
@@ -246,7 +245,7 @@ pub async fn end_by_office(
     link_id: &str,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = crate::services::officer::officer_name(req.officer.as_deref())?;
+    let officer = officer_name(req.officer.as_deref())?;
     let reason = checked_reason(req.reason.as_deref(), true)?;
     let id = link_id.to_owned();
     let now = state.now_ms();
@@ -254,7 +253,7 @@ pub async fn end_by_office(
         .db
         .transaction(move |c| {
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            if !family::end(c, &id, super::ENDED_BY_OFFICE, &officer, now)? {
+            if !family::end(c, &id, ENDED_BY_OFFICE, &officer, now)? {
                 return Err(ApiError::conflict(ErrorCode::SdmLinkClosed));
             }
             // The stated reason is free text: it stays on the link (`ended_detail`) and never
@@ -262,7 +261,7 @@ pub async fn end_by_office(
             if let Some(reason) = &reason {
                 family::set_ended_detail(c, &id, reason)?;
             }
-            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": super::ENDED_BY_OFFICE});
+            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": ENDED_BY_OFFICE});
             store::sync::enqueue(
                 c,
                 &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),
@@ -308,7 +307,7 @@ mod tests {
             check_type(Some("application/octet-stream"), &jpeg).ok(),
             Some(JPEG)
         );
-        let code = |r: ApiResult<&str>| r.err().map(|e| e.code.as_str());
+        let code = |r: ApiResult<&str>| r.err().map(|e| e.code);
         assert_eq!(
             code(check_type(Some("image/png"), &pdf)),
             Some("document_type_mismatch")
