@@ -10,8 +10,9 @@ use ehealth_contracts::{
 };
 use webauthn_rs::prelude::{CredentialID, Passkey, Uuid};
 
-use super::expires_at_ms;
-use super::registration::{open_ceremony, unique_as};
+use super::ceremony::open_ceremony;
+use super::checks::{checked_push_token, unique_as};
+use super::limits::expires_at_ms;
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
@@ -243,25 +244,6 @@ pub async fn complete_passkey_enrolment(
 }
 
 /// Registers (or replaces) the push token of one of the caller's devices.
-/// An FCM registration token as sent: trimmed, non-empty, at most 4 KB, no spaces.
-pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
-    let token = raw.trim().to_owned();
-    if token.is_empty()
-        || token.len() > 4096
-        || token.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "token",
-            if token.is_empty() {
-                "required"
-            } else {
-                "invalid_format"
-            },
-        )]));
-    }
-    Ok(token)
-}
-
 pub async fn put_push_token(
     state: &AppState,
     who: &PatientSession,

@@ -354,7 +354,7 @@ pub async fn by_access_key(
             "invalid_format",
         )]));
     }
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("access-key:{}", who.staff_id),
         state.config.rate_limit_per_address,
@@ -499,7 +499,7 @@ pub async fn by_smart_card(
             "out_of_range",
         )]));
     }
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("smart-card:{}", who.system_id),
         state.config.rate_limit_per_address,
