@@ -64,13 +64,17 @@ fn profile(
         },
         chinese_name: p.chinese_name,
         date_of_birth: p.date_of_birth,
-        sex: if p.sex == "F" { Sex::F } else { Sex::M },
+        sex: match p.sex.as_str() {
+            "F" => Sex::F,
+            "M" => Sex::M,
+            _ => return Err(corrupt("sex")),
+        },
         phone: p.phone,
         email: p.email,
-        preferred_language: if p.preferred_language == "zh-HK" {
-            Language::ZhHk
-        } else {
-            Language::En
+        preferred_language: match p.preferred_language.as_str() {
+            "zh-HK" => Language::ZhHk,
+            "en" => Language::En,
+            _ => return Err(corrupt("language")),
         },
         notify_on_access: p.notify_on_access,
         status: PatientStatus::parse(&p.status).ok_or_else(|| corrupt("status"))?,
@@ -78,7 +82,7 @@ fn profile(
         devices: devices
             .into_iter()
             .map(|d| device_response(d, current))
-            .collect(),
+            .collect::<ApiResult<_>>()?,
         passkeys: passkeys
             .into_iter()
             .map(|k| PasskeyResponse {
@@ -90,19 +94,20 @@ fn profile(
     })
 }
 
-fn device_response(d: Device, current: &str) -> DeviceResponse {
-    DeviceResponse {
+fn device_response(d: Device, current: &str) -> ApiResult<DeviceResponse> {
+    Ok(DeviceResponse {
         current: d.id == current,
         platform: match d.platform.as_str() {
             "android" => DevicePlatform::Android,
             "ios" => DevicePlatform::Ios,
-            _ => DevicePlatform::Web,
+            "web" => DevicePlatform::Web,
+            _ => return Err(ApiError::internal("device row has an unknown platform")),
         },
         device_id: d.id,
         name: d.name,
         created_at: rfc3339_ms(d.created_at),
         last_seen_at: rfc3339_ms(d.last_seen_at),
-    }
+    })
 }
 
 pub async fn list_devices(
@@ -114,10 +119,10 @@ pub async fn list_devices(
         .db
         .run(move |c| Ok(store::devices::list_active(c, &patient_id)?))
         .await?;
-    Ok(devices
+    devices
         .into_iter()
         .map(|d| device_response(d, &who.device_id))
-        .collect())
+        .collect()
 }
 
 /// Removes one of the caller's devices and ends its sessions. Anyone else's device is 404.
@@ -158,8 +163,12 @@ pub async fn start_passkey_enrolment(
         .await?;
     let exclude: Vec<CredentialID> = existing
         .iter()
-        .filter_map(|k| URL_SAFE_NO_PAD.decode(&k.credential_id).ok())
-        .collect();
+        .map(|k| {
+            URL_SAFE_NO_PAD
+                .decode(&k.credential_id)
+                .map_err(ApiError::internal)
+        })
+        .collect::<ApiResult<_>>()?;
     let handle = Uuid::parse_str(&patient.id).map_err(ApiError::internal)?;
     let full_name = format!(
         "{} {}",

@@ -309,9 +309,15 @@ pub async fn complete(
 
 /// The patient a completed self registration creates, from the profile kept with it.
 fn new_patient(reg: &Registration, now: i64) -> ApiResult<Patient> {
-    let profile: PendingProfile = serde_json::from_str(reg.profile.as_deref().unwrap_or("null"))
-        .map_err(ApiError::internal)?;
-    let id_hash = reg.id_hash.clone().unwrap_or_default();
+    let profile = reg
+        .profile
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("self registration without a profile"))?;
+    let profile: PendingProfile = serde_json::from_str(profile).map_err(ApiError::internal)?;
+    let id_hash = reg
+        .id_hash
+        .clone()
+        .ok_or_else(|| ApiError::internal("self registration without an identity hash"))?;
     let id_cipher = URL_SAFE_NO_PAD
         .decode(&profile.id_cipher)
         .map_err(ApiError::internal)?;

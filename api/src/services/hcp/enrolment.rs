@@ -113,8 +113,10 @@ pub async fn complete_enrolment(
             if !store::registrations::mark_completed(c, &reg.id, now)? {
                 return Err(ApiError::conflict("registration_already_completed"));
             }
-            let code = reg.id_hash.clone().unwrap_or_default();
-            if !hcps::activate_staff(c, &row.staff_id, &code)? {
+            let code = reg.id_hash.as_deref().ok_or_else(|| {
+                ApiError::internal("staff enrolment without its enrolment code hash")
+            })?;
+            if !hcps::activate_staff(c, &row.staff_id, code)? {
                 return Err(ApiError::forbidden("enrolment_code_invalid"));
             }
             if store::passkeys::credential_taken(c, &row.credential_id)? {

@@ -68,8 +68,8 @@ fn to_wire(h: Hcp, locations: Vec<Location>, professions: Vec<String>) -> ApiRes
     let corrupt = || ApiError::internal("hcp row has an unknown value");
     let mut professions: Vec<Profession> = professions
         .iter()
-        .filter_map(|p| Profession::parse(p))
-        .collect();
+        .map(|p| Profession::parse(p).ok_or_else(corrupt))
+        .collect::<ApiResult<_>>()?;
     professions.sort_by_key(|p| p.as_str());
     professions.dedup();
     Ok(HcpResponse {

@@ -90,7 +90,15 @@ pub fn staff_response(s: Staff) -> ApiResult<StaffResponse> {
     Ok(StaffResponse {
         profession: Profession::parse(&s.profession)
             .ok_or_else(|| ApiError::internal("staff row has an unknown profession"))?,
-        roles: s.roles.split(',').filter_map(StaffRole::parse).collect(),
+        roles: s
+            .roles
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                StaffRole::parse(r)
+                    .ok_or_else(|| ApiError::internal("staff row has an unknown role"))
+            })
+            .collect::<ApiResult<_>>()?,
         staff_id: s.id,
         hcp_id: s.hcp_id,
         english_name: s.english_name,
