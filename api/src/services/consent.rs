@@ -357,7 +357,7 @@ pub async fn by_access_key(
             FieldCode::InvalidFormat,
         )]));
     }
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("access-key:{}", who.staff_id),
         state.config.rate_limit_per_address,
@@ -505,7 +505,7 @@ pub async fn by_smart_card(
             FieldCode::OutOfRange,
         )]));
     }
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("smart-card:{}", who.system_id),
         state.config.rate_limit_per_address,

@@ -176,7 +176,7 @@ pub async fn lookup(
 ) -> ApiResult<PatientLookupResponse> {
     let identity = ValidIdentity::parse(&req.identity_document, "identity_document")
         .map_err(ApiError::validation)?;
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("lookup:{}", who.staff_id),
         state.config.rate_limit_per_address,

@@ -12,10 +12,12 @@ use ehealth_contracts::{
     IdentityDocumentType, Language, Sex, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
-use webauthn_rs::prelude::{PasskeyRegistration, Uuid};
+use webauthn_rs::prelude::Uuid;
 
-use super::sessions::{attach_device, token_response};
-use super::{expires_at_ms, rate_limit};
+use super::ceremony::open_ceremony;
+use super::checks::{take, unique_as};
+use super::limits::{expires_at_ms, rate_limit};
+use super::tokens::{attach_device, token_response};
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::domain::identity::ValidIdentity;
@@ -94,8 +96,7 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
         return Err(ApiError::validation(errors));
     };
     if !person::has_attained(date_of_birth, ADULT_AGE, today) {
-        return Err(ApiError::unprocessable(
-            ErrorCode::RequiresSubstituteDecisionMaker,
+        return Err(ApiError::unprocessable(ErrorCode::RequiresSubstituteDecisionMaker,
         ));
     }
     Ok(ValidRegistration {
@@ -113,10 +114,6 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
 }
 
 const ABANDONED_RETENTION_MS: i64 = 60 * 60 * 1000;
-
-pub(crate) fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
-    r.map_err(|e| errors.push(e)).ok()
-}
 
 /// The validated profile kept with a registration until it completes.
 #[derive(Serialize, Deserialize)]
@@ -142,32 +139,7 @@ pub async fn start(
     client: &str,
 ) -> ApiResult<CreateRegistrationResponse> {
     let now = state.now_ms();
-    rate_limit(
-        state,
-        &format!("addr:{client}"),
-        state.config.rate_limit_per_address,
-        Duration::from_secs(60),
-    )
-    .await?;
-    let valid = validate(&req, state.clock.today_hk())?;
-    let id_hash = state.secrets.lookup_hash(&valid.identity.uniqueness_key());
-    rate_limit(
-        state,
-        &format!("idn:{id_hash}"),
-        state.config.rate_limit_per_identity,
-        Duration::from_secs(3600),
-    )
-    .await?;
-
-    let hash = id_hash.clone();
-    if state
-        .db
-        .run(move |c| Ok(store::patients::id_hash_taken(c, &hash)?))
-        .await?
-    {
-        return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
-    }
-
+    let (valid, id_hash) = admit(state, &req, client).await?;
     let user_handle = Uuid::now_v7();
     let full_name = format!("{} {}", valid.surname, valid.given_names);
     let display = valid
@@ -182,26 +154,7 @@ pub async fn start(
         Vec::new(),
     )?;
 
-    let profile = PendingProfile {
-        doc_type: valid.identity.doc_type,
-        issuing_country: valid.identity.issuing_country.clone(),
-        id_cipher: URL_SAFE_NO_PAD.encode(
-            state
-                .secrets
-                .encrypt(valid.identity.number())
-                .map_err(ApiError::internal)?,
-        ),
-        id_masked: valid.identity.masked().to_owned(),
-        surname: valid.surname,
-        given_names: valid.given_names,
-        chinese_name: valid.chinese_name,
-        date_of_birth: valid.date_of_birth.format("%Y-%m-%d").to_string(),
-        sex: valid.sex,
-        phone: valid.phone,
-        email: valid.email,
-        language: valid.language,
-        notify_on_access: valid.notify_on_access,
-    };
+    let profile = pending_profile(state, valid)?;
     let expires_at = expires_at_ms(now, state.config.registration_ttl);
     let row = Registration {
         id: Uuid::now_v7().to_string(),
@@ -233,32 +186,63 @@ pub async fn start(
     })
 }
 
-/// Loads a ceremony in progress of `kind` (and, for passkeys, of `owner`), refusing expired
-/// and completed ones.
-pub(crate) async fn open_ceremony(
+/// Rate limits the attempt, validates it and refuses an identity already registered; answers
+/// the valid request and the identity's lookup hash.
+async fn admit(
     state: &AppState,
-    id: &str,
-    kind: &'static str,
-    owner: Option<&str>,
-) -> ApiResult<(Registration, PasskeyRegistration)> {
-    let id = id.to_owned();
-    let reg = state
+    req: &CreateRegistrationRequest,
+    client: &str,
+) -> ApiResult<(ValidRegistration, String)> {
+    rate_limit(
+        state,
+        &format!("addr:{client}"),
+        state.config.rate_limit_per_address,
+        Duration::from_secs(60),
+    )
+    .await?;
+    let valid = validate(req, state.clock.today_hk())?;
+    let id_hash = state.secrets.lookup_hash(&valid.identity.uniqueness_key());
+    rate_limit(
+        state,
+        &format!("idn:{id_hash}"),
+        state.config.rate_limit_per_identity,
+        Duration::from_secs(3600),
+    )
+    .await?;
+
+    let hash = id_hash.clone();
+    if state
         .db
-        .run(move |c| Ok(store::registrations::find(c, &id)?))
+        .run(move |c| Ok(store::patients::id_hash_taken(c, &hash)?))
         .await?
-        .filter(|r| r.kind == kind && r.patient_id.as_deref() == owner)
-        .ok_or_else(ApiError::not_found)?;
-    if reg.completed_at.is_some() {
-        return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
+    {
+        return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
     }
-    if reg.expires_at <= state.now_ms() {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::GONE,
-            ErrorCode::RegistrationExpired,
-        ));
-    }
-    let ceremony = serde_json::from_str(&reg.ceremony).map_err(ApiError::internal)?;
-    Ok((reg, ceremony))
+    Ok((valid, id_hash))
+}
+
+/// The profile to keep until completion, the document number encrypted.
+fn pending_profile(state: &AppState, valid: ValidRegistration) -> ApiResult<PendingProfile> {
+    Ok(PendingProfile {
+        doc_type: valid.identity.doc_type,
+        issuing_country: valid.identity.issuing_country.clone(),
+        id_cipher: URL_SAFE_NO_PAD.encode(
+            state
+                .secrets
+                .encrypt(valid.identity.number())
+                .map_err(ApiError::internal)?,
+        ),
+        id_masked: valid.identity.masked().to_owned(),
+        surname: valid.surname,
+        given_names: valid.given_names,
+        chinese_name: valid.chinese_name,
+        date_of_birth: valid.date_of_birth.format("%Y-%m-%d").to_string(),
+        sex: valid.sex,
+        phone: valid.phone,
+        email: valid.email,
+        language: valid.language,
+        notify_on_access: valid.notify_on_access,
+    })
 }
 
 pub async fn complete(
@@ -285,36 +269,8 @@ pub async fn complete(
         .webauthn
         .finish_passkey_registration(&req.credential, &ceremony)
         .map_err(|e| ceremony_error(&e, actix_web::http::StatusCode::BAD_REQUEST))?;
-    let profile: PendingProfile = serde_json::from_str(reg.profile.as_deref().unwrap_or("null"))
-        .map_err(ApiError::internal)?;
-    let id_cipher = URL_SAFE_NO_PAD
-        .decode(&profile.id_cipher)
-        .map_err(ApiError::internal)?;
     let now = state.now_ms();
-    let patient = Patient {
-        id: reg.user_handle.clone(),
-        id_doc_type: profile.doc_type.as_str().to_owned(),
-        id_issuing_country: profile.issuing_country,
-        id_hash: reg.id_hash.clone().unwrap_or_default(),
-        id_cipher,
-        id_masked: profile.id_masked,
-        english_surname: profile.surname,
-        english_given_names: profile.given_names,
-        chinese_name: profile.chinese_name,
-        date_of_birth: profile.date_of_birth,
-        sex: profile.sex.as_str().to_owned(),
-        phone: profile.phone,
-        email: profile.email,
-        preferred_language: profile.language.as_str().to_owned(),
-        notify_on_access: profile.notify_on_access,
-        status: "unverified".to_owned(),
-        verification_method: None,
-        verification_reference: None,
-        verified_by: None,
-        verified_at: None,
-        created_at: now,
-        updated_at: now,
-    };
+    let patient = new_patient(&reg, now)?;
     let passkey_row = PasskeyRow {
         id: Uuid::now_v7().to_string(),
         credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
@@ -338,8 +294,7 @@ pub async fn complete(
             if store::passkeys::credential_taken(c, &passkey_row.credential_id)? {
                 return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
-            store::patients::insert(c, &patient)
-                .map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
+            store::patients::insert(c, &patient).map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
             store::passkeys::insert(c, &passkey_row)
                 .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             store::sync::create_scope(c, &patient.id, &patient.id, now)?;
@@ -352,13 +307,42 @@ pub async fn complete(
     Ok(token_response(patient_id, device_id, issued, life))
 }
 
-/// Maps a uniqueness race lost to a concurrent request onto the specific conflict.
-pub(crate) fn unique_as(e: diesel::result::Error, code: ErrorCode) -> ApiError {
-    match e {
-        diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        ) => ApiError::conflict(code),
-        other => other.into(),
-    }
+/// The patient a completed self registration creates, from the profile kept with it.
+fn new_patient(reg: &Registration, now: i64) -> ApiResult<Patient> {
+    let profile = reg
+        .profile
+        .as_deref()
+        .ok_or_else(|| ApiError::internal("self registration without a profile"))?;
+    let profile: PendingProfile = serde_json::from_str(profile).map_err(ApiError::internal)?;
+    let id_hash = reg
+        .id_hash
+        .clone()
+        .ok_or_else(|| ApiError::internal("self registration without an identity hash"))?;
+    let id_cipher = URL_SAFE_NO_PAD
+        .decode(&profile.id_cipher)
+        .map_err(ApiError::internal)?;
+    Ok(Patient {
+        id: reg.user_handle.clone(),
+        id_doc_type: profile.doc_type.as_str().to_owned(),
+        id_issuing_country: profile.issuing_country,
+        id_hash,
+        id_cipher,
+        id_masked: profile.id_masked,
+        english_surname: profile.surname,
+        english_given_names: profile.given_names,
+        chinese_name: profile.chinese_name,
+        date_of_birth: profile.date_of_birth,
+        sex: profile.sex.as_str().to_owned(),
+        phone: profile.phone,
+        email: profile.email,
+        preferred_language: profile.language.as_str().to_owned(),
+        notify_on_access: profile.notify_on_access,
+        status: "unverified".to_owned(),
+        verification_method: None,
+        verification_reference: None,
+        verified_by: None,
+        verified_at: None,
+        created_at: now,
+        updated_at: now,
+    })
 }

@@ -7,19 +7,19 @@ use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{
-    CreateChallengeResponse, CreateSessionRequest, DeviceInfo, RefreshSessionRequest,
-    SessionTokens, TokenResponse,
+    CreateChallengeResponse, CreateSessionRequest, RefreshSessionRequest, SessionTokens,
 };
 use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, Uuid};
 
-use super::rate_limit;
+use super::limits::rate_limit;
+use super::tokens::{attach_device, staff_tokens, token_response};
 use crate::auth::webauthn::ceremony_error;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
 use crate::store::hcps::{Staff, StaffRefresh};
 use crate::store::sessions::{IssuedTokens, Lifetimes, RefreshOutcome};
-use crate::store::{self, DbConn, devices::Device};
+use crate::store::{self, DbConn, passkeys::PasskeyRow};
 
 const CHALLENGE_KIND: &str = "authentication";
 
@@ -103,31 +103,8 @@ pub async fn sign_in(
                 )
                 .map(|(s, t)| SignedIn::Staff(s, t));
             };
-            let mut passkey: Passkey =
-                serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
-            #[allow(deprecated)] // v2 needs the credential-internals feature for the same call
-            let result = webauthn
-                .finish_discoverable_authentication(
-                    &req.credential,
-                    ceremony,
-                    &[DiscoverableKey::from(&passkey)],
-                )
-                .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
-            let patient = store::patients::find(c, &row.patient_id)?
-                .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
-            if patient.status == "withdrawn" {
-                return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
-            }
-            if passkey.update_credential(&result) == Some(true) {
-                let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
-                // Two assertions with the same counter: only the first may win.
-                if !store::passkeys::update_after_use(c, &row.id, &row.passkey, &updated, now)? {
-                    return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
-                }
-            }
-            let device_id = attach_device(c, &patient.id, &req.device, now)?;
-            let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
-            Ok(SignedIn::Patient(patient.id, device_id, issued))
+            patient_sign_in(c, &webauthn, &req, ceremony, row, now, life)
+                .map(|(p, d, t)| SignedIn::Patient(p, d, t))
         })
         .await?;
     Ok(match signed_in {
@@ -137,7 +114,7 @@ pub async fn sign_in(
         }
         SignedIn::Staff(staff, issued) => {
             tracing::info!(staff_id = %staff.id, "staff signed in");
-            SessionTokens::Staff(crate::services::hcp::staff_tokens(&staff, issued, state))
+            SessionTokens::Staff(staff_tokens(&staff, issued, state))
         }
     })
 }
@@ -145,6 +122,42 @@ pub async fn sign_in(
 enum SignedIn {
     Patient(String, String, IssuedTokens),
     Staff(Staff, IssuedTokens),
+}
+
+/// Verifies a patient's passkey assertion and opens a session on their device.
+fn patient_sign_in(
+    c: &mut DbConn,
+    webauthn: &webauthn_rs::prelude::Webauthn,
+    req: &CreateSessionRequest,
+    ceremony: DiscoverableAuthentication,
+    row: PasskeyRow,
+    now: i64,
+    life: Lifetimes,
+) -> ApiResult<(String, String, IssuedTokens)> {
+    let mut passkey: Passkey = serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
+    #[allow(deprecated)] // v2 needs the credential-internals feature for the same call
+    let result = webauthn
+        .finish_discoverable_authentication(
+            &req.credential,
+            ceremony,
+            &[DiscoverableKey::from(&passkey)],
+        )
+        .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+    let patient = store::patients::find(c, &row.patient_id)?
+        .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
+    if patient.status == "withdrawn" {
+        return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
+    }
+    if passkey.update_credential(&result) == Some(true) {
+        let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
+        // Two assertions with the same counter: only the first may win.
+        if !store::passkeys::update_after_use(c, &row.id, &row.passkey, &updated, now)? {
+            return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
+        }
+    }
+    let device_id = attach_device(c, &patient.id, &req.device, now)?;
+    let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
+    Ok((patient.id, device_id, issued))
 }
 
 /// Verifies a staff member's passkey assertion and opens a staff session.
@@ -196,9 +209,9 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
             .transaction(move |c| Ok(store::hcps::refresh(c, &req.refresh_token, now, life)?))
             .await?;
         return match outcome {
-            StaffRefresh::Rotated(tokens, staff) => Ok(SessionTokens::Staff(
-                crate::services::hcp::staff_tokens(&staff, tokens, state),
-            )),
+            StaffRefresh::Rotated(tokens, staff) => {
+                Ok(SessionTokens::Staff(staff_tokens(&staff, tokens, state)))
+            }
             StaffRefresh::Reused => {
                 tracing::warn!("staff refresh token reused: session revoked");
                 Err(ApiError::unauthorized(ErrorCode::RefreshTokenReused))
@@ -233,55 +246,6 @@ pub async fn sign_out(state: &AppState, who: &PatientSession) -> ApiResult<()> {
         .db
         .transaction(move |c| Ok(store::sessions::revoke(c, &session_id, "signed_out", now)?))
         .await
-}
-
-/// Reuses the caller's device when they name one of their active devices, else creates one.
-pub(crate) fn attach_device(
-    c: &mut DbConn,
-    patient_id: &str,
-    info: &DeviceInfo,
-    now: i64,
-) -> ApiResult<String> {
-    let name: String = info.name.trim().chars().take(100).collect();
-    let name = if name.is_empty() {
-        info.platform.as_str().to_owned()
-    } else {
-        name
-    };
-    if let Some(id) = info.device_id.as_deref()
-        && store::devices::find_active(c, patient_id, id)?.is_some()
-    {
-        store::devices::touch(c, id, &name, now)?;
-        return Ok(id.to_owned());
-    }
-    let device = Device {
-        id: Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
-        name,
-        platform: info.platform.as_str().to_owned(),
-        created_at: now,
-        last_seen_at: now,
-        revoked_at: None,
-    };
-    store::devices::insert(c, &device)?;
-    Ok(device.id)
-}
-
-pub(crate) fn token_response(
-    patient_id: String,
-    device_id: String,
-    issued: IssuedTokens,
-    life: Lifetimes,
-) -> TokenResponse {
-    TokenResponse {
-        patient_id,
-        device_id,
-        access_token: issued.access_token,
-        refresh_token: issued.refresh_token,
-        token_type: "Bearer".to_owned(),
-        access_expires_in: life.access_ms / 1000,
-        refresh_expires_in: life.refresh_ms / 1000,
-    }
 }
 
 pub async fn staff_sign_out(state: &AppState, who: &StaffSession) -> ApiResult<()> {

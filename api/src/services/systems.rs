@@ -13,6 +13,7 @@ use ehealth_contracts::{
 };
 use uuid::Uuid;
 
+use super::limits::rate_limit;
 use crate::crypto::new_token;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -75,7 +76,7 @@ pub async fn token(
     if req.grant_type != "client_credentials" {
         return Err(ApiError::bad_request(ErrorCode::UnsupportedGrantType));
     }
-    super::rate_limit(
+    rate_limit(
         state,
         &format!("system-token:{client}"),
         state.config.rate_limit_per_address,

@@ -1,0 +1,39 @@
+//! Checks shared by services: collecting every invalid field of a request, the push token
+//! format, and mapping a uniqueness race lost to a concurrent request onto its conflict.
+
+use crate::error::{ApiError, ApiResult, FieldError};
+
+/// Keeps the value of a field check, or records its error so all are reported together.
+pub(crate) fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
+    r.map_err(|e| errors.push(e)).ok()
+}
+
+/// An FCM registration token as sent: trimmed, non-empty, at most 4 KB, no spaces.
+pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
+    let token = raw.trim().to_owned();
+    if token.is_empty()
+        || token.len() > 4096
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "token",
+            if token.is_empty() {
+                "required"
+            } else {
+                "invalid_format"
+            },
+        )]));
+    }
+    Ok(token)
+}
+
+/// Maps a uniqueness race lost to a concurrent request onto the specific conflict.
+pub(crate) fn unique_as(e: diesel::result::Error, code: &'static str) -> ApiError {
+    match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => ApiError::conflict(code),
+        other => other.into(),
+    }
+}

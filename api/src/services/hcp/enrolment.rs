@@ -1,0 +1,135 @@
+//! Staff passkey enrolment: the one-time enrolment code given when the account was created
+//! starts a passkey ceremony, whose completion activates the account and signs it in.
+
+use ehealth_contracts::ErrorCode;
+use actix_web::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::{
+    CompleteEnrolmentRequest, StaffTokenResponse, StartEnrolmentRequest, StartEnrolmentResponse,
+};
+use uuid::Uuid;
+
+use crate::auth::webauthn::{ceremony_error, start_passkey};
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::services::ceremony::open_ceremony;
+use crate::services::checks::unique_as;
+use crate::services::limits::expires_at_ms;
+use crate::services::tokens::staff_tokens;
+use crate::state::AppState;
+use crate::store;
+use crate::store::hcps::{self, STAFF_PENDING, StaffPasskey};
+use crate::store::registrations::Registration;
+
+/// How long an enrolment code can be used (our choice).
+pub(super) const ENROLMENT_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+pub const KIND_STAFF: &str = "staff";
+
+pub(super) fn enrolment_code() -> String {
+    crate::crypto::random_code(4)
+}
+
+/// Codes are compared by letters and digits only, case-insensitively.
+pub(super) fn code_hash(state: &AppState, code: &str) -> String {
+    let normalised: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    state
+        .secrets
+        .lookup_hash(&format!("staff-enrolment:{normalised}"))
+}
+
+/// The enrolment code starts a passkey ceremony for the staff account.
+pub async fn start_enrolment(
+    state: &AppState,
+    req: StartEnrolmentRequest,
+) -> ApiResult<StartEnrolmentResponse> {
+    let hash = code_hash(state, &req.enrolment_code);
+    let now = state.now_ms();
+    let staff = state
+        .db
+        .run(move |c| Ok(hcps::staff_by_enrolment_code(c, &hash)?))
+        .await?
+        .filter(|s| s.status == STAFF_PENDING && s.enrolment_expires_at.is_some_and(|e| e > now))
+        .ok_or_else(|| ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid))?;
+    let handle = Uuid::parse_str(&staff.id).map_err(ApiError::internal)?;
+    let (options, ceremony) = start_passkey(
+        &state.webauthn,
+        handle,
+        &staff.english_name,
+        &staff.english_name,
+        vec![],
+    )?;
+    let expires_at = expires_at_ms(now, state.config.registration_ttl);
+    let row = Registration {
+        id: Uuid::now_v7().to_string(),
+        kind: KIND_STAFF.to_owned(),
+        patient_id: None,
+        user_handle: staff.id.clone(),
+        id_hash: staff.enrolment_code_hash.clone(),
+        profile: None,
+        ceremony: serde_json::to_string(&ceremony).map_err(ApiError::internal)?,
+        created_at: now,
+        expires_at,
+        completed_at: None,
+    };
+    let enrolment_id = row.id.clone();
+    state
+        .db
+        .run(move |c| Ok(store::registrations::insert(c, &row)?))
+        .await?;
+    Ok(StartEnrolmentResponse {
+        enrolment_id,
+        creation_options: options,
+        expires_at: rfc3339_ms(expires_at),
+    })
+}
+
+pub async fn complete_enrolment(
+    state: &AppState,
+    enrolment_id: &str,
+    req: CompleteEnrolmentRequest,
+) -> ApiResult<StaffTokenResponse> {
+    let (reg, ceremony) = open_ceremony(state, enrolment_id, KIND_STAFF, None).await?;
+    let passkey = state
+        .webauthn
+        .finish_passkey_registration(&req.credential, &ceremony)
+        .map_err(|e| ceremony_error(&e, StatusCode::BAD_REQUEST))?;
+    let now = state.now_ms();
+    let row = StaffPasskey {
+        id: Uuid::now_v7().to_string(),
+        credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
+        staff_id: reg.user_handle.clone(),
+        passkey: serde_json::to_string(&passkey).map_err(ApiError::internal)?,
+        created_at: now,
+        last_used_at: None,
+    };
+    let life = state.token_lifetimes();
+    let (staff, issued) = state
+        .db
+        .transaction(move |c| {
+            if !store::registrations::mark_completed(c, &reg.id, now)? {
+                return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
+            }
+            let code = reg.id_hash.as_deref().ok_or_else(|| {
+                ApiError::internal("staff enrolment without its enrolment code hash")
+            })?;
+            if !hcps::activate_staff(c, &row.staff_id, code)? {
+                return Err(ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid));
+            }
+            if store::passkeys::credential_taken(c, &row.credential_id)? {
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
+            }
+            hcps::insert_passkey(c, &row)
+                .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
+            let staff = hcps::find_staff(c, &row.staff_id)?.ok_or_else(ApiError::not_found)?;
+            let issued = hcps::create_session(c, &staff.id, now, life)?;
+            Ok((staff, issued))
+        })
+        .await?;
+    tracing::info!(staff_id = %staff.id, "staff passkey enrolled");
+    Ok(staff_tokens(&staff, issued, state))
+}

@@ -1,0 +1,176 @@
+//! Staff accounts of a healthcare provider: created by the registration office or the HCP's
+//! user administrator, listed and deactivated by the latter; a staff app's push token.
+
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::{
+    CreateStaffRequest, CreateStaffResponse, Profession, StaffResponse, StaffRole,
+};
+use uuid::Uuid;
+
+use super::enrolment::{ENROLMENT_TTL_MS, code_hash, enrolment_code};
+use super::text;
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::StaffSession;
+use crate::services::checks::checked_push_token;
+use crate::state::AppState;
+use crate::store;
+use crate::store::hcps::{self, STAFF_PENDING, Staff};
+
+/// Creates a staff account of `hcp_id` waiting for its passkey. `roles` only from the office.
+pub async fn create_staff(
+    state: &AppState,
+    hcp_id: &str,
+    req: CreateStaffRequest,
+) -> ApiResult<CreateStaffResponse> {
+    let mut errors = Vec::new();
+    let name = text(&mut errors, &req.english_name, "english_name", 100);
+    let number = text(
+        &mut errors,
+        &req.registration_number,
+        "registration_number",
+        30,
+    );
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let code = enrolment_code();
+    let now = state.now_ms();
+    let mut roles: Vec<&str> = req.roles.iter().map(|r| r.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let staff = Staff {
+        id: Uuid::now_v7().to_string(),
+        hcp_id: hcp_id.to_owned(),
+        english_name: name,
+        profession: req.profession.as_str().to_owned(),
+        registration_number: number,
+        roles: roles.join(","),
+        status: STAFF_PENDING.to_owned(),
+        enrolment_code_hash: Some(code_hash(state, &code)),
+        enrolment_expires_at: Some(now + ENROLMENT_TTL_MS),
+        created_at: now,
+        deactivated_at: None,
+    };
+    let row = staff.clone();
+    state
+        .db
+        .transaction(move |c| {
+            hcps::find_hcp(c, &row.hcp_id)?.ok_or_else(ApiError::not_found)?;
+            Ok(hcps::insert_staff(c, &row)?)
+        })
+        .await?;
+    tracing::info!(staff_id = %staff.id, hcp_id = %staff.hcp_id, "staff account created");
+    Ok(CreateStaffResponse {
+        staff_id: staff.id,
+        enrolment_code: code,
+        enrolment_expires_at: rfc3339_ms(now + ENROLMENT_TTL_MS),
+    })
+}
+
+/// A user administrator creates staff of their own HCP (no roles).
+pub async fn admin_create_staff(
+    state: &AppState,
+    who: &StaffSession,
+    mut req: CreateStaffRequest,
+) -> ApiResult<CreateStaffResponse> {
+    require_admin(who)?;
+    req.roles.clear();
+    create_staff(state, &who.hcp_id, req).await
+}
+
+fn require_admin(who: &StaffSession) -> ApiResult<()> {
+    if who.roles.iter().any(|r| r == StaffRole::UserAdmin.as_str()) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(ErrorCode::UserAdminRequired))
+    }
+}
+
+pub fn staff_response(s: Staff) -> ApiResult<StaffResponse> {
+    Ok(StaffResponse {
+        profession: Profession::parse(&s.profession)
+            .ok_or_else(|| ApiError::internal("staff row has an unknown profession"))?,
+        roles: s
+            .roles
+            .split(',')
+            .filter(|r| !r.is_empty())
+            .map(|r| {
+                StaffRole::parse(r)
+                    .ok_or_else(|| ApiError::internal("staff row has an unknown role"))
+            })
+            .collect::<ApiResult<_>>()?,
+        staff_id: s.id,
+        hcp_id: s.hcp_id,
+        english_name: s.english_name,
+        registration_number: s.registration_number,
+        status: s.status,
+    })
+}
+
+pub async fn list_staff(state: &AppState, who: &StaffSession) -> ApiResult<Vec<StaffResponse>> {
+    require_admin(who)?;
+    let hcp = who.hcp_id.clone();
+    state
+        .db
+        .run(move |c| Ok(hcps::list_staff(c, &hcp)?))
+        .await?
+        .into_iter()
+        .map(staff_response)
+        .collect()
+}
+
+/// Deactivates a staff member of the administrator's own HCP; their sessions end at once.
+pub async fn deactivate_staff(
+    state: &AppState,
+    who: &StaffSession,
+    staff_id: &str,
+) -> ApiResult<StaffResponse> {
+    require_admin(who)?;
+    let hcp = who.hcp_id.clone();
+    let id = staff_id.to_owned();
+    let now = state.now_ms();
+    let staff = state
+        .db
+        .transaction(move |c| {
+            let s = hcps::find_staff(c, &id)?
+                .filter(|s| s.hcp_id == hcp)
+                .ok_or_else(ApiError::not_found)?;
+            if !hcps::deactivate_staff(c, &s.id, now)? {
+                return Err(ApiError::conflict(ErrorCode::StaffDeactivated));
+            }
+            hcps::find_staff(c, &s.id)?.ok_or_else(ApiError::not_found)
+        })
+        .await?;
+    tracing::info!(%staff_id, "staff deactivated");
+    staff_response(staff)
+}
+
+/// A staff app registers its push token for this session: the HCP's consent events reach it
+/// while the session lasts and the staff member is active.
+pub async fn put_staff_push_token(
+    state: &AppState,
+    who: &StaffSession,
+    req: ehealth_contracts::PutPushTokenRequest,
+) -> ApiResult<ehealth_contracts::StaffPushTokenResponse> {
+    let token = checked_push_token(&req.token)?;
+    let now = state.now_ms();
+    let row = store::push::PushToken {
+        device_id: store::push::staff_device(&who.session_id),
+        token,
+        platform: req.platform.as_str().to_owned(),
+        locale: req.locale.as_str().to_owned(),
+        updated_at: now,
+    };
+    let session = who.session_id.clone();
+    state
+        .db
+        .transaction(move |c| Ok(store::push::put_staff_token(c, &session, &row)?))
+        .await?;
+    Ok(ehealth_contracts::StaffPushTokenResponse {
+        session_id: who.session_id.clone(),
+        platform: req.platform,
+        locale: req.locale,
+        updated_at: rfc3339_ms(now),
+    })
+}

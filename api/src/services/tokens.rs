@@ -1,0 +1,78 @@
+//! Issuing sessions' tokens: the device a patient signs in on, and the token responses for
+//! patients and staff.
+
+use ehealth_contracts::{DeviceInfo, StaffTokenResponse, TokenResponse};
+use uuid::Uuid;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::store::hcps::Staff;
+use crate::store::sessions::{IssuedTokens, Lifetimes};
+use crate::store::{self, DbConn, devices::Device};
+
+/// Reuses the caller's device when they name one of their active devices, else creates one.
+pub(crate) fn attach_device(
+    c: &mut DbConn,
+    patient_id: &str,
+    info: &DeviceInfo,
+    now: i64,
+) -> ApiResult<String> {
+    let name: String = info.name.trim().chars().take(100).collect();
+    let name = if name.is_empty() {
+        info.platform.as_str().to_owned()
+    } else {
+        name
+    };
+    if let Some(id) = info.device_id.as_deref()
+        && store::devices::find_active(c, patient_id, id)?.is_some()
+    {
+        store::devices::touch(c, id, &name, now)?;
+        return Ok(id.to_owned());
+    }
+    let device = Device {
+        id: Uuid::now_v7().to_string(),
+        patient_id: patient_id.to_owned(),
+        name,
+        platform: info.platform.as_str().to_owned(),
+        created_at: now,
+        last_seen_at: now,
+        revoked_at: None,
+    };
+    store::devices::insert(c, &device)?;
+    Ok(device.id)
+}
+
+pub(crate) fn token_response(
+    patient_id: String,
+    device_id: String,
+    issued: IssuedTokens,
+    life: Lifetimes,
+) -> TokenResponse {
+    TokenResponse {
+        patient_id,
+        device_id,
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        token_type: "Bearer".to_owned(),
+        access_expires_in: life.access_ms / 1000,
+        refresh_expires_in: life.refresh_ms / 1000,
+    }
+}
+
+pub(crate) fn staff_tokens(
+    staff: &Staff,
+    issued: IssuedTokens,
+    state: &AppState,
+) -> StaffTokenResponse {
+    let life = state.token_lifetimes();
+    StaffTokenResponse {
+        principal: "staff".to_owned(),
+        staff_id: staff.id.clone(),
+        hcp_id: staff.hcp_id.clone(),
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        token_type: "Bearer".to_owned(),
+        access_expires_in: life.access_ms / 1000,
+        refresh_expires_in: life.refresh_ms / 1000,
+    }
+}
