@@ -1,5 +1,7 @@
 //! The signed-in patient's own account: profile, devices and passkeys.
 
+pub mod withdraw;
+
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

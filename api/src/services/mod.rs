@@ -1,5 +1,6 @@
 //! Domain services: the business rules. Handlers call one function here; these call the store.
 
+pub mod access_log;
 pub mod account;
 pub mod conflicts;
 pub mod consent;
