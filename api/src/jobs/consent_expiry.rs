@@ -7,8 +7,8 @@ use ehealth_contracts::ConsentEventType;
 use serde_json::json;
 
 use crate::error::ApiResult;
-use crate::services::consent::record_event;
 use crate::state::AppState;
+use crate::store::consent_events::{publish, record};
 use crate::store::consents;
 use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn};
@@ -91,8 +91,8 @@ fn work(c: &mut DbConn, consent_id: &str, today: NaiveDate, now: i64) -> ApiResu
     if days_left < 0 {
         store::patients::lock(c, &consent.patient_id)?;
         if consents::end(c, &consent.id, "expired", JOB, now)? {
-            record_event(c, &consent, ConsentEventType::Expired, now)?;
-            crate::services::consent::publish(c, &consent.id, &consent.patient_id, now)?;
+            record(c, &consent, ConsentEventType::Expired, now)?;
+            publish(c, &consent.id, &consent.patient_id, now)?;
             report.expired += 1;
             let notice = OutboxRow::notice(
                 "consent_expired",

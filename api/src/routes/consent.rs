@@ -8,7 +8,8 @@ use ehealth_contracts::{
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
-use crate::services::{consent, records};
+use crate::services::consent::{access_key, grant, requests};
+use crate::services::{access_log, account, records};
 use crate::state::AppState;
 
 type PatientPath = web::Path<String>;
@@ -32,7 +33,7 @@ pub async fn create_consent(
     path: PatientPath,
     ApiJson(body): ApiJson<CreateConsentRequest>,
 ) -> ApiResult<HttpResponse> {
-    Ok(created(&consent::create(&state, &who, &path, body).await?))
+    Ok(created(&grant::create(&state, &who, &path, body).await?))
 }
 
 /// Every consent given, newest first (one-year consents past their day read `expired`).
@@ -49,7 +50,7 @@ pub async fn list_consents(
     who: PatientSession,
     path: PatientPath,
 ) -> ApiResult<web::Json<ListConsentsResponse>> {
-    Ok(web::Json(consent::list(&state, &who, &path).await?))
+    Ok(web::Json(grant::list(&state, &who, &path).await?))
 }
 
 /// Revoke a consent: the HCP's next read is refused.
@@ -68,9 +69,7 @@ pub async fn revoke_consent(
     path: ConsentPath,
 ) -> ApiResult<web::Json<ConsentResponse>> {
     let (patient, id) = path.into_inner();
-    Ok(web::Json(
-        consent::revoke(&state, &who, &patient, &id).await?,
-    ))
+    Ok(web::Json(grant::revoke(&state, &who, &patient, &id).await?))
 }
 
 /// Renew a one-year consent for a year from today.
@@ -89,9 +88,7 @@ pub async fn renew_consent(
     path: ConsentPath,
 ) -> ApiResult<web::Json<ConsentResponse>> {
     let (patient, id) = path.into_inner();
-    Ok(web::Json(
-        consent::renew(&state, &who, &patient, &id).await?,
-    ))
+    Ok(web::Json(grant::renew(&state, &who, &patient, &id).await?))
 }
 
 /// A new 8-digit access key, shown once; the previous one stops working at once.
@@ -110,7 +107,7 @@ pub async fn create_access_key(
     path: PatientPath,
 ) -> ApiResult<HttpResponse> {
     Ok(created(
-        &consent::new_access_key(&state, &who, &path).await?,
+        &access_key::new_access_key(&state, &who, &path).await?,
     ))
 }
 
@@ -147,7 +144,7 @@ pub async fn list_access_log(
     who: PatientSession,
     path: PatientPath,
 ) -> ApiResult<web::Json<AccessLogResponse>> {
-    Ok(web::Json(records::access_log(&state, &who, &path).await?))
+    Ok(web::Json(access_log::list(&state, &who, &path).await?))
 }
 
 /// Check the access log's hash chain (keyed with a secret the database does not hold), and,
@@ -168,7 +165,7 @@ pub async fn verify_access_log(
     query: web::Query<VerifyAccessLogQuery>,
 ) -> ApiResult<web::Json<VerifyAccessLogResponse>> {
     Ok(web::Json(
-        records::verify(&state, &who, &path, query.into_inner()).await?,
+        access_log::verify(&state, &who, &path, query.into_inner()).await?,
     ))
 }
 
@@ -188,7 +185,9 @@ pub async fn withdraw_patient(
     who: PatientSession,
     path: PatientPath,
 ) -> ApiResult<web::Json<WithdrawResponse>> {
-    Ok(web::Json(records::withdraw(&state, &who, &path).await?))
+    Ok(web::Json(
+        account::withdraw::withdraw(&state, &who, &path).await?,
+    ))
 }
 
 type RequestPath = web::Path<(String, String)>;
@@ -208,7 +207,7 @@ pub async fn list_consent_requests(
     path: PatientPath,
 ) -> ApiResult<web::Json<ListConsentRequestsResponse>> {
     Ok(web::Json(
-        consent::list_requests(&state, &who, &path).await?,
+        requests::list_requests(&state, &who, &path).await?,
     ))
 }
 
@@ -230,7 +229,7 @@ pub async fn approve_consent_request(
 ) -> ApiResult<web::Json<ConsentRequestResponse>> {
     let (patient, id) = path.into_inner();
     Ok(web::Json(
-        consent::decide(&state, &who, &patient, &id, true).await?,
+        requests::decide(&state, &who, &patient, &id, true).await?,
     ))
 }
 
@@ -251,6 +250,6 @@ pub async fn decline_consent_request(
 ) -> ApiResult<web::Json<ConsentRequestResponse>> {
     let (patient, id) = path.into_inner();
     Ok(web::Json(
-        consent::decide(&state, &who, &patient, &id, false).await?,
+        requests::decide(&state, &who, &patient, &id, false).await?,
     ))
 }

@@ -13,7 +13,8 @@ use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
 use crate::extract::{ApiJson, HcpSystemSession, Officer, StaffSession};
-use crate::services::{consent, hcp, records, systems};
+use crate::services::consent::{access_key, feed, requests, smart_card};
+use crate::services::{hcp, records, systems};
 use crate::state::AppState;
 
 /// Registration office: register a healthcare provider with its service locations.
@@ -179,7 +180,9 @@ pub async fn consent_by_access_key(
     who: StaffSession,
     ApiJson(body): ApiJson<ConsentByAccessKeyRequest>,
 ) -> ApiResult<HttpResponse> {
-    Ok(created(&consent::by_access_key(&state, &who, body).await?))
+    Ok(created(
+        &access_key::by_access_key(&state, &who, body).await?,
+    ))
 }
 
 /// Your HCP's consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
@@ -198,7 +201,7 @@ pub async fn list_consent_events(
     query: web::Query<ConsentEventsQuery>,
 ) -> ApiResult<web::Json<ConsentEventsResponse>> {
     Ok(web::Json(
-        consent::feed(&state, &who, query.into_inner()).await?,
+        feed::feed(&state, &who, query.into_inner()).await?,
     ))
 }
 
@@ -310,7 +313,9 @@ pub async fn consent_by_smart_card(
     who: HcpSystemSession,
     ApiJson(body): ApiJson<SmartCardConsentRequest>,
 ) -> ApiResult<HttpResponse> {
-    Ok(created(&consent::by_smart_card(&state, &who, body).await?))
+    Ok(created(
+        &smart_card::by_smart_card(&state, &who, body).await?,
+    ))
 }
 
 /// Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
@@ -329,7 +334,7 @@ pub async fn create_consent_request(
     who: StaffSession,
     ApiJson(body): ApiJson<CreateConsentRequestRequest>,
 ) -> ApiResult<HttpResponse> {
-    Ok(created(&consent::request(&state, &who, body).await?))
+    Ok(created(&requests::request(&state, &who, body).await?))
 }
 
 /// Find the patient at the counter by identity document.

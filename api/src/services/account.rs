@@ -1,5 +1,7 @@
 //! The signed-in patient's own account: profile, devices and passkeys.
 
+pub mod withdraw;
+
 use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
 use base64::Engine;
@@ -11,9 +13,8 @@ use ehealth_contracts::{
 };
 use webauthn_rs::prelude::{CredentialID, Passkey, Uuid};
 
-use super::ceremony::open_ceremony;
-use super::checks::{checked_push_token, unique_as};
-use super::limits::expires_at_ms;
+use super::expires_at_ms;
+use super::registration::{open_ceremony, unique_as};
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
@@ -65,17 +66,13 @@ fn profile(
         },
         chinese_name: p.chinese_name,
         date_of_birth: p.date_of_birth,
-        sex: match p.sex.as_str() {
-            "F" => Sex::F,
-            "M" => Sex::M,
-            _ => return Err(corrupt("sex")),
-        },
+        sex: if p.sex == "F" { Sex::F } else { Sex::M },
         phone: p.phone,
         email: p.email,
-        preferred_language: match p.preferred_language.as_str() {
-            "zh-HK" => Language::ZhHk,
-            "en" => Language::En,
-            _ => return Err(corrupt("language")),
+        preferred_language: if p.preferred_language == "zh-HK" {
+            Language::ZhHk
+        } else {
+            Language::En
         },
         notify_on_access: p.notify_on_access,
         status: PatientStatus::parse(&p.status).ok_or_else(|| corrupt("status"))?,
@@ -83,7 +80,7 @@ fn profile(
         devices: devices
             .into_iter()
             .map(|d| device_response(d, current))
-            .collect::<ApiResult<_>>()?,
+            .collect(),
         passkeys: passkeys
             .into_iter()
             .map(|k| PasskeyResponse {
@@ -95,20 +92,19 @@ fn profile(
     })
 }
 
-fn device_response(d: Device, current: &str) -> ApiResult<DeviceResponse> {
-    Ok(DeviceResponse {
+fn device_response(d: Device, current: &str) -> DeviceResponse {
+    DeviceResponse {
         current: d.id == current,
         platform: match d.platform.as_str() {
             "android" => DevicePlatform::Android,
             "ios" => DevicePlatform::Ios,
-            "web" => DevicePlatform::Web,
-            _ => return Err(ApiError::internal("device row has an unknown platform")),
+            _ => DevicePlatform::Web,
         },
         device_id: d.id,
         name: d.name,
         created_at: rfc3339_ms(d.created_at),
         last_seen_at: rfc3339_ms(d.last_seen_at),
-    })
+    }
 }
 
 pub async fn list_devices(
@@ -120,10 +116,10 @@ pub async fn list_devices(
         .db
         .run(move |c| Ok(store::devices::list_active(c, &patient_id)?))
         .await?;
-    devices
+    Ok(devices
         .into_iter()
         .map(|d| device_response(d, &who.device_id))
-        .collect()
+        .collect())
 }
 
 /// Removes one of the caller's devices and ends its sessions. Anyone else's device is 404.
@@ -164,12 +160,8 @@ pub async fn start_passkey_enrolment(
         .await?;
     let exclude: Vec<CredentialID> = existing
         .iter()
-        .map(|k| {
-            URL_SAFE_NO_PAD
-                .decode(&k.credential_id)
-                .map_err(ApiError::internal)
-        })
-        .collect::<ApiResult<_>>()?;
+        .filter_map(|k| URL_SAFE_NO_PAD.decode(&k.credential_id).ok())
+        .collect();
     let handle = Uuid::parse_str(&patient.id).map_err(ApiError::internal)?;
     let full_name = format!(
         "{} {}",
@@ -254,6 +246,25 @@ pub async fn complete_passkey_enrolment(
 }
 
 /// Registers (or replaces) the push token of one of the caller's devices.
+/// An FCM registration token as sent: trimmed, non-empty, at most 4 KB, no spaces.
+pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
+    let token = raw.trim().to_owned();
+    if token.is_empty()
+        || token.len() > 4096
+        || token.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::validation(vec![crate::error::FieldError::new(
+            "token",
+            if token.is_empty() {
+                "required"
+            } else {
+                "invalid_format"
+            },
+        )]));
+    }
+    Ok(token)
+}
+
 pub async fn put_push_token(
     state: &AppState,
     who: &PatientSession,

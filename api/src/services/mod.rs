@@ -3,6 +3,7 @@
 //! `ceremony`, `checks`, `limits` and `tokens` are helpers one level down, shared by the
 //! services above them; they import no other service, so no two services need each other.
 
+pub mod access_log;
 pub mod account;
 pub(crate) mod ceremony;
 pub(crate) mod checks;

@@ -6,6 +6,7 @@
 
 pub mod bp_readings;
 pub mod challenges;
+pub mod consent_events;
 pub mod consents;
 pub mod devices;
 pub mod family;

@@ -1,0 +1,205 @@
+//! Consent given in the app (pre-grant, before the visit), listed, revoked and renewed, and the
+//! grant itself that every way of giving consent ends in.
+
+use ehealth_contracts::FieldCode;
+use ehealth_contracts::ErrorCode;
+use chrono::NaiveDate;
+use ehealth_contracts::{
+    ConsentEventType, ConsentMethod, ConsentResponse, ConsentStatus, ConsentType,
+    CreateConsentRequest, ListConsentsResponse,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{is_valid, one_year_from, require_sharable, wire_with_hcp};
+use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::PatientSession;
+use crate::services::family::act_for;
+use crate::state::AppState;
+use crate::store::consent_events::{publish, record};
+use crate::store::consents::{self, ACTIVE, Consent};
+use crate::store::sync::OutboxRow;
+use crate::store::{self, DbConn};
+
+/// Grants `hcp_id` consent (or returns the consent already active), in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn grant(
+    c: &mut DbConn,
+    patient_id: &str,
+    hcp_id: &str,
+    consent_type: ConsentType,
+    method: ConsentMethod,
+    by: &str,
+    today: NaiveDate,
+    now: i64,
+) -> ApiResult<ConsentResponse> {
+    store::patients::lock(c, patient_id)?;
+    let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
+    require_sharable(&patient)?;
+    store::hcps::find_hcp(c, hcp_id)?
+        .ok_or_else(|| ApiError::validation(vec![FieldError::new("hcp_id", FieldCode::NotFound)]))?;
+    if let Some(existing) = consents::active(c, patient_id, hcp_id)? {
+        if is_valid(&existing, today)? {
+            return wire_with_hcp(c, existing);
+        }
+        // Past its last day but not yet tidied by the daily job: it expires now.
+        consents::end(c, &existing.id, "expired", "clock", now)?;
+        record(c, &existing, ConsentEventType::Expired, now)?;
+        publish(c, &existing.id, patient_id, now)?;
+    }
+    let valid_until = if consent_type == ConsentType::OneYear {
+        Some(one_year_from(today)?.format("%Y-%m-%d").to_string())
+    } else {
+        None
+    };
+    let consent = Consent {
+        id: Uuid::now_v7().to_string(),
+        patient_id: patient_id.to_owned(),
+        hcp_id: hcp_id.to_owned(),
+        consent_type: consent_type.as_str().to_owned(),
+        method: method.as_str().to_owned(),
+        status: ACTIVE.to_owned(),
+        granted_at: now,
+        valid_until,
+        granted_by: by.to_owned(),
+        ended_at: None,
+        ended_by: None,
+        updated_at: now,
+        sync_version: 0,
+    };
+    consents::insert(c, &consent)?;
+    record(c, &consent, ConsentEventType::Granted, now)?;
+    publish(c, &consent.id, patient_id, now)?;
+    // Whoever gave it, the patient and their SDMs hear that an HCP may now read the record.
+    store::sync::enqueue(
+        c,
+        &OutboxRow::notice(
+            "consent_granted",
+            patient_id,
+            json!({"type": "consent_granted", "patient_id": patient_id, "consent_id": consent.id, "hcp_id": hcp_id, "method": method.as_str()}),
+            now,
+        )
+        .for_scope(patient_id),
+    )?;
+    wire_with_hcp(c, consent)
+}
+
+/// Pre-grant in the app, by the patient or an active SDM.
+pub async fn create(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+    req: CreateConsentRequest,
+) -> ApiResult<ConsentResponse> {
+    let acting = act_for(state, who, patient_id, "grant_consent").await?;
+    let today = state.clock.today_hk();
+    let now = state.now_ms();
+    let response = state
+        .db
+        .transaction(move |c| {
+            grant(
+                c,
+                &acting.patient_id,
+                &req.hcp_id,
+                req.consent_type,
+                ConsentMethod::App,
+                &acting.actor_id,
+                today,
+                now,
+            )
+        })
+        .await?;
+    tracing::info!(consent_id = %response.consent_id, "consent granted in the app");
+    Ok(response)
+}
+
+pub async fn list(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+) -> ApiResult<ListConsentsResponse> {
+    let acting = act_for(state, who, patient_id, "list_consents").await?;
+    let today = state.clock.today_hk();
+    state
+        .db
+        .run(move |c| {
+            let mut out = Vec::new();
+            for consent in consents::for_patient(c, &acting.patient_id)? {
+                let mut wire = wire_with_hcp(c, consent.clone())?;
+                if wire.status == ConsentStatus::Active && !is_valid(&consent, today)? {
+                    wire.status = ConsentStatus::Expired;
+                }
+                out.push(wire);
+            }
+            Ok(ListConsentsResponse { consents: out })
+        })
+        .await
+}
+
+/// Revocation takes effect at once: it commits before this answers, and every read checks the
+/// consent inside its own transaction after locking the patient.
+pub async fn revoke(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+    consent_id: &str,
+) -> ApiResult<ConsentResponse> {
+    let acting = act_for(state, who, patient_id, "revoke_consent").await?;
+    let id = consent_id.to_owned();
+    let now = state.now_ms();
+    let response = state
+        .db
+        .transaction(move |c| {
+            store::patients::lock(c, &acting.patient_id)?;
+            let consent = consents::find(c, &id)?
+                .filter(|x| x.patient_id == acting.patient_id)
+                .ok_or_else(ApiError::not_found)?;
+            if !consents::end(c, &id, "revoked", &acting.actor_id, now)? {
+                return Err(ApiError::conflict(ErrorCode::ConsentNotActive));
+            }
+            record(c, &consent, ConsentEventType::Revoked, now)?;
+            publish(c, &id, &acting.patient_id, now)?;
+            let ended = consents::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            wire_with_hcp(c, ended)
+        })
+        .await?;
+    tracing::info!(%consent_id, "consent revoked");
+    Ok(response)
+}
+
+/// Renews a one-year consent for another year from today.
+pub async fn renew(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+    consent_id: &str,
+) -> ApiResult<ConsentResponse> {
+    let acting = act_for(state, who, patient_id, "renew_consent").await?;
+    let id = consent_id.to_owned();
+    let today = state.clock.today_hk();
+    let now = state.now_ms();
+    state
+        .db
+        .transaction(move |c| {
+            store::patients::lock(c, &acting.patient_id)?;
+            let consent = consents::find(c, &id)?
+                .filter(|x| x.patient_id == acting.patient_id)
+                .ok_or_else(ApiError::not_found)?;
+            let patient =
+                store::patients::find(c, &acting.patient_id)?.ok_or_else(ApiError::not_found)?;
+            require_sharable(&patient)?;
+            if consent.consent_type != ConsentType::OneYear.as_str() {
+                return Err(ApiError::conflict(ErrorCode::ConsentNotRenewable));
+            }
+            if !is_valid(&consent, today)? {
+                return Err(ApiError::conflict(ErrorCode::ConsentNotActive));
+            }
+            let until = one_year_from(today)?.format("%Y-%m-%d").to_string();
+            consents::renew(c, &id, &until, now)?;
+            record(c, &consent, ConsentEventType::Renewed, now)?;
+            publish(c, &id, &acting.patient_id, now)?;
+            let renewed = consents::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            wire_with_hcp(c, renewed)
+        })
+        .await
+}

@@ -1,0 +1,164 @@
+//! Consent requests: an HCP asks the patient for consent, the patient (or an SDM) sees the
+//! requests and approves (consent given) or declines.
+
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::{
+    ConsentMethod, ConsentRequestResponse, ConsentRequestStatus, ConsentType,
+    CreateConsentRequestRequest, ListConsentRequestsResponse,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::grant::grant;
+use super::{has_valid_consent, require_sharable};
+use crate::clock::rfc3339_ms;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{PatientSession, StaffSession};
+use crate::services::family::act_for;
+use crate::state::AppState;
+use crate::store::consents::{self, ConsentRequest};
+use crate::store::sync::OutboxRow;
+use crate::store::{self, DbConn};
+
+fn request_wire(c: &mut DbConn, r: ConsentRequest) -> ApiResult<ConsentRequestResponse> {
+    let hcp = store::hcps::find_hcp(c, &r.hcp_id)?
+        .ok_or_else(|| ApiError::internal("request from a missing hcp"))?;
+    Ok(ConsentRequestResponse {
+        status: ConsentRequestStatus::parse(&r.status)
+            .ok_or_else(|| ApiError::internal("unknown request status"))?,
+        request_id: r.id,
+        patient_id: r.patient_id,
+        hcp_id: r.hcp_id,
+        hcp_name_en: hcp.name_en,
+        hcp_name_zh: hcp.name_zh,
+        created_at: rfc3339_ms(r.created_at),
+        decided_at: r.decided_at.map(rfc3339_ms),
+        consent_id: r.consent_id,
+    })
+}
+
+/// An HCP asks the patient for consent; the patient and their active SDMs are notified.
+pub async fn request(
+    state: &AppState,
+    who: &StaffSession,
+    req: CreateConsentRequestRequest,
+) -> ApiResult<ConsentRequestResponse> {
+    let (hcp, staff) = (who.hcp_id.clone(), who.staff_id.clone());
+    let today = state.clock.today_hk();
+    let now = state.now_ms();
+    state
+        .db
+        .transaction(move |c| {
+            let p = store::patients::find(c, &req.patient_id)?.ok_or_else(ApiError::not_found)?;
+            require_sharable(&p)?;
+            if has_valid_consent(c, &p.id, &hcp, today)? {
+                return Err(ApiError::conflict(ErrorCode::ConsentAlreadyActive));
+            }
+            let row = ConsentRequest {
+                id: Uuid::now_v7().to_string(),
+                hcp_id: hcp.clone(),
+                patient_id: p.id.clone(),
+                requested_by: format!("staff:{staff}"),
+                status: "pending".to_owned(),
+                created_at: now,
+                decided_at: None,
+                decided_by: None,
+                consent_id: None,
+            };
+            consents::insert_request(c, &row)?;
+            let payload = json!({"type": "consent_requested", "patient_id": p.id, "request_id": row.id, "hcp_id": hcp});
+            let mut to = vec![p.id.clone()];
+            to.extend(crate::services::family::dependants::concerned(c, &p.id, "")?);
+            to.sort();
+            to.dedup();
+            for recipient in to {
+                store::sync::enqueue(c, &OutboxRow::notice("consent_requested", &recipient, payload.clone(), now))?;
+            }
+            request_wire(c, row)
+        })
+        .await
+}
+
+pub async fn list_requests(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+) -> ApiResult<ListConsentRequestsResponse> {
+    let acting = act_for(state, who, patient_id, "list_consent_requests").await?;
+    state
+        .db
+        .run(move |c| {
+            let rows = consents::requests_of(c, &acting.patient_id)?;
+            let requests = rows
+                .into_iter()
+                .map(|r| request_wire(c, r))
+                .collect::<ApiResult<_>>()?;
+            Ok(ListConsentRequestsResponse { requests })
+        })
+        .await
+}
+
+/// The patient (or an SDM) approves (consent given, method `consent_request`) or declines.
+pub async fn decide(
+    state: &AppState,
+    who: &PatientSession,
+    patient_id: &str,
+    request_id: &str,
+    approve: bool,
+) -> ApiResult<ConsentRequestResponse> {
+    let acting = act_for(
+        state,
+        who,
+        patient_id,
+        if approve {
+            "approve_consent_request"
+        } else {
+            "decline_consent_request"
+        },
+    )
+    .await?;
+    let id = request_id.to_owned();
+    let today = state.clock.today_hk();
+    let now = state.now_ms();
+    state
+        .db
+        .transaction(move |c| {
+            let r = consents::find_request(c, &id)?
+                .filter(|r| r.patient_id == acting.patient_id)
+                .ok_or_else(ApiError::not_found)?;
+            if r.status != "pending" {
+                return Err(ApiError::conflict(ErrorCode::ConsentRequestDecided));
+            }
+            let consent_id = if approve {
+                Some(
+                    grant(
+                        c,
+                        &r.patient_id,
+                        &r.hcp_id,
+                        ConsentType::Indefinite,
+                        ConsentMethod::ConsentRequest,
+                        &acting.actor_id,
+                        today,
+                        now,
+                    )?
+                    .consent_id,
+                )
+            } else {
+                None
+            };
+            let status = if approve { "approved" } else { "declined" };
+            if !consents::decide_request(
+                c,
+                &id,
+                status,
+                &acting.actor_id,
+                consent_id.as_deref(),
+                now,
+            )? {
+                return Err(ApiError::conflict(ErrorCode::ConsentRequestDecided));
+            }
+            let r = consents::find_request(c, &id)?.ok_or_else(ApiError::not_found)?;
+            request_wire(c, r)
+        })
+        .await
+}
