@@ -174,7 +174,9 @@ mod tests {
         let today = d("2026-11-22");
         let odd = link(BASIS_INCAPABLE, "suspended", None);
         assert_eq!(
-            effective_status(&odd, dob, today).err().map(|e| e.code),
+            effective_status(&odd, dob, today)
+                .err()
+                .map(|e| e.code.as_str()),
             Some("internal_error")
         );
         assert_eq!(

@@ -153,7 +153,7 @@ pub async fn verify(
         _ => {
             return Err(ApiError::validation(vec![FieldError::new(
                 if q.seq.is_none() { "seq" } else { "hash" },
-                "required",
+                FieldCode::Required,
             )]));
         }
     };

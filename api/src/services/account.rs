@@ -2,10 +2,10 @@
 
 pub mod withdraw;
 
-use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     CompletePasskeyRequest, CreatePasskeyResponse, DevicePlatform, DeviceResponse, EnglishName,
     IdentityDocumentType, Language, MaskedIdentityDocument, MeResponse, PasskeyResponse,
@@ -13,8 +13,9 @@ use ehealth_contracts::{
 };
 use webauthn_rs::prelude::{CredentialID, Passkey, Uuid};
 
-use super::expires_at_ms;
-use super::registration::{open_ceremony, unique_as};
+use super::ceremony::open_ceremony;
+use super::checks::{checked_push_token, unique_as};
+use super::limits::expires_at_ms;
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
@@ -66,13 +67,17 @@ fn profile(
         },
         chinese_name: p.chinese_name,
         date_of_birth: p.date_of_birth,
-        sex: if p.sex == "F" { Sex::F } else { Sex::M },
+        sex: match p.sex.as_str() {
+            "F" => Sex::F,
+            "M" => Sex::M,
+            _ => return Err(corrupt("sex")),
+        },
         phone: p.phone,
         email: p.email,
-        preferred_language: if p.preferred_language == "zh-HK" {
-            Language::ZhHk
-        } else {
-            Language::En
+        preferred_language: match p.preferred_language.as_str() {
+            "zh-HK" => Language::ZhHk,
+            "en" => Language::En,
+            _ => return Err(corrupt("language")),
         },
         notify_on_access: p.notify_on_access,
         status: PatientStatus::parse(&p.status).ok_or_else(|| corrupt("status"))?,
@@ -80,7 +85,7 @@ fn profile(
         devices: devices
             .into_iter()
             .map(|d| device_response(d, current))
-            .collect(),
+            .collect::<ApiResult<_>>()?,
         passkeys: passkeys
             .into_iter()
             .map(|k| PasskeyResponse {
@@ -92,19 +97,20 @@ fn profile(
     })
 }
 
-fn device_response(d: Device, current: &str) -> DeviceResponse {
-    DeviceResponse {
+fn device_response(d: Device, current: &str) -> ApiResult<DeviceResponse> {
+    Ok(DeviceResponse {
         current: d.id == current,
         platform: match d.platform.as_str() {
             "android" => DevicePlatform::Android,
             "ios" => DevicePlatform::Ios,
-            _ => DevicePlatform::Web,
+            "web" => DevicePlatform::Web,
+            _ => return Err(ApiError::internal("device row has an unknown platform")),
         },
         device_id: d.id,
         name: d.name,
         created_at: rfc3339_ms(d.created_at),
         last_seen_at: rfc3339_ms(d.last_seen_at),
-    }
+    })
 }
 
 pub async fn list_devices(
@@ -116,10 +122,10 @@ pub async fn list_devices(
         .db
         .run(move |c| Ok(store::devices::list_active(c, &patient_id)?))
         .await?;
-    Ok(devices
+    devices
         .into_iter()
         .map(|d| device_response(d, &who.device_id))
-        .collect())
+        .collect()
 }
 
 /// Removes one of the caller's devices and ends its sessions. Anyone else's device is 404.
@@ -160,8 +166,12 @@ pub async fn start_passkey_enrolment(
         .await?;
     let exclude: Vec<CredentialID> = existing
         .iter()
-        .filter_map(|k| URL_SAFE_NO_PAD.decode(&k.credential_id).ok())
-        .collect();
+        .map(|k| {
+            URL_SAFE_NO_PAD
+                .decode(&k.credential_id)
+                .map_err(ApiError::internal)
+        })
+        .collect::<ApiResult<_>>()?;
     let handle = Uuid::parse_str(&patient.id).map_err(ApiError::internal)?;
     let full_name = format!(
         "{} {}",
@@ -246,25 +256,6 @@ pub async fn complete_passkey_enrolment(
 }
 
 /// Registers (or replaces) the push token of one of the caller's devices.
-/// An FCM registration token as sent: trimmed, non-empty, at most 4 KB, no spaces.
-pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
-    let token = raw.trim().to_owned();
-    if token.is_empty()
-        || token.len() > 4096
-        || token.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "token",
-            if token.is_empty() {
-                "required"
-            } else {
-                "invalid_format"
-            },
-        )]));
-    }
-    Ok(token)
-}
-
 pub async fn put_push_token(
     state: &AppState,
     who: &PatientSession,

@@ -1,8 +1,8 @@
 //! Passkey ceremonies in progress, kept as registration rows until they complete: self
 //! registration, a further passkey, a claim and staff enrolment all finish through here.
 
-use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
+use ehealth_contracts::ErrorCode;
 use webauthn_rs::prelude::PasskeyRegistration;
 
 use crate::error::{ApiError, ApiResult};
@@ -28,7 +28,10 @@ pub(crate) async fn open_ceremony(
         return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
     }
     if reg.expires_at <= state.now_ms() {
-        return Err(ApiError::new(StatusCode::GONE, ErrorCode::RegistrationExpired));
+        return Err(ApiError::new(
+            StatusCode::GONE,
+            ErrorCode::RegistrationExpired,
+        ));
     }
     let ceremony = serde_json::from_str(&reg.ceremony).map_err(ApiError::internal)?;
     Ok((reg, ceremony))

@@ -2,6 +2,7 @@
 //! format, and mapping a uniqueness race lost to a concurrent request onto its conflict.
 
 use crate::error::{ApiError, ApiResult, FieldError};
+use ehealth_contracts::{ErrorCode, FieldCode};
 
 /// Keeps the value of a field check, or records its error so all are reported together.
 pub(crate) fn take<T>(errors: &mut Vec<FieldError>, r: Result<T, FieldError>) -> Option<T> {
@@ -18,9 +19,9 @@ pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
         return Err(ApiError::validation(vec![FieldError::new(
             "token",
             if token.is_empty() {
-                "required"
+                FieldCode::Required
             } else {
-                "invalid_format"
+                FieldCode::InvalidFormat
             },
         )]));
     }
@@ -28,7 +29,7 @@ pub(crate) fn checked_push_token(raw: &str) -> ApiResult<String> {
 }
 
 /// Maps a uniqueness race lost to a concurrent request onto the specific conflict.
-pub(crate) fn unique_as(e: diesel::result::Error, code: &'static str) -> ApiError {
+pub(crate) fn unique_as(e: diesel::result::Error, code: ErrorCode) -> ApiError {
     match e {
         diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::UniqueViolation,

@@ -1,6 +1,7 @@
 //! The registration office: identity verification.
 
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
 
 use crate::clock::rfc3339_ms;
@@ -18,13 +19,13 @@ pub async fn verify(
     if reference.is_empty() {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            "required",
+            FieldCode::Required,
         )]));
     }
     if reference.chars().count() > 100 || reference.chars().any(char::is_control) {
         return Err(ApiError::validation(vec![FieldError::new(
             "reference",
-            "invalid_format",
+            FieldCode::InvalidFormat,
         )]));
     }
     let officer = officer_name(req.officer.as_deref())?;

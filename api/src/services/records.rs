@@ -2,9 +2,9 @@
 //! four DOMAIN.md conditions hold, every attempt appended to the patient's hash-chained access
 //! log (`services::access_log`) in the same transaction as the read.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::ErrorCode;
 use chrono::DateTime;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     DataCategory, DepositRecordRequest, ListRecordsResponse, PatientLookupRequest,
     PatientLookupResponse, Profession, RecordReadRequest, RecordReadResponse, RecordResponse,
@@ -136,7 +136,7 @@ pub async fn deposit(
             {
                 return Err(ApiError::validation(vec![FieldError::new(
                     "location_id",
-                    "not_found",
+                    FieldCode::NotFound,
                 )]));
             }
             // Records sync down to the patient's and SDMs' devices.
@@ -177,7 +177,7 @@ pub async fn lookup(
 ) -> ApiResult<PatientLookupResponse> {
     let identity = ValidIdentity::parse(&req.identity_document, "identity_document")
         .map_err(ApiError::validation)?;
-    super::rate_limit(
+    super::limits::rate_limit(
         state,
         &format!("lookup:{}", who.staff_id),
         state.config.rate_limit_per_address,
@@ -233,7 +233,7 @@ pub async fn read(
         })
         .await?;
     if let Some(code) = refused {
-        tracing::info!(access_id = %entry.id, code, "record read refused");
+        tracing::info!(access_id = %entry.id, code = code.as_str(), "record read refused");
         return Err(ApiError::forbidden(code));
     }
     Ok(RecordReadResponse {
@@ -254,7 +254,8 @@ fn asked_categories(
 ) -> ApiResult<(Profession, Vec<DataCategory>)> {
     if req.purpose.chars().count() > 200 {
         return Err(ApiError::validation(vec![FieldError::new(
-            "purpose", "too_long",
+            "purpose",
+            FieldCode::TooLong,
         )]));
     }
     let profession = Profession::parse(&who.profession)
@@ -296,28 +297,28 @@ fn refusal(
     categories: &[DataCategory],
     req: &RecordReadRequest,
     today: chrono::NaiveDate,
-) -> ApiResult<Option<&'static str>> {
+) -> ApiResult<Option<ErrorCode>> {
     // 1. registered, verified, not withdrawn
     match patient.status.as_str() {
-        "withdrawn" => return Ok(Some("patient_withdrawn")),
+        "withdrawn" => return Ok(Some(ErrorCode::PatientWithdrawn)),
         "verified" => {}
-        _ => return Ok(Some("patient_not_verified")),
+        _ => return Ok(Some(ErrorCode::PatientNotVerified)),
     }
     // 2. public HCP (deemed consent) or a valid sharing consent
     if hcp.sector != "public" && !has_valid_consent(c, &patient.id, &hcp.id, today)? {
-        return Ok(Some("no_sharing_consent"));
+        return Ok(Some(ErrorCode::NoSharingConsent));
     }
     // 3. the profession's role allows every category asked for
     let allowed = allowed_categories(profession);
     if categories.iter().any(|k| !allowed.contains(k)) {
-        return Ok(Some("category_not_permitted"));
+        return Ok(Some(ErrorCode::CategoryNotPermitted));
     }
     // 4. the patient is under the professional's care, for a stated purpose
     if !req.under_care {
-        return Ok(Some("care_relationship_required"));
+        return Ok(Some(ErrorCode::CareRelationshipRequired));
     }
     if req.purpose.trim().is_empty() {
-        return Ok(Some("purpose_required"));
+        return Ok(Some(ErrorCode::PurposeRequired));
     }
     Ok(None)
 }
@@ -335,7 +336,7 @@ fn log_entry(
     patient_id: &str,
     categories: &[DataCategory],
     purpose: &str,
-    refused: Option<&'static str>,
+    refused: Option<ErrorCode>,
     now: i64,
 ) -> LogEntry {
     LogEntry {
@@ -359,7 +360,7 @@ fn log_entry(
             "refused"
         }
         .to_owned(),
-        reason: refused.map(str::to_owned),
+        reason: refused.map(|c| c.as_str().to_owned()),
         at: now,
         prev_hash: String::new(),
         hash: String::new(),

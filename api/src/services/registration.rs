@@ -96,7 +96,8 @@ pub fn validate(req: &CreateRegistrationRequest, today: NaiveDate) -> ApiResult<
         return Err(ApiError::validation(errors));
     };
     if !person::has_attained(date_of_birth, ADULT_AGE, today) {
-        return Err(ApiError::unprocessable(ErrorCode::RequiresSubstituteDecisionMaker,
+        return Err(ApiError::unprocessable(
+            ErrorCode::RequiresSubstituteDecisionMaker,
         ));
     }
     Ok(ValidRegistration {
@@ -294,7 +295,8 @@ pub async fn complete(
             if store::passkeys::credential_taken(c, &passkey_row.credential_id)? {
                 return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
-            store::patients::insert(c, &patient).map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
+            store::patients::insert(c, &patient)
+                .map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
             store::passkeys::insert(c, &passkey_row)
                 .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             store::sync::create_scope(c, &patient.id, &patient.id, now)?;

@@ -2,6 +2,7 @@
 //! patient's identity document at the HCP's counter for an indefinite consent.
 
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use ehealth_contracts::{
@@ -80,10 +81,10 @@ pub async fn by_access_key(
     if key.len() != 8 || !key.chars().all(|c| c.is_ascii_digit()) {
         return Err(ApiError::validation(vec![FieldError::new(
             "access_key",
-            "invalid_format",
+            FieldCode::InvalidFormat,
         )]));
     }
-    crate::services::rate_limit(
+    crate::services::limits::rate_limit(
         state,
         &format!("access-key:{}", who.staff_id),
         state.config.rate_limit_per_address,
@@ -153,9 +154,9 @@ fn check_key(
         let locked = (failures % KEY_ATTEMPTS == 0).then_some(now + KEY_LOCK_MS);
         consents::set_key_failures(c, patient_id, failures, locked)?;
         return Ok(Err(ApiError::forbidden(if locked.is_some() {
-            "access_key_locked"
+            ErrorCode::AccessKeyLocked
         } else {
-            "access_key_invalid"
+            ErrorCode::AccessKeyInvalid
         })));
     }
     consents::set_key_failures(c, patient_id, 0, None)?;

@@ -2,6 +2,7 @@
 //! numbered without gaps, read from a cursor.
 
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     ConsentEvent, ConsentEventType, ConsentEventsQuery, ConsentEventsResponse,
 };
@@ -32,7 +33,7 @@ pub async fn feed(
         Some(_) => {
             return Err(ApiError::validation(vec![FieldError::new(
                 "limit",
-                "out_of_range",
+                FieldCode::OutOfRange,
             )]));
         }
     };

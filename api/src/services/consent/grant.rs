@@ -1,9 +1,9 @@
 //! Consent given in the app (pre-grant, before the visit), listed, revoked and renewed, and the
 //! grant itself that every way of giving consent ends in.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::ErrorCode;
 use chrono::NaiveDate;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     ConsentEventType, ConsentMethod, ConsentResponse, ConsentStatus, ConsentType,
     CreateConsentRequest, ListConsentsResponse,
@@ -36,8 +36,9 @@ pub(super) fn grant(
     store::patients::lock(c, patient_id)?;
     let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
     require_sharable(&patient)?;
-    store::hcps::find_hcp(c, hcp_id)?
-        .ok_or_else(|| ApiError::validation(vec![FieldError::new("hcp_id", FieldCode::NotFound)]))?;
+    store::hcps::find_hcp(c, hcp_id)?.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new("hcp_id", FieldCode::NotFound)])
+    })?;
     if let Some(existing) = consents::active(c, patient_id, hcp_id)? {
         if is_valid(&existing, today)? {
             return wire_with_hcp(c, existing);

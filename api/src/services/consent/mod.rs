@@ -14,8 +14,8 @@ pub mod grant;
 pub mod requests;
 pub mod smart_card;
 
-use ehealth_contracts::ErrorCode;
 use chrono::NaiveDate;
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{ConsentMethod, ConsentResponse, ConsentStatus, ConsentType};
 
 use crate::clock::rfc3339_ms;

@@ -26,23 +26,26 @@ pub async fn by_smart_card(
     if identity.doc_type != IdentityDocumentType::Hkid {
         return Err(ApiError::validation(vec![FieldError::new(
             "identity_document.type",
-            "invalid_value",
+            FieldCode::InvalidValue,
         )]));
     }
     let now = state.now_ms();
     let read_at = chrono::DateTime::parse_from_rfc3339(&req.card_read_at)
         .map(|t| t.timestamp_millis())
         .map_err(|_| {
-            ApiError::validation(vec![FieldError::new("card_read_at", FieldCode::InvalidFormat)])
+            ApiError::validation(vec![FieldError::new(
+                "card_read_at",
+                FieldCode::InvalidFormat,
+            )])
         })?;
     // The card was in the reader moments ago: not a replay of an old read.
     if read_at < now - 5 * 60 * 1000 || read_at > now + 60 * 1000 {
         return Err(ApiError::validation(vec![FieldError::new(
             "card_read_at",
-            "out_of_range",
+            FieldCode::OutOfRange,
         )]));
     }
-    crate::services::rate_limit(
+    crate::services::limits::rate_limit(
         state,
         &format!("smart-card:{}", who.system_id),
         state.config.rate_limit_per_address,

@@ -1,7 +1,8 @@
 //! Supporting documents for links that need review, and the registration office's review.
 
-use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
+use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
     SdmLinkResponse,
@@ -50,7 +51,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-fn unsupported(code: &'static str) -> ApiError {
+fn unsupported(code: ErrorCode) -> ApiError {
     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, code)
 }
 
@@ -174,12 +175,13 @@ fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>
     let reason = raw.map(str::trim).filter(|r| !r.is_empty());
     match reason {
         None if required => Err(ApiError::validation(vec![FieldError::new(
-            "reason", "required",
+            "reason",
+            FieldCode::Required,
         )])),
         Some(r) if r.chars().count() > 500 || r.chars().any(|c| c.is_control() && c != '\n') => {
             Err(ApiError::validation(vec![FieldError::new(
                 "reason",
-                "invalid_format",
+                FieldCode::InvalidFormat,
             )]))
         }
         r => Ok(r.map(str::to_owned)),
@@ -307,7 +309,7 @@ mod tests {
             check_type(Some("application/octet-stream"), &jpeg).ok(),
             Some(JPEG)
         );
-        let code = |r: ApiResult<&str>| r.err().map(|e| e.code);
+        let code = |r: ApiResult<&str>| r.err().map(|e| e.code.as_str());
         assert_eq!(
             code(check_type(Some("image/png"), &pdf)),
             Some("document_type_mismatch")

@@ -1,10 +1,10 @@
 //! Staff passkey enrolment: the one-time enrolment code given when the account was created
 //! starts a passkey ceremony, whose completion activates the account and signs it in.
 
-use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     CompleteEnrolmentRequest, StaffTokenResponse, StartEnrolmentRequest, StartEnrolmentResponse,
 };

@@ -12,8 +12,8 @@ pub use staff::{
     staff_response,
 };
 
-use ehealth_contracts::FieldCode;
 use crate::error::FieldError;
+use ehealth_contracts::FieldCode;
 
 /// A required free-text field: trimmed, at most `max` characters, no control characters.
 fn text(errors: &mut Vec<FieldError>, raw: &str, field: &str, max: usize) -> String {

@@ -1,8 +1,8 @@
 //! The register of healthcare providers: created by the registration office, searched by
 //! anyone.
 
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::collections::BTreeMap;
 
 use base64::Engine;

@@ -3,8 +3,8 @@
 //! the dependant, open the link (active, or pending the registration office's review), and tell
 //! those concerned.
 
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -21,8 +21,8 @@ use crate::domain::identity::ValidIdentity;
 use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
-use crate::services::rate_limit;
-use crate::services::registration::{take, unique_as};
+use crate::services::checks::{take, unique_as};
+use crate::services::limits::rate_limit;
 use crate::state::AppState;
 use crate::store::family::{self, ACTIVE, BASIS_CHILD, BASIS_INCAPABLE, Link, PENDING};
 use crate::store::patients::Patient;
@@ -106,7 +106,9 @@ fn validate(req: &CreateDependantRequest, today: NaiveDate) -> ApiResult<ValidDe
         return Err(ApiError::validation(errors));
     };
     if basis == SdmBasis::Child && person::has_attained(date_of_birth, ADULT_AGE, today) {
-        return Err(ApiError::unprocessable(ErrorCode::IncapableOfConsentRequired));
+        return Err(ApiError::unprocessable(
+            ErrorCode::IncapableOfConsentRequired,
+        ));
     }
     Ok(ValidDependant {
         identity,
@@ -247,7 +249,8 @@ fn register(
         created_at: now,
         updated_at: now,
     };
-    store::patients::insert(c, &patient).map_err(|e| unique_as(e, ErrorCode::IdentityProofMismatch))?;
+    store::patients::insert(c, &patient)
+        .map_err(|e| unique_as(e, ErrorCode::IdentityProofMismatch))?;
     store::sync::create_scope(c, &patient.id, &patient.id, now)?;
     // An incapable link for a child would outlive the 16th birthday: the registration office
     // must approve it (DOMAIN.md, coming of age).

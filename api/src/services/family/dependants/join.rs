@@ -1,8 +1,8 @@
 //! Joining as a further SDM of someone already registered: the request proves who they are,
 //! and some joins wait for the registration office.
 
-use ehealth_contracts::ErrorCode;
 use chrono::NaiveDate;
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::SdmBasis;
 
 use crate::domain::person::parse_dob;

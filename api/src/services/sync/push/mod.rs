@@ -12,8 +12,8 @@
 mod batch;
 mod mutation;
 
-use ehealth_contracts::ErrorCode;
 use actix_web::http::StatusCode;
+use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{Mutation, PushRequest, PushResponse};
 use ehealth_sync::Hlc;
 

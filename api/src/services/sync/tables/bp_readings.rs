@@ -168,7 +168,10 @@ mod tests {
             json!({"systolic": 80, "diastolic": 80, "measured_at": "2026-01-01T08:00:00+08:00"}),
         );
         assert_eq!(
-            BpReadings.check_live(&live, true).err().map(|e| e[0].code),
+            BpReadings
+                .check_live(&live, true)
+                .err()
+                .map(|e| e[0].code.as_str()),
             Some("not_above_diastolic")
         );
     }

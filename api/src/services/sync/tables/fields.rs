@@ -1,7 +1,7 @@
 //! Field checks and readers shared by the tables devices write.
 
-use ehealth_contracts::FieldCode;
 use chrono::DateTime;
+use ehealth_contracts::FieldCode;
 use ehealth_contracts::Fields;
 use serde_json::Value;
 
@@ -71,7 +71,7 @@ pub(super) mod testing {
         r.err()
             .unwrap_or_default()
             .into_iter()
-            .map(|e| (e.field, e.code))
+            .map(|e| (e.field, e.code.as_str()))
             .collect()
     }
 }

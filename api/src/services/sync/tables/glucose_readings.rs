@@ -48,7 +48,10 @@ impl SyncTable for GlucoseReadings {
             (Some(v), Some("mg/dL")) => push("mmol_l", glucose(v, "value", 18.0)),
             (Some(_), None) => push("unit", Err(FieldError::new("unit", FieldCode::Required))),
             (None, Some(_)) => push("value", Err(FieldError::new("value", FieldCode::Required))),
-            (Some(_), Some(_)) => push("unit", Err(FieldError::new("unit", FieldCode::InvalidValue))),
+            (Some(_), Some(_)) => push(
+                "unit",
+                Err(FieldError::new("unit", FieldCode::InvalidValue)),
+            ),
         }
         if set.get("unit").is_some_and(|u| !u.is_string()) {
             errors.push(FieldError::new("unit", FieldCode::InvalidValue));
