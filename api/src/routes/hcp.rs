@@ -9,6 +9,10 @@ use ehealth_contracts::{
     StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
 };
 
+use super::responses::{
+    InvalidCursor, InvalidFields, NotOfficer, NotSignedInAsStaff, NotVerifiedOrWithdrawn,
+    TooManyAttempts,
+};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
@@ -22,7 +26,7 @@ use crate::state::AppState;
     request_body = CreateHcpRequest,
     responses(
         (status = 201, description = "Registered", body = HcpResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
     ))]
@@ -42,7 +46,7 @@ pub async fn create_hcp(
     request_body = CreateStaffRequest,
     responses(
         (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
     ))]
@@ -61,7 +65,7 @@ pub async fn create_hcp_staff_by_office(
     params(ListHcpsQuery),
     responses(
         (status = 200, description = "Providers", body = ListHcpsResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
         (status = 422, description = "Unknown district or profession, or `limit` out of range", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_hcps(
@@ -77,7 +81,7 @@ pub async fn list_hcps(
     request_body = CreateStaffRequest,
     responses(
         (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
     ))]
@@ -94,7 +98,7 @@ pub async fn create_staff(
     security(("staff" = [])),
     responses(
         (status = 200, description = "Staff", body = [StaffResponse]),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_staff(
@@ -110,7 +114,7 @@ pub async fn list_staff(
     params(("staff_id" = String, Path, description = "A staff member of your HCP")),
     responses(
         (status = 200, description = "Deactivated", body = StaffResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Not staff of your HCP", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`staff_deactivated`", body = Problem, content_type = PROBLEM),
@@ -129,7 +133,7 @@ pub async fn deactivate_staff(
     responses(
         (status = 201, description = "Create the passkey with these options", body = StartEnrolmentResponse),
         (status = 403, description = "`enrolment_code_invalid` (unknown, used or expired)", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn start_staff_enrolment(
     state: web::Data<AppState>,
@@ -169,10 +173,10 @@ pub async fn complete_staff_enrolment(
     request_body = ConsentByAccessKeyRequest,
     responses(
         (status = 201, description = "Consent active", body = ConsentResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`access_key_invalid`, `access_key_locked`, `patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn consent_by_access_key(
     state: web::Data<AppState>,
@@ -188,8 +192,8 @@ pub async fn consent_by_access_key(
     params(ConsentEventsQuery),
     responses(
         (status = 200, description = "Events after the cursor, oldest first", body = ConsentEventsResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
+        NotSignedInAsStaff,
         (status = 422, description = "`limit` out of range", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_consent_events(
@@ -212,7 +216,7 @@ pub async fn list_consent_events(
         (status = 401, description = "Not signed in as staff or an HCP system", body = Problem, content_type = PROBLEM),
         (status = 403, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn deposit_record(
     state: web::Data<AppState>,
@@ -240,9 +244,9 @@ pub async fn deposit_record(
     request_body = CreateHcpSystemRequest,
     responses(
         (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn create_hcp_system(
     state: web::Data<AppState>,
@@ -259,7 +263,7 @@ pub async fn create_hcp_system(
     params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
     ))]
@@ -280,8 +284,8 @@ pub async fn revoke_hcp_system(
         (status = 201, description = "A token", body = SystemTokenResponse),
         (status = 400, description = "`unsupported_grant_type`", body = Problem, content_type = PROBLEM),
         (status = 401, description = "`invalid_client`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn create_system_token(
     state: web::Data<AppState>,
@@ -301,7 +305,7 @@ pub async fn create_system_token(
     responses(
         (status = 201, description = "Consent active", body = ConsentResponse),
         (status = 401, description = "Not an HCP system", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        NotVerifiedOrWithdrawn,
         (status = 404, description = "The card's holder is not registered", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Not an HKID, or `card_read_at` not within the last 5 minutes", body = Problem, content_type = PROBLEM),
     ))]
@@ -319,8 +323,8 @@ pub async fn consent_by_smart_card(
     request_body = CreateConsentRequestRequest,
     responses(
         (status = 201, description = "Requested; the patient and their SDMs are notified", body = ConsentRequestResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
+        NotVerifiedOrWithdrawn,
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_already_active`", body = Problem, content_type = PROBLEM),
     ))]
@@ -338,9 +342,9 @@ pub async fn create_consent_request(
     request_body = PatientLookupRequest,
     responses(
         (status = 200, description = "The patient", body = PatientLookupResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 404, description = "Not registered", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
         (status = 429, description = "Too many lookups", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn lookup_patient(
@@ -360,10 +364,10 @@ pub async fn lookup_patient(
     request_body = RecordReadRequest,
     responses(
         (status = 200, description = "The records", body = RecordReadResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "Which condition failed: `patient_not_verified`, `patient_withdrawn`, `no_sharing_consent`, `category_not_permitted`, `care_relationship_required`, `purpose_required`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn read_records(
     state: web::Data<AppState>,
@@ -381,8 +385,8 @@ pub async fn read_records(
     request_body = ehealth_contracts::PutPushTokenRequest,
     responses(
         (status = 200, description = "Stored", body = ehealth_contracts::StaffPushTokenResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
+        InvalidFields,
     ))]
 pub async fn put_staff_push_token(
     state: web::Data<AppState>,

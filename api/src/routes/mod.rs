@@ -9,6 +9,7 @@ pub mod me;
 pub mod officer;
 pub mod registrations;
 pub mod reminders;
+pub(crate) mod responses;
 pub mod sessions;
 pub mod sync;
 pub mod system;

@@ -5,6 +5,7 @@ use ehealth_contracts::{
 };
 
 use super::PROBLEM;
+use super::responses::{InvalidFields, NotOfficer};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
@@ -19,10 +20,10 @@ use crate::state::AppState;
     request_body = VerifyPatientRequest,
     responses(
         (status = 200, description = "Verified", body = VerifyPatientResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`already_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn verify_registration(
     state: web::Data<AppState>,
@@ -39,7 +40,7 @@ pub async fn verify_registration(
     security(("officer" = [])),
     responses(
         (status = 200, description = "Pending links", body = ListSdmLinksResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_pending_sdm_links(
@@ -57,7 +58,7 @@ pub async fn list_pending_sdm_links(
     params(("link_id" = String, Path, description = "The link")),
     responses(
         (status = 200, description = "The document", content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "No document, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn get_sdm_document(
@@ -85,10 +86,10 @@ pub async fn get_sdm_document(
     request_body(content = ReviewSdmLinkRequest, description = "Optional reason and officer"),
     responses(
         (status = 200, description = "Approved", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`, `document_missing` or `document_changed`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn approve_sdm_link(
     state: web::Data<AppState>,
@@ -109,7 +110,7 @@ pub async fn approve_sdm_link(
     request_body = ReviewSdmLinkRequest,
     responses(
         (status = 200, description = "Rejected", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
@@ -133,7 +134,7 @@ pub async fn reject_sdm_link(
     params(("patient_id" = String, Path, description = "The young person")),
     responses(
         (status = 201, description = "The code, shown once", body = ClaimCodeResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`claim_code_not_available` (before the 16th birthday) or `already_claimed`", body = Problem, content_type = PROBLEM),
     ))]
@@ -154,7 +155,7 @@ pub async fn issue_claim_code(
     request_body = ReviewSdmLinkRequest,
     responses(
         (status = 200, description = "Ended (`ended_by_office`)", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_closed`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
