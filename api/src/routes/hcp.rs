@@ -1,63 +1,22 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
     CompleteEnrolmentRequest, ConsentByAccessKeyRequest, ConsentEventsQuery, ConsentEventsResponse,
-    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateHcpRequest,
-    CreateHcpSystemRequest, CreateStaffRequest, CreateStaffResponse, DepositRecordRequest,
-    HcpResponse, HcpSystemCredentials, ListHcpsQuery, ListHcpsResponse, PatientLookupRequest,
-    PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse, RecordResponse,
-    SmartCardConsentRequest, StaffResponse, StaffTokenResponse, StartEnrolmentRequest,
-    StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
+    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateStaffRequest,
+    CreateStaffResponse, DepositRecordRequest, ListHcpsQuery, ListHcpsResponse,
+    PatientLookupRequest, PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse,
+    RecordResponse, SmartCardConsentRequest, StaffResponse, StaffTokenResponse,
+    StartEnrolmentRequest, StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
 };
 
 use super::responses::{
-    InvalidCursor, InvalidFields, NotOfficer, NotSignedInAsStaff, NotVerifiedOrWithdrawn,
-    TooManyAttempts,
+    InvalidCursor, InvalidFields, NotSignedInAsStaff, NotVerifiedOrWithdrawn, TooManyAttempts,
 };
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
-use crate::extract::{ApiJson, HcpSystemSession, Officer, StaffSession};
+use crate::extract::{ApiJson, HcpSystemSession, StaffSession};
 use crate::services::{consent, hcp, records, systems};
 use crate::state::AppState;
-
-/// Registration office: register a healthcare provider with its service locations.
-#[utoipa::path(post, path = "/v1/officer/hcps", tag = "officer", operation_id = "create_hcp",
-    security(("officer" = [])),
-    request_body = CreateHcpRequest,
-    responses(
-        (status = 201, description = "Registered", body = HcpResponse),
-        NotOfficer,
-        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn create_hcp(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    ApiJson(body): ApiJson<CreateHcpRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&hcp::create_hcp(&state, body).await?))
-}
-
-/// Registration office: create a staff account (e.g. the HCP's first user administrator).
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/staff", tag = "officer",
-    operation_id = "create_hcp_staff_by_office",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP")),
-    request_body = CreateStaffRequest,
-    responses(
-        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
-        NotOfficer,
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn create_hcp_staff_by_office(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<String>,
-    ApiJson(body): ApiJson<CreateStaffRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&hcp::create_staff(&state, &path, body).await?))
-}
 
 /// The public register of healthcare providers, no sign-in: by name (English or Chinese),
 /// district and profession; paged.
@@ -235,46 +194,6 @@ pub async fn deposit_record(
         },
     };
     Ok(created(&records::deposit(&state, &who, &path, body).await?))
-}
-
-/// Registration office: register a server-to-server client of an HCP (client credentials).
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems", tag = "officer", operation_id = "create_hcp_system",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP")),
-    request_body = CreateHcpSystemRequest,
-    responses(
-        (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
-        NotOfficer,
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        InvalidFields,
-    ))]
-pub async fn create_hcp_system(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<String>,
-    ApiJson(body): ApiJson<CreateHcpSystemRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&systems::create(&state, &path, body).await?))
-}
-
-/// Registration office: revoke an HCP system; its tokens stop working at once.
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke", tag = "officer", operation_id = "revoke_hcp_system",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
-    responses(
-        (status = 204, description = "Revoked"),
-        NotOfficer,
-        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn revoke_hcp_system(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (hcp, id) = path.into_inner();
-    systems::revoke(&state, &hcp, &id).await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 /// Client-credentials grant for HCP systems: a bearer token (`syt_...`) valid one hour.

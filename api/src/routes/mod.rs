@@ -72,18 +72,18 @@ pub fn configure(cfg: &mut web::ServiceConfig, sync_body_limit: usize) {
 }
 
 fn configure_consent(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/officer/hcps").route(web::post().to(hcp::create_hcp)))
+    cfg.service(resource("/v1/officer/hcps").route(web::post().to(officer::create_hcp)))
         .service(
             resource("/v1/officer/hcps/{hcp_id}/staff")
-                .route(web::post().to(hcp::create_hcp_staff_by_office)),
+                .route(web::post().to(officer::create_hcp_staff_by_office)),
         )
         .service(
             resource("/v1/officer/hcps/{hcp_id}/systems")
-                .route(web::post().to(hcp::create_hcp_system)),
+                .route(web::post().to(officer::create_hcp_system)),
         )
         .service(
             resource("/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke")
-                .route(web::post().to(hcp::revoke_hcp_system)),
+                .route(web::post().to(officer::revoke_hcp_system)),
         )
         .service(resource("/v1/hcp/system-tokens").route(web::post().to(hcp::create_system_token)))
         .service(

@@ -1,15 +1,16 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
-    ClaimCodeResponse, DocumentBytes, ListSdmLinksResponse, Problem, ReviewSdmLinkRequest,
-    SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
+    ClaimCodeResponse, CreateHcpRequest, CreateHcpSystemRequest, CreateStaffRequest,
+    CreateStaffResponse, DocumentBytes, HcpResponse, HcpSystemCredentials, ListSdmLinksResponse,
+    Problem, ReviewSdmLinkRequest, SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
 };
 
-use super::PROBLEM;
 use super::responses::{InvalidFields, NotOfficer};
+use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
-use crate::services::officer;
+use crate::services::{hcp, officer, systems};
 use crate::state::AppState;
 
 /// Registration office: record that a patient's identity was checked; they become `verified`.
@@ -169,4 +170,83 @@ pub async fn end_sdm_link_by_office(
     Ok(web::Json(
         documents::end_by_office(&state, &path, body).await?,
     ))
+}
+
+/// Registration office: register a healthcare provider with its service locations.
+#[utoipa::path(post, path = "/v1/officer/hcps", tag = "officer", operation_id = "create_hcp",
+    security(("officer" = [])),
+    request_body = CreateHcpRequest,
+    responses(
+        (status = 201, description = "Registered", body = HcpResponse),
+        NotOfficer,
+        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    ApiJson(body): ApiJson<CreateHcpRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_hcp(&state, body).await?))
+}
+
+/// Registration office: create a staff account (e.g. the HCP's first user administrator).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/staff", tag = "officer",
+    operation_id = "create_hcp_staff_by_office",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateStaffRequest,
+    responses(
+        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
+        NotOfficer,
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp_staff_by_office(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_staff(&state, &path, body).await?))
+}
+
+/// Registration office: register a server-to-server client of an HCP (client credentials).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems", tag = "officer", operation_id = "create_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateHcpSystemRequest,
+    responses(
+        (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
+        NotOfficer,
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+    ))]
+pub async fn create_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateHcpSystemRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&systems::create(&state, &path, body).await?))
+}
+
+/// Registration office: revoke an HCP system; its tokens stop working at once.
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke", tag = "officer", operation_id = "revoke_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
+    responses(
+        (status = 204, description = "Revoked"),
+        NotOfficer,
+        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn revoke_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (hcp, id) = path.into_inner();
+    systems::revoke(&state, &hcp, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
