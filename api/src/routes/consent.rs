@@ -5,6 +5,7 @@ use ehealth_contracts::{
     Problem, VerifyAccessLogQuery, VerifyAccessLogResponse, WithdrawResponse,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{NotSignedIn, NotVerifiedOrWithdrawn, NotYourPatient};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
@@ -14,6 +15,13 @@ use crate::state::AppState;
 
 type PatientPath = web::Path<String>;
 type ConsentPath = web::Path<(String, String)>;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_consent, list_consents, revoke_consent, renew_consent, create_access_key,
+    list_records, list_access_log, verify_access_log, withdraw_patient, list_consent_requests,
+    approve_consent_request, decline_consent_request,
+};
 
 /// Give a registered HCP sharing consent, also before the visit (pre-grant).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/consents", tag = "consent", operation_id = "create_consent",

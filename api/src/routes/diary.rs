@@ -2,11 +2,17 @@ use actix_web::web;
 use ehealth_contracts::{BpDiaryResponse, DiaryQuery, GlucoseDiaryResponse, Problem};
 
 use super::PROBLEM;
+use super::operation::{Operation, operations};
 use super::responses::{InvalidCursor, NotSignedIn};
 use crate::error::ApiResult;
 use crate::extract::PatientSession;
 use crate::services::diary;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    list_bp_readings, list_glucose_readings,
+};
 
 /// Blood-pressure readings in a range, newest first, with per-period summaries.
 #[utoipa::path(get, path = "/v1/patients/{patient_id}/diary/bp", tag = "diary", operation_id = "list_bp_readings",

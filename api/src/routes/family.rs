@@ -8,6 +8,7 @@ use ehealth_contracts::{
 };
 use futures_util::StreamExt;
 
+use super::operation::{Operation, operations};
 use super::responses::{
     InvalidFields, MalformedJson, NotSignedIn, NotYourPatient, TooManyAttempts,
 };
@@ -18,6 +19,12 @@ use crate::extract::{ApiJson, PatientSession};
 use crate::services::family::documents::MAX_DOCUMENT_BYTES;
 use crate::services::family::{claim, dependants, documents};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_dependant, list_dependants, get_patient, end_sdm_link, put_sdm_document,
+    create_claim_code, claim_account,
+};
 
 /// Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or
 /// join as a further SDM of one already registered by proving their identity document and date

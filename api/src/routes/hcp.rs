@@ -8,6 +8,7 @@ use ehealth_contracts::{
     StartEnrolmentRequest, StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{
     InvalidCursor, InvalidFields, NotSignedInAsStaff, NotVerifiedOrWithdrawn, TooManyAttempts,
 };
@@ -17,6 +18,14 @@ use crate::extract::principal::{HcpPrincipal, client_address};
 use crate::extract::{ApiJson, HcpSystemSession, StaffSession};
 use crate::services::{consent, hcp, records, systems};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    list_hcps, create_staff, list_staff, deactivate_staff, start_staff_enrolment,
+    complete_staff_enrolment, consent_by_access_key, list_consent_events, deposit_record,
+    create_system_token, consent_by_smart_card, create_consent_request, lookup_patient,
+    read_records, put_staff_push_token,
+};
 
 /// The public register of healthcare providers, no sign-in: by name (English or Chinese),
 /// district and profession; paged.

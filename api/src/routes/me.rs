@@ -4,12 +4,18 @@ use ehealth_contracts::{
     PasskeyResponse, Problem, PushTokenResponse, PutPushTokenRequest,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotSignedIn};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::account;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    get_me, list_devices, delete_device, put_push_token, create_passkey, complete_passkey,
+};
 
 /// The signed-in patient's profile (identity number masked), status, devices and passkeys.
 #[utoipa::path(get, path = "/v1/me", tag = "account", operation_id = "get_me",

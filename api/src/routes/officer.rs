@@ -5,6 +5,7 @@ use ehealth_contracts::{
     Problem, ReviewSdmLinkRequest, SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotOfficer};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
@@ -12,6 +13,13 @@ use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
 use crate::services::{hcp, officer, systems};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    verify_registration, list_pending_sdm_links, get_sdm_document, approve_sdm_link,
+    reject_sdm_link, issue_claim_code, end_sdm_link_by_office, create_hcp,
+    create_hcp_staff_by_office, create_hcp_system, revoke_hcp_system,
+};
 
 /// Registration office: record that a patient's identity was checked; they become `verified`.
 #[utoipa::path(post, path = "/v1/officer/registrations/{patient_id}/verify", tag = "officer",

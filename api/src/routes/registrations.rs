@@ -4,6 +4,7 @@ use ehealth_contracts::{
     TokenResponse,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, MalformedJson, TooManyAttempts};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
@@ -11,6 +12,11 @@ use crate::extract::ApiJson;
 use crate::extract::principal::client_address;
 use crate::services::registration;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_registration, complete_registration,
+};
 
 /// Start self-registration (16 or over): validates the person and returns passkey creation options.
 #[utoipa::path(post, path = "/v1/registrations", tag = "registration", operation_id = "create_registration",

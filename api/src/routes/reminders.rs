@@ -3,12 +3,18 @@ use ehealth_contracts::{
     CreateReminderRequest, ListRemindersResponse, Problem, ReminderResponse, UpdateReminderRequest,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotSignedIn, NotYourPatient};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::reminders;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_reminder, list_reminders, update_reminder, delete_reminder,
+};
 
 /// Create a measurement reminder (it syncs to the family's devices like a diary row).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/reminders", tag = "reminders", operation_id = "create_reminder",

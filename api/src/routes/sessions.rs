@@ -4,6 +4,7 @@ use ehealth_contracts::{
     RefreshSessionRequest, SessionTokens,
 };
 
+use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, MalformedJson, NotSignedIn, TooManyAttempts};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
@@ -11,6 +12,11 @@ use crate::extract::principal::client_address;
 use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession, StaffSession};
 use crate::services::sessions;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_challenge, create_session, refresh_session, delete_session,
+};
 
 /// Start a username-less passkey sign-in.
 #[utoipa::path(post, path = "/v1/sessions/challenge", tag = "sessions", operation_id = "create_challenge",

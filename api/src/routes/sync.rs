@@ -5,11 +5,18 @@ use ehealth_contracts::{
 };
 
 use super::PROBLEM;
+use super::operation::{Operation, operations};
 use super::responses::{NotSignedIn, NotYourPatient};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::{conflicts, sync};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    push_sync.sync_body_limit(), pull_sync.sync_body_limit(), list_sync_conflicts,
+    resolve_sync_conflict,
+};
 
 /// Push a device's pending mutations. Each gets its own result; re-sent mutations get their
 /// stored result and change nothing.
