@@ -5,6 +5,8 @@ use ehealth_contracts::{
     Problem, VerifyAccessLogQuery, VerifyAccessLogResponse, WithdrawResponse,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{NotSignedIn, NotVerifiedOrWithdrawn, NotYourPatient};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
@@ -15,6 +17,13 @@ use crate::state::AppState;
 type PatientPath = web::Path<String>;
 type ConsentPath = web::Path<(String, String)>;
 
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_consent, list_consents, revoke_consent, renew_consent, create_access_key,
+    list_records, list_access_log, verify_access_log, withdraw_patient, list_consent_requests,
+    approve_consent_request, decline_consent_request,
+};
+
 /// Give a registered HCP sharing consent, also before the visit (pre-grant).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/consents", tag = "consent", operation_id = "create_consent",
     security(("bearer" = [])),
@@ -22,9 +31,9 @@ type ConsentPath = web::Path<(String, String)>;
     request_body = CreateConsentRequest,
     responses(
         (status = 201, description = "Consent active (or the one already active)", body = ConsentResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`patient_not_verified`, `account_withdrawn` or `sdm_authority_ended`", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotYourPatient,
         (status = 422, description = "Unknown `hcp_id` or invalid fields", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_consent(
@@ -42,8 +51,8 @@ pub async fn create_consent(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "Consents", body = ListConsentsResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
     ))]
 pub async fn list_consents(
     state: web::Data<AppState>,
@@ -59,7 +68,7 @@ pub async fn list_consents(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("consent_id" = String, Path, description = "The consent")),
     responses(
         (status = 200, description = "Revoked", body = ConsentResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not a consent you may revoke", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_not_active`", body = Problem, content_type = PROBLEM),
     ))]
@@ -78,7 +87,7 @@ pub async fn revoke_consent(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("consent_id" = String, Path, description = "The consent")),
     responses(
         (status = 200, description = "Renewed", body = ConsentResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not a consent you may renew", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_not_renewable` (indefinite) or `consent_not_active`", body = Problem, content_type = PROBLEM),
     ))]
@@ -97,9 +106,9 @@ pub async fn renew_consent(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 201, description = "The key", body = AccessKeyResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotVerifiedOrWithdrawn,
+        NotYourPatient,
     ))]
 pub async fn create_access_key(
     state: web::Data<AppState>,
@@ -117,8 +126,8 @@ pub async fn create_access_key(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "Records", body = ListRecordsResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
     ))]
 pub async fn list_records(
     state: web::Data<AppState>,
@@ -136,8 +145,8 @@ pub async fn list_records(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "The log", body = AccessLogResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
     ))]
 pub async fn list_access_log(
     state: web::Data<AppState>,
@@ -154,8 +163,8 @@ pub async fn list_access_log(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), VerifyAccessLogQuery),
     responses(
         (status = 200, description = "`intact`, or the first broken entry", body = VerifyAccessLogResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
         (status = 422, description = "A checkpoint needs both `seq` and `hash`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn verify_access_log(
@@ -176,8 +185,8 @@ pub async fn verify_access_log(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "Withdrawn", body = WithdrawResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
         (status = 409, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn withdraw_patient(
@@ -198,8 +207,8 @@ type RequestPath = web::Path<(String, String)>;
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "Requests", body = ListConsentRequestsResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
     ))]
 pub async fn list_consent_requests(
     state: web::Data<AppState>,
@@ -217,8 +226,8 @@ pub async fn list_consent_requests(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("request_id" = String, Path, description = "The request")),
     responses(
         (status = 200, description = "Approved; `consent_id` is the consent", body = ConsentRequestResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotVerifiedOrWithdrawn,
         (status = 404, description = "Not a request you may decide", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_request_decided`", body = Problem, content_type = PROBLEM),
     ))]
@@ -239,7 +248,7 @@ pub async fn approve_consent_request(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("request_id" = String, Path, description = "The request")),
     responses(
         (status = 200, description = "Declined", body = ConsentRequestResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not a request you may decide", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_request_decided`", body = Problem, content_type = PROBLEM),
     ))]

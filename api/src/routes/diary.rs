@@ -2,10 +2,17 @@ use actix_web::web;
 use ehealth_contracts::{BpDiaryResponse, DiaryQuery, GlucoseDiaryResponse, Problem};
 
 use super::PROBLEM;
+use super::operation::{Operation, operations};
+use super::responses::{InvalidCursor, NotSignedIn};
 use crate::error::ApiResult;
 use crate::extract::PatientSession;
 use crate::services::diary;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    list_bp_readings, list_glucose_readings,
+};
 
 /// Blood-pressure readings in a range, newest first, with per-period summaries.
 #[utoipa::path(get, path = "/v1/patients/{patient_id}/diary/bp", tag = "diary", operation_id = "list_bp_readings",
@@ -13,8 +20,8 @@ use crate::state::AppState;
     params(("patient_id" = String, Path, description = "The patient (yourself)"), DiaryQuery),
     responses(
         (status = 200, description = "Readings and summary", body = BpDiaryResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
+        NotSignedIn,
         (status = 404, description = "Not a patient you may read", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid `from`, `to`, `limit` or `period`, or `invalid_range`", body = Problem, content_type = PROBLEM),
     ))]
@@ -35,8 +42,8 @@ pub async fn list_bp_readings(
     params(("patient_id" = String, Path, description = "The patient (yourself)"), DiaryQuery),
     responses(
         (status = 200, description = "Readings and summary", body = GlucoseDiaryResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
+        NotSignedIn,
         (status = 404, description = "Not a patient you may read", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid `from`, `to`, `limit` or `period`, or `invalid_range`", body = Problem, content_type = PROBLEM),
     ))]

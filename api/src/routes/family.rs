@@ -9,6 +9,10 @@ use ehealth_contracts::{
 };
 use futures_util::StreamExt;
 
+use super::operation::{Operation, operations};
+use super::responses::{
+    InvalidFields, MalformedJson, NotSignedIn, NotYourPatient, TooManyAttempts,
+};
 use super::{PROBLEM, created};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::principal::client_address;
@@ -16,6 +20,12 @@ use crate::extract::{ApiJson, PatientSession};
 use crate::services::family::documents::MAX_DOCUMENT_BYTES;
 use crate::services::family::{claim, dependants, documents};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_dependant, list_dependants, get_patient, end_sdm_link, put_sdm_document,
+    create_claim_code, claim_account,
+};
 
 /// Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or
 /// join as a further SDM of one already registered by proving their identity document and date
@@ -26,8 +36,8 @@ use crate::state::AppState;
     request_body = CreateDependantRequest,
     responses(
         (status = 201, description = "Link created", body = CreateDependantResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        MalformedJson,
+        NotSignedIn,
         (status = 403, description = "`sdm_not_verified` or `sdm_not_eligible` (under 16)", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`identity_proof_mismatch` (registered with another date of birth) or `sdm_link_exists`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`validation_failed` (a relationship that cannot act on this basis is `not_eligible`), `incapable_of_consent_required` or `cannot_be_own_sdm`", body = Problem, content_type = PROBLEM),
@@ -47,7 +57,7 @@ pub async fn create_dependant(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Dependants", body = ListDependantsResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
     ))]
 pub async fn list_dependants(
     state: web::Data<AppState>,
@@ -62,9 +72,9 @@ pub async fn list_dependants(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "The patient", body = PatientResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`sdm_authority_ended`: the child has turned 16", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotYourPatient,
     ))]
 pub async fn get_patient(
     state: web::Data<AppState>,
@@ -82,7 +92,7 @@ pub async fn get_patient(
     params(("link_id" = String, Path, description = "The link")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`sdm_priority_insufficient`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Not a link you may end", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_closed`", body = Problem, content_type = PROBLEM),
@@ -105,7 +115,7 @@ pub async fn end_sdm_link(
     request_body(description = "The document", content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
     responses(
         (status = 200, description = "Stored", body = SdmDocumentResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not your link", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
         (status = 413, description = "`document_too_large`", body = Problem, content_type = PROBLEM),
@@ -163,9 +173,9 @@ async fn read_limited(
     params(("patient_id" = String, Path, description = "Your dependant")),
     responses(
         (status = 201, description = "The code, shown once", body = ClaimCodeResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`sdm_authority_ended`", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotYourPatient,
         (status = 409, description = "`claim_code_not_available` (outside the 30 days) or `already_claimed`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_claim_code(
@@ -184,11 +194,11 @@ pub async fn create_claim_code(
     request_body = ClaimAccountRequest,
     responses(
         (status = 201, description = "Claim started; create the passkey with these options, then complete the registration", body = CreateRegistrationResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        MalformedJson,
         (status = 403, description = "`claim_invalid` (document, date of birth or code wrong) or `claim_too_early`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`already_claimed`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn claim_account(
     state: web::Data<AppState>,

@@ -1,60 +1,32 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
     CompleteEnrolmentRequest, ConsentByAccessKeyRequest, ConsentEventsQuery, ConsentEventsResponse,
-    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateHcpRequest,
-    CreateHcpSystemRequest, CreateStaffRequest, CreateStaffResponse, DepositRecordRequest,
-    HcpResponse, HcpSystemCredentials, ListHcpsQuery, ListHcpsResponse, PatientLookupRequest,
-    PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse, RecordResponse,
-    SmartCardConsentRequest, StaffResponse, StaffTokenResponse, StartEnrolmentRequest,
-    StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
+    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateStaffRequest,
+    CreateStaffResponse, DepositRecordRequest, ListHcpsQuery, ListHcpsResponse,
+    PatientLookupRequest, PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse,
+    RecordResponse, SmartCardConsentRequest, StaffResponse, StaffTokenResponse,
+    StartEnrolmentRequest, StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{
+    InvalidCursor, InvalidFields, NotSignedInAsStaff, NotVerifiedOrWithdrawn, TooManyAttempts,
+};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
-use crate::extract::{ApiJson, HcpSystemSession, Officer, StaffSession};
+use crate::extract::{ApiJson, HcpSystemSession, StaffSession};
 use crate::services::consent::{access_key, feed, requests, smart_card};
 use crate::services::{hcp, records, systems};
 use crate::state::AppState;
 
-/// Registration office: register a healthcare provider with its service locations.
-#[utoipa::path(post, path = "/v1/officer/hcps", tag = "officer", operation_id = "create_hcp",
-    security(("officer" = [])),
-    request_body = CreateHcpRequest,
-    responses(
-        (status = 201, description = "Registered", body = HcpResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn create_hcp(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    ApiJson(body): ApiJson<CreateHcpRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&hcp::create_hcp(&state, body).await?))
-}
-
-/// Registration office: create a staff account (e.g. the HCP's first user administrator).
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/staff", tag = "officer",
-    operation_id = "create_hcp_staff_by_office",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP")),
-    request_body = CreateStaffRequest,
-    responses(
-        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn create_hcp_staff_by_office(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<String>,
-    ApiJson(body): ApiJson<CreateStaffRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&hcp::create_staff(&state, &path, body).await?))
-}
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    list_hcps, create_staff, list_staff, deactivate_staff, start_staff_enrolment,
+    complete_staff_enrolment, consent_by_access_key, list_consent_events, deposit_record,
+    create_system_token, consent_by_smart_card, create_consent_request, lookup_patient,
+    read_records, put_staff_push_token,
+};
 
 /// The public register of healthcare providers, no sign-in: by name (English or Chinese),
 /// district and profession; paged.
@@ -62,7 +34,7 @@ pub async fn create_hcp_staff_by_office(
     params(ListHcpsQuery),
     responses(
         (status = 200, description = "Providers", body = ListHcpsResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
         (status = 422, description = "Unknown district or profession, or `limit` out of range", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_hcps(
@@ -78,7 +50,7 @@ pub async fn list_hcps(
     request_body = CreateStaffRequest,
     responses(
         (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
     ))]
@@ -95,7 +67,7 @@ pub async fn create_staff(
     security(("staff" = [])),
     responses(
         (status = 200, description = "Staff", body = [StaffResponse]),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_staff(
@@ -111,7 +83,7 @@ pub async fn list_staff(
     params(("staff_id" = String, Path, description = "A staff member of your HCP")),
     responses(
         (status = 200, description = "Deactivated", body = StaffResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`user_admin_required`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Not staff of your HCP", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`staff_deactivated`", body = Problem, content_type = PROBLEM),
@@ -130,7 +102,7 @@ pub async fn deactivate_staff(
     responses(
         (status = 201, description = "Create the passkey with these options", body = StartEnrolmentResponse),
         (status = 403, description = "`enrolment_code_invalid` (unknown, used or expired)", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn start_staff_enrolment(
     state: web::Data<AppState>,
@@ -170,10 +142,10 @@ pub async fn complete_staff_enrolment(
     request_body = ConsentByAccessKeyRequest,
     responses(
         (status = 201, description = "Consent active", body = ConsentResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "`access_key_invalid`, `access_key_locked`, `patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn consent_by_access_key(
     state: web::Data<AppState>,
@@ -191,8 +163,8 @@ pub async fn consent_by_access_key(
     params(ConsentEventsQuery),
     responses(
         (status = 200, description = "Events after the cursor, oldest first", body = ConsentEventsResponse),
-        (status = 400, description = "`invalid_cursor`", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        InvalidCursor,
+        NotSignedInAsStaff,
         (status = 422, description = "`limit` out of range", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_consent_events(
@@ -215,7 +187,7 @@ pub async fn list_consent_events(
         (status = 401, description = "Not signed in as staff or an HCP system", body = Problem, content_type = PROBLEM),
         (status = 403, description = "`account_withdrawn`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn deposit_record(
     state: web::Data<AppState>,
@@ -236,46 +208,6 @@ pub async fn deposit_record(
     Ok(created(&records::deposit(&state, &who, &path, body).await?))
 }
 
-/// Registration office: register a server-to-server client of an HCP (client credentials).
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems", tag = "officer", operation_id = "create_hcp_system",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP")),
-    request_body = CreateHcpSystemRequest,
-    responses(
-        (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn create_hcp_system(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<String>,
-    ApiJson(body): ApiJson<CreateHcpSystemRequest>,
-) -> ApiResult<HttpResponse> {
-    Ok(created(&systems::create(&state, &path, body).await?))
-}
-
-/// Registration office: revoke an HCP system; its tokens stop working at once.
-#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke", tag = "officer", operation_id = "revoke_hcp_system",
-    security(("officer" = [])),
-    params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
-    responses(
-        (status = 204, description = "Revoked"),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
-    ))]
-pub async fn revoke_hcp_system(
-    state: web::Data<AppState>,
-    _officer: Officer,
-    path: web::Path<(String, String)>,
-) -> ApiResult<HttpResponse> {
-    let (hcp, id) = path.into_inner();
-    systems::revoke(&state, &hcp, &id).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 /// Client-credentials grant for HCP systems: a bearer token (`syt_...`) valid one hour.
 #[utoipa::path(post, path = "/v1/hcp/system-tokens", tag = "hcp", operation_id = "create_system_token",
     request_body = SystemTokenRequest,
@@ -283,8 +215,8 @@ pub async fn revoke_hcp_system(
         (status = 201, description = "A token", body = SystemTokenResponse),
         (status = 400, description = "`unsupported_grant_type`", body = Problem, content_type = PROBLEM),
         (status = 401, description = "`invalid_client`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn create_system_token(
     state: web::Data<AppState>,
@@ -304,7 +236,7 @@ pub async fn create_system_token(
     responses(
         (status = 201, description = "Consent active", body = ConsentResponse),
         (status = 401, description = "Not an HCP system", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        NotVerifiedOrWithdrawn,
         (status = 404, description = "The card's holder is not registered", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Not an HKID, or `card_read_at` not within the last 5 minutes", body = Problem, content_type = PROBLEM),
     ))]
@@ -324,8 +256,8 @@ pub async fn consent_by_smart_card(
     request_body = CreateConsentRequestRequest,
     responses(
         (status = 201, description = "Requested; the patient and their SDMs are notified", body = ConsentRequestResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`patient_not_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
+        NotVerifiedOrWithdrawn,
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`consent_already_active`", body = Problem, content_type = PROBLEM),
     ))]
@@ -343,9 +275,9 @@ pub async fn create_consent_request(
     request_body = PatientLookupRequest,
     responses(
         (status = 200, description = "The patient", body = PatientLookupResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 404, description = "Not registered", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
         (status = 429, description = "Too many lookups", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn lookup_patient(
@@ -365,10 +297,10 @@ pub async fn lookup_patient(
     request_body = RecordReadRequest,
     responses(
         (status = 200, description = "The records", body = RecordReadResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
         (status = 403, description = "Which condition failed: `patient_not_verified`, `patient_withdrawn`, `no_sharing_consent`, `category_not_permitted`, `care_relationship_required`, `purpose_required`", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn read_records(
     state: web::Data<AppState>,
@@ -386,8 +318,8 @@ pub async fn read_records(
     request_body = ehealth_contracts::PutPushTokenRequest,
     responses(
         (status = 200, description = "Stored", body = ehealth_contracts::StaffPushTokenResponse),
-        (status = 401, description = "Not signed in as staff", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        NotSignedInAsStaff,
+        InvalidFields,
     ))]
 pub async fn put_staff_push_token(
     state: web::Data<AppState>,

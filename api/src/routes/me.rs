@@ -4,18 +4,25 @@ use ehealth_contracts::{
     PasskeyResponse, Problem, PushTokenResponse, PutPushTokenRequest,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{InvalidFields, NotSignedIn};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::account;
 use crate::state::AppState;
 
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    get_me, list_devices, delete_device, put_push_token, create_passkey, complete_passkey,
+};
+
 /// The signed-in patient's profile (identity number masked), status, devices and passkeys.
 #[utoipa::path(get, path = "/v1/me", tag = "account", operation_id = "get_me",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Profile", body = MeResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
     ))]
 pub async fn get_me(
     state: web::Data<AppState>,
@@ -29,7 +36,7 @@ pub async fn get_me(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Devices", body = ListDevicesResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
     ))]
 pub async fn list_devices(
     state: web::Data<AppState>,
@@ -45,7 +52,7 @@ pub async fn list_devices(
     params(("device_id" = String, Path, description = "One of your devices")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not one of your devices", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn delete_device(
@@ -65,9 +72,9 @@ pub async fn delete_device(
     request_body = PutPushTokenRequest,
     responses(
         (status = 200, description = "Stored", body = PushTokenResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not one of your devices", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn put_push_token(
     state: web::Data<AppState>,
@@ -85,7 +92,7 @@ pub async fn put_push_token(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Create the passkey with these options", body = CreatePasskeyResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
     ))]
 pub async fn create_passkey(
     state: web::Data<AppState>,
@@ -104,7 +111,7 @@ pub async fn create_passkey(
     responses(
         (status = 201, description = "Passkey added", body = PasskeyResponse),
         (status = 400, description = "The passkey response fails verification", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "Not your passkey registration", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`registration_already_completed` or `credential_already_registered`", body = Problem, content_type = PROBLEM),
         (status = 410, description = "`registration_expired`", body = Problem, content_type = PROBLEM),

@@ -1,15 +1,25 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
-    ClaimCodeResponse, DocumentBytes, ListSdmLinksResponse, Problem, ReviewSdmLinkRequest,
-    SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
+    ClaimCodeResponse, CreateHcpRequest, CreateHcpSystemRequest, CreateStaffRequest,
+    CreateStaffResponse, DocumentBytes, HcpResponse, HcpSystemCredentials, ListSdmLinksResponse,
+    Problem, ReviewSdmLinkRequest, SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
 };
 
-use super::PROBLEM;
+use super::operation::{Operation, operations};
+use super::responses::{InvalidFields, NotOfficer};
+use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
-use crate::services::officer;
+use crate::services::{hcp, officer, systems};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    verify_registration, list_pending_sdm_links, get_sdm_document, approve_sdm_link,
+    reject_sdm_link, issue_claim_code, end_sdm_link_by_office, create_hcp,
+    create_hcp_staff_by_office, create_hcp_system, revoke_hcp_system,
+};
 
 /// Registration office: record that a patient's identity was checked; they become `verified`.
 #[utoipa::path(post, path = "/v1/officer/registrations/{patient_id}/verify", tag = "officer",
@@ -19,10 +29,10 @@ use crate::state::AppState;
     request_body = VerifyPatientRequest,
     responses(
         (status = 200, description = "Verified", body = VerifyPatientResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`already_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn verify_registration(
     state: web::Data<AppState>,
@@ -39,7 +49,7 @@ pub async fn verify_registration(
     security(("officer" = [])),
     responses(
         (status = 200, description = "Pending links", body = ListSdmLinksResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_pending_sdm_links(
@@ -57,7 +67,7 @@ pub async fn list_pending_sdm_links(
     params(("link_id" = String, Path, description = "The link")),
     responses(
         (status = 200, description = "The document", content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "No document, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn get_sdm_document(
@@ -85,10 +95,10 @@ pub async fn get_sdm_document(
     request_body(content = ReviewSdmLinkRequest, description = "Optional reason and officer"),
     responses(
         (status = 200, description = "Approved", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`, `document_missing` or `document_changed`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn approve_sdm_link(
     state: web::Data<AppState>,
@@ -109,7 +119,7 @@ pub async fn approve_sdm_link(
     request_body = ReviewSdmLinkRequest,
     responses(
         (status = 200, description = "Rejected", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
@@ -133,7 +143,7 @@ pub async fn reject_sdm_link(
     params(("patient_id" = String, Path, description = "The young person")),
     responses(
         (status = 201, description = "The code, shown once", body = ClaimCodeResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`claim_code_not_available` (before the 16th birthday) or `already_claimed`", body = Problem, content_type = PROBLEM),
     ))]
@@ -154,7 +164,7 @@ pub async fn issue_claim_code(
     request_body = ReviewSdmLinkRequest,
     responses(
         (status = 200, description = "Ended (`ended_by_office`)", body = SdmLinkResponse),
-        (status = 401, description = "Missing or wrong officer credential", body = Problem, content_type = PROBLEM),
+        NotOfficer,
         (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_closed`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
@@ -168,4 +178,83 @@ pub async fn end_sdm_link_by_office(
     Ok(web::Json(
         documents::end_by_office(&state, &path, body).await?,
     ))
+}
+
+/// Registration office: register a healthcare provider with its service locations.
+#[utoipa::path(post, path = "/v1/officer/hcps", tag = "officer", operation_id = "create_hcp",
+    security(("officer" = [])),
+    request_body = CreateHcpRequest,
+    responses(
+        (status = 201, description = "Registered", body = HcpResponse),
+        NotOfficer,
+        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    ApiJson(body): ApiJson<CreateHcpRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_hcp(&state, body).await?))
+}
+
+/// Registration office: create a staff account (e.g. the HCP's first user administrator).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/staff", tag = "officer",
+    operation_id = "create_hcp_staff_by_office",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateStaffRequest,
+    responses(
+        (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
+        NotOfficer,
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_hcp_staff_by_office(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateStaffRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&hcp::create_staff(&state, &path, body).await?))
+}
+
+/// Registration office: register a server-to-server client of an HCP (client credentials).
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems", tag = "officer", operation_id = "create_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP")),
+    request_body = CreateHcpSystemRequest,
+    responses(
+        (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
+        NotOfficer,
+        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+    ))]
+pub async fn create_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<String>,
+    ApiJson(body): ApiJson<CreateHcpSystemRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&systems::create(&state, &path, body).await?))
+}
+
+/// Registration office: revoke an HCP system; its tokens stop working at once.
+#[utoipa::path(post, path = "/v1/officer/hcps/{hcp_id}/systems/{client_id}/revoke", tag = "officer", operation_id = "revoke_hcp_system",
+    security(("officer" = [])),
+    params(("hcp_id" = String, Path, description = "The HCP"), ("client_id" = String, Path, description = "The system")),
+    responses(
+        (status = 204, description = "Revoked"),
+        NotOfficer,
+        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn revoke_hcp_system(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (hcp, id) = path.into_inner();
+    systems::revoke(&state, &hcp, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -4,6 +4,8 @@ use ehealth_contracts::{
     TokenResponse,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{InvalidFields, MalformedJson, TooManyAttempts};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
@@ -11,17 +13,22 @@ use crate::extract::principal::client_address;
 use crate::services::registration;
 use crate::state::AppState;
 
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_registration, complete_registration,
+};
+
 /// Start self-registration (16 or over): validates the person and returns passkey creation options.
 #[utoipa::path(post, path = "/v1/registrations", tag = "registration", operation_id = "create_registration",
     request_body = CreateRegistrationRequest,
     responses(
         (status = 201, description = "Registration started; create the passkey with these options", body = CreateRegistrationResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        MalformedJson,
         (status = 409, description = "`already_registered`: the identity document is registered", body = Problem, content_type = PROBLEM),
         (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 415, description = "Not JSON", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`validation_failed` with the fields, or `requires_substitute_decision_maker` (under 16)", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        TooManyAttempts,
     ))]
 pub async fn create_registration(
     state: web::Data<AppState>,
@@ -44,7 +51,7 @@ pub async fn create_registration(
         (status = 404, description = "Unknown registration", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`registration_already_completed`, `already_registered` or `credential_already_registered`", body = Problem, content_type = PROBLEM),
         (status = 410, description = "`registration_expired`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn complete_registration(
     state: web::Data<AppState>,

@@ -3,11 +3,18 @@ use ehealth_contracts::{
     CreateReminderRequest, ListRemindersResponse, Problem, ReminderResponse, UpdateReminderRequest,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{InvalidFields, NotSignedIn, NotYourPatient};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::reminders;
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_reminder, list_reminders, update_reminder, delete_reminder,
+};
 
 /// Create a measurement reminder (it syncs to the family's devices like a diary row).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/reminders", tag = "reminders", operation_id = "create_reminder",
@@ -16,8 +23,8 @@ use crate::state::AppState;
     request_body = CreateReminderRequest,
     responses(
         (status = 201, description = "Created, with its next occurrence", body = ReminderResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
         (status = 422, description = "Invalid times, days, zone or text (a `custom` reminder needs `text`)", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_reminder(
@@ -37,8 +44,8 @@ pub async fn create_reminder(
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
     responses(
         (status = 200, description = "Reminders", body = ListRemindersResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
     ))]
 pub async fn list_reminders(
     state: web::Data<AppState>,
@@ -55,9 +62,9 @@ pub async fn list_reminders(
     request_body = UpdateReminderRequest,
     responses(
         (status = 200, description = "Updated", body = ReminderResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "No such reminder of this patient", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn update_reminder(
     state: web::Data<AppState>,
@@ -77,7 +84,7 @@ pub async fn update_reminder(
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("reminder_id" = String, Path, description = "The reminder")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "No such reminder of this patient", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn delete_reminder(

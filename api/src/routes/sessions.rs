@@ -4,6 +4,8 @@ use ehealth_contracts::{
     RefreshSessionRequest, SessionTokens,
 };
 
+use super::operation::{Operation, operations};
+use super::responses::{InvalidFields, MalformedJson, NotSignedIn, TooManyAttempts};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::client_address;
@@ -11,14 +13,19 @@ use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession, StaffSession};
 use crate::services::sessions;
 use crate::state::AppState;
 
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    create_challenge, create_session, refresh_session, delete_session,
+};
+
 /// Start a username-less passkey sign-in.
 #[utoipa::path(post, path = "/v1/sessions/challenge", tag = "sessions", operation_id = "create_challenge",
     request_body = Option<CreateChallengeRequest>,
     responses(
         (status = 201, description = "A single-use challenge (the body may be `{}` or empty)", body = CreateChallengeResponse),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        MalformedJson,
         (status = 415, description = "Not JSON", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        TooManyAttempts,
     ))]
 pub async fn create_challenge(
     state: web::Data<AppState>,
@@ -37,8 +44,8 @@ pub async fn create_challenge(
         (status = 400, description = "`challenge_invalid` (unknown, used or expired) or malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "`unknown_credential`, `origin_mismatch`, `rp_id_mismatch`, `challenge_mismatch`, `user_verification_required`, `counter_regression`, `invalid_credential`", body = Problem, content_type = PROBLEM),
         (status = 403, description = "`account_withdrawn` or `staff_deactivated`", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     ))]
 pub async fn create_session(
     state: web::Data<AppState>,
@@ -55,7 +62,7 @@ pub async fn create_session(
     responses(
         (status = 200, description = "New tokens (of the same kind of principal); the old pair is dead", body = SessionTokens),
         (status = 401, description = "`invalid_token` or `refresh_token_reused` (the session is now revoked)", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     ))]
 pub async fn refresh_session(
     state: web::Data<AppState>,
@@ -69,7 +76,7 @@ pub async fn refresh_session(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
     ))]
 pub async fn delete_session(
     state: web::Data<AppState>,

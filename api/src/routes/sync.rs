@@ -5,10 +5,18 @@ use ehealth_contracts::{
 };
 
 use super::PROBLEM;
+use super::operation::{Operation, operations};
+use super::responses::{NotSignedIn, NotYourPatient};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::{conflicts, sync};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    push_sync.sync_body_limit(), pull_sync.sync_body_limit(), list_sync_conflicts,
+    resolve_sync_conflict,
+};
 
 /// Push a device's pending mutations. Each gets its own result; re-sent mutations get their
 /// stored result and change nothing.
@@ -18,7 +26,7 @@ use crate::state::AppState;
     responses(
         (status = 200, description = "Per-mutation results", body = PushResponse),
         (status = 400, description = "Malformed envelope or `invalid_seq`", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`unknown_device`: not one of the caller's devices", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`seq_gap`: `expected_seq` says where to resume", body = Problem, content_type = PROBLEM),
         (status = 413, description = "`batch_too_large` or `payload_too_large`", body = Problem, content_type = PROBLEM),
@@ -41,7 +49,7 @@ pub async fn push_sync(
     responses(
         (status = 200, description = "A page of changes and the cursor to save after applying it", body = PullResponse),
         (status = 400, description = "`invalid_cursor` (altered, or another user's) or malformed envelope", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 403, description = "`unknown_device`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Envelope fields of the wrong type", body = Problem, content_type = PROBLEM),
         (status = 426, description = "`unsupported_protocol` / `unsupported_schema_version` with `supported`", body = Problem, content_type = PROBLEM),
@@ -61,8 +69,8 @@ pub async fn pull_sync(
     responses(
         (status = 200, description = "Conflicts", body = ListConflictsResponse),
         (status = 400, description = "`invalid_cursor` or a malformed query", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "Not a patient you may act for", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
+        NotYourPatient,
         (status = 422, description = "`limit` out of range", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_sync_conflicts(
@@ -87,7 +95,7 @@ pub async fn list_sync_conflicts(
     ),
     responses(
         (status = 200, description = "The conflict, resolved", body = SyncConflict),
-        (status = 401, description = "Not signed in", body = Problem, content_type = PROBLEM),
+        NotSignedIn,
         (status = 404, description = "No such conflict of a patient you may act for", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn resolve_sync_conflict(

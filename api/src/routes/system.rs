@@ -1,7 +1,13 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{HealthCheck, HealthResponse};
 
+use super::operation::{Operation, operations};
 use crate::state::AppState;
+
+/// This area's operations: `routes::configure` registers them, `openapi` documents them.
+pub(super) const ROUTES: &[Operation] = operations! {
+    healthz, readyz,
+};
 
 /// Liveness: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "system", operation_id = "get_health",
