@@ -103,6 +103,94 @@ async fn a_gap_in_the_sequence_is_refused_with_the_expected_seq(app: TestApp) {
     );
 }
 
+on_both_backends!(the_client_recovers_from_a_seq_gap_and_converges_without_loss_or_duplicates);
+/// The answer to a device's first batch is lost, and its outbox then loses the next batch and
+/// sends the one after: the server refuses it with a real 409 `seq_gap`. The reference client
+/// drops what the server says it already consumed, pushes again from `expected_seq`, and both of
+/// the patient's devices end with every reading exactly once.
+async fn the_client_recovers_from_a_seq_gap_and_converges_without_loss_or_duplicates(app: TestApp) {
+    let (patient_id, mut d, _) = patient_with_devices(&app, 2).await;
+    let ids: Vec<String> = (0..5).map(|_| new_id()).collect();
+    for (systolic, id) in (120..).zip(&ids) {
+        d[0].engine.upsert(
+            "bp_readings",
+            id,
+            &patient_id,
+            bp(systolic, 80),
+            now_ms(&app),
+        );
+    }
+    // Seqs 1 and 2 reach the server; the answer never reaches the device.
+    let first = d[0]
+        .engine
+        .push_request(2)
+        .unwrap_or_else(|| panic!("nothing pending"));
+    let (status, body) = d[0].send_push(&app, &first).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The batch holding seq 3 is lost on the device; 4 and 5 go out.
+    let mut skipping = d[0]
+        .engine
+        .push_request(100)
+        .unwrap_or_else(|| panic!("nothing pending"));
+    skipping.mutations.retain(|m| m.seq > 3);
+    let (status, body) = d[0].send_push(&app, &skipping).await;
+    let problem: Problem = body.json_as();
+    assert_eq!(
+        (status, problem.code.as_str(), problem.expected_seq),
+        (StatusCode::CONFLICT, "seq_gap", Some(3))
+    );
+
+    // 1 and 2 were consumed: they leave the queue; 3, 4 and 5 go again, in order.
+    d[0].engine
+        .on_seq_gap(problem.expected_seq.unwrap_or_default());
+    let waiting: Vec<i64> = d[0].engine.pending().iter().map(|m| m.seq).collect();
+    assert_eq!(waiting, vec![3, 4, 5]);
+    let answers = d[0].push_all(&app).await;
+    let results: Vec<(i64, MutationStatus)> = answers
+        .iter()
+        .flat_map(|a| &a.results)
+        .map(|r| (r.seq, r.status))
+        .collect();
+    assert_eq!(
+        results,
+        vec![
+            (3, MutationStatus::Applied),
+            (4, MutationStatus::Applied),
+            (5, MutationStatus::Applied)
+        ]
+    );
+    assert_eq!(answers.last().map(|a| a.last_seq), Some(5));
+    assert!(d[0].engine.pending().is_empty());
+
+    // The server holds the five readings once each: every mutation changed its row once.
+    let pages = d[1].pull_all(&app, 100).await;
+    let mut changed: Vec<(String, i64)> = pages
+        .iter()
+        .flat_map(|p| &p.changes)
+        .map(|c| (c.id.clone(), c.version))
+        .collect();
+    changed.sort();
+    let mut expected: Vec<String> = ids.clone();
+    expected.sort();
+    assert_eq!(
+        changed.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(),
+        expected
+    );
+    let mut versions: Vec<i64> = changed.iter().map(|(_, v)| *v).collect();
+    versions.sort_unstable();
+    assert_eq!(versions, vec![1, 2, 3, 4, 5]);
+    // Both devices converge on the server's rows, the recovering one included.
+    d[0].pull_all(&app, 100).await;
+    assert_eq!(d[0].engine.confirmed(), d[1].engine.confirmed());
+    for (systolic, id) in (120..).zip(&ids) {
+        let row = d[0]
+            .engine
+            .row("bp_readings", id)
+            .unwrap_or_else(|| panic!("{id} lost"));
+        assert_eq!(row.state.fields.get("systolic"), Some(&json!(systolic)));
+    }
+}
+
 on_both_backends!(bad_mutations_are_refused_one_by_one_and_consume_their_seq);
 async fn bad_mutations_are_refused_one_by_one_and_consume_their_seq(app: TestApp) {
     let (patient_id, mut d, _) = patient_with_devices(&app, 1).await;
