@@ -1,6 +1,6 @@
 //! The golden fixtures in `mobile-contracts/fixtures/`: an example of every JSON request and
 //! response body, every error body, each sync mutation, result and change shape, and each push
-//! payload. The OpenAPI document takes its examples from them, and `openapi/tests/fixtures.rs`
+//! payload. The OpenAPI document takes its examples from them, and `openapi/tests/fixtures/`
 //! proves each one deserialises into its Rust type, serialises back identically and validates
 //! against the OpenAPI schema. See `fixtures/README.md` for the layout.
 

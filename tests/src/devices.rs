@@ -1,12 +1,12 @@
 //! Simulated devices: the reference sync client (`ehealth_sync::ClientEngine`) driven against
 //! the real server over HTTP.
 
-use ehealth_contracts::{Fields, PullResponse, PushRequest, PushResponse};
+use ehealth_contracts::{Fields, PullResponse, PushRequest, PushResponse, TokenResponse};
 use ehealth_sync::ClientEngine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{Person, TestApp, TestPasskey};
+use crate::{JsonAs, Person, TestApp, TestPasskey};
 
 pub struct Device {
     pub engine: ClientEngine,
@@ -17,19 +17,9 @@ pub struct Device {
 /// A patient with `n` signed-in devices (the first from registration, the rest by sign-in).
 pub async fn patient_with_devices(app: &TestApp, n: usize) -> (String, Vec<Device>, TestPasskey) {
     let (tokens, mut passkey) = app.register(&Person::adult()).await;
-    let mut devices = vec![Device {
-        engine: ClientEngine::new(tokens.device_id.clone()),
-        token: tokens.access_token,
-        patient_id: tokens.patient_id.clone(),
-    }];
+    let mut devices = vec![Device::signed_in(&tokens)];
     for _ in 1..n {
-        let (status, body) = app.sign_in(&mut passkey).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        devices.push(Device {
-            engine: ClientEngine::new(body["device_id"].as_str().unwrap_or_default()),
-            token: body["access_token"].as_str().unwrap_or_default().to_owned(),
-            patient_id: tokens.patient_id.clone(),
-        });
+        devices.push(Device::signed_in(&app.sign_in_patient(&mut passkey).await));
     }
     (tokens.patient_id, devices, passkey)
 }
@@ -52,6 +42,15 @@ pub fn now_ms(app: &TestApp) -> u64 {
 }
 
 impl Device {
+    /// The device a registration or a sign-in named, with an empty offline store.
+    pub fn signed_in(t: &TokenResponse) -> Self {
+        Device {
+            engine: ClientEngine::new(t.device_id.clone()),
+            token: t.access_token.clone(),
+            patient_id: t.patient_id.clone(),
+        }
+    }
+
     /// Signs in again on this same device (e.g. after its tokens expired).
     pub async fn sign_in_again(&mut self, app: &TestApp, passkey: &mut TestPasskey) {
         let (challenge_id, options) = app.challenge().await;
@@ -64,8 +63,9 @@ impl Device {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        assert_eq!(body["device_id"], self.engine.device_id.as_str());
-        self.token = body["access_token"].as_str().unwrap_or_default().to_owned();
+        let tokens: TokenResponse = body.json_as();
+        assert_eq!(tokens.device_id, self.engine.device_id);
+        self.token = tokens.access_token;
     }
 
     pub async fn send_push(&self, app: &TestApp, req: &PushRequest) -> (StatusCode, Value) {

@@ -1,11 +1,11 @@
 //! Families: verified adults acting as substitute decision makers, dependants, documents, and
 //! the stored notices and records a client cannot see directly.
 
-use ehealth_contracts::TokenResponse;
+use ehealth_contracts::{CreateDependantResponse, SdmLinkStatus, TokenResponse};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{OFFICER_TOKEN, Person, TestApp, TestPasskey};
+use crate::{JsonAs, OFFICER_TOKEN, Person, TestApp, TestPasskey};
 
 /// A registered adult whose identity the registration office has verified.
 pub async fn verified_adult(app: &TestApp) -> (TokenResponse, TestPasskey) {
@@ -57,11 +57,9 @@ impl TestApp {
     pub async fn add_child(&self, token: &str, p: &Person) -> (String, String) {
         let (status, body) = self.add_dependant(token, p, "parent", false).await;
         assert_eq!(status, StatusCode::CREATED, "add child: {body}");
-        assert_eq!(body["link_status"], "active");
-        (
-            body["patient_id"].as_str().unwrap_or_default().to_owned(),
-            body["link_id"].as_str().unwrap_or_default().to_owned(),
-        )
+        let created: CreateDependantResponse = body.json_as();
+        assert_eq!(created.link_status, SdmLinkStatus::Active);
+        (created.patient_id, created.link_id)
     }
 
     /// `PUT /v1/sdm-links/{link}/document` with a raw body.

@@ -1,9 +1,13 @@
 //! Healthcare providers and their staff, enrolled with software passkeys.
 
+use ehealth_contracts::{
+    CreateStaffResponse, HcpResponse, RecordResponse, SessionTokens, StaffTokenResponse,
+    StartEnrolmentResponse,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{TestApp, TestPasskey};
+use crate::{JsonAs, TestApp, TestPasskey};
 
 /// A staff member signed in.
 pub struct StaffUser {
@@ -12,6 +16,18 @@ pub struct StaffUser {
     pub token: String,
     pub refresh: String,
     pub passkey: TestPasskey,
+}
+
+impl StaffUser {
+    /// Signs in again with the staff member's passkey (e.g. after the token expired).
+    pub async fn sign_in_again(&mut self, app: &TestApp) {
+        let (status, body) = app.sign_in(&mut self.passkey).await;
+        assert_eq!(status, StatusCode::CREATED, "staff sign-in: {body}");
+        match body.json_as() {
+            SessionTokens::Staff(tokens) => self.token = tokens.access_token,
+            SessionTokens::Patient(_) => panic!("a staff passkey signed in as a patient: {body}"),
+        }
+    }
 }
 
 impl TestApp {
@@ -27,7 +43,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "create hcp: {body}");
-        body["hcp_id"].as_str().unwrap_or_default().to_owned()
+        body.json_as::<HcpResponse>().hcp_id
     }
 
     /// Enrols a passkey with an enrolment code; returns the signed-in staff member.
@@ -36,30 +52,23 @@ impl TestApp {
             .post("/v1/staff/enrolments", json!({"enrolment_code": code}))
             .await;
         assert_eq!(status, StatusCode::CREATED, "start enrolment: {started}");
+        let started: StartEnrolmentResponse = started.json_as();
         let mut passkey = TestPasskey::new();
-        let credential = passkey.create(
-            serde_json::from_value(started["creation_options"].clone())
-                .unwrap_or_else(|e| panic!("{e}")),
-        );
+        let credential = passkey.create(started.creation_options);
         let (status, body) = self
             .post(
-                &format!(
-                    "/v1/staff/enrolments/{}/complete",
-                    started["enrolment_id"].as_str().unwrap_or_default()
-                ),
+                &format!("/v1/staff/enrolments/{}/complete", started.enrolment_id),
                 json!({"credential": credential}),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "complete enrolment: {body}");
-        assert_eq!(body["principal"], "staff");
+        let tokens: StaffTokenResponse = body.json_as();
+        assert_eq!(tokens.principal, "staff");
         StaffUser {
-            staff_id: body["staff_id"].as_str().unwrap_or_default().to_owned(),
-            hcp_id: body["hcp_id"].as_str().unwrap_or_default().to_owned(),
-            token: body["access_token"].as_str().unwrap_or_default().to_owned(),
-            refresh: body["refresh_token"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            staff_id: tokens.staff_id,
+            hcp_id: tokens.hcp_id,
+            token: tokens.access_token,
+            refresh: tokens.refresh_token,
             passkey,
         }
     }
@@ -77,7 +86,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "create staff: {body}");
-        self.enrol(body["enrolment_code"].as_str().unwrap_or_default())
+        self.enrol(&body.json_as::<CreateStaffResponse>().enrolment_code)
             .await
     }
 
@@ -102,7 +111,12 @@ impl TestApp {
     }
 
     /// Deposits a record of `category` as `staff`.
-    pub async fn deposit(&self, staff: &StaffUser, patient: &str, category: &str) -> Value {
+    pub async fn deposit(
+        &self,
+        staff: &StaffUser,
+        patient: &str,
+        category: &str,
+    ) -> RecordResponse {
         let (status, body) = self
             .call(
                 Method::POST,
@@ -113,7 +127,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "deposit: {body}");
-        body
+        body.json_as()
     }
 
     /// Pre-grants consent to `hcp` as `token` for `patient`; returns the consent.

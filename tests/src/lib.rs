@@ -2,12 +2,14 @@
 //! SQLite file or a fresh PostgreSQL database per test, Redis with a per-test key prefix) and
 //! speaks HTTP to it. Nothing of ours is mocked; time is the only thing the tests control.
 
+pub mod accounts;
 pub mod clock;
 pub mod demo;
 pub mod devices;
 pub mod family;
 pub mod fcm;
 pub mod hcp;
+pub mod json;
 pub mod passkey;
 pub mod people;
 
@@ -16,11 +18,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use ehealth_api::{Application, Config};
-use ehealth_contracts::{CreateRegistrationResponse, TokenResponse};
 use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 pub use clock::ManualClock;
+pub use json::JsonAs;
 pub use passkey::TestPasskey;
 pub use people::Person;
 
@@ -268,52 +270,6 @@ impl TestApp {
         self.call(Method::GET, path, Some(token), None).await
     }
 
-    /// Starts a registration for `person`; panics unless it is accepted.
-    pub async fn start_registration(&self, person: &Person) -> CreateRegistrationResponse {
-        let (status, body) = self
-            .post("/v1/registrations", person.registration_body())
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "start registration: {body}");
-        serde_json::from_value(body).unwrap_or_else(|e| panic!("registration response: {e}"))
-    }
-
-    /// Registers `person` end to end with a new passkey; returns the tokens and the passkey.
-    pub async fn register(&self, person: &Person) -> (TokenResponse, TestPasskey) {
-        let started = self.start_registration(person).await;
-        let mut passkey = TestPasskey::new();
-        let credential = passkey.create(started.creation_options);
-        let (status, body) = self
-            .post(
-                &format!("/v1/registrations/{}/complete", started.registration_id),
-                json!({"credential": credential, "device": {"name": "Test phone", "platform": "android"}}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "complete registration: {body}");
-        let tokens = serde_json::from_value(body).unwrap_or_else(|e| panic!("token response: {e}"));
-        (tokens, passkey)
-    }
-
-    /// A fresh sign-in challenge's id and options.
-    pub async fn challenge(&self) -> (String, webauthn_rs_proto::RequestChallengeResponse) {
-        let (status, body) = self.post("/v1/sessions/challenge", json!({})).await;
-        assert_eq!(status, StatusCode::CREATED, "challenge: {body}");
-        let id = body["challenge_id"].as_str().unwrap_or_default().to_owned();
-        let options = serde_json::from_value(body["request_options"].clone())
-            .unwrap_or_else(|e| panic!("request options: {e}"));
-        (id, options)
-    }
-
-    /// Signs in with `passkey`; returns status and body.
-    pub async fn sign_in(&self, passkey: &mut TestPasskey) -> (StatusCode, Value) {
-        let (challenge_id, options) = self.challenge().await;
-        let credential = passkey.assert(options);
-        self.post(
-            "/v1/sessions",
-            json!({"challenge_id": challenge_id, "credential": credential, "device": {"name": "Second phone", "platform": "ios"}}),
-        )
-        .await
-    }
-
     /// A reminder's stored next occurrence (epoch ms), as the server keeps it.
     pub async fn reminder_next_due(&self, id: &str) -> Option<i64> {
         let id = id.to_owned();
@@ -325,38 +281,31 @@ impl TestApp {
             .first()
             .and_then(|r| r.next_due_at)
     }
-
-    /// Verifies a patient through the registration office.
-    pub async fn verify(&self, patient_id: &str) -> (StatusCode, Value) {
-        self.call(
-            Method::POST,
-            &format!("/v1/officer/registrations/{patient_id}/verify"),
-            Some(OFFICER_TOKEN),
-            Some(json!({"method": "in_person", "reference": "RC-0001"})),
-        )
-        .await
-    }
 }
 
-/// Generates `#[tokio::test]`s that run one story on SQLite and on PostgreSQL.
+/// Runs an ordinary story, `async fn name(app: TestApp)`, on SQLite and on PostgreSQL: generates
+/// `mod name { sqlite, postgres }` of `#[tokio::test]`s, each spawning a fresh server on its
+/// backend. Write it just above the story (the story stays plain code that rustfmt formats):
+///
+/// ```ignore
+/// on_both_backends!(a_reading_reaches_the_other_phone);
+/// async fn a_reading_reaches_the_other_phone(app: TestApp) { /* ... */ }
+/// ```
 #[macro_export]
 macro_rules! on_both_backends {
-    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
+    ($($story:ident),+ $(,)?) => {
+        $(
+            mod $story {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$story($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+                }
 
-            async fn story($app: $crate::TestApp) $body
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                story($crate::TestApp::spawn($crate::Backend::Sqlite).await).await;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$story($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
+                }
             }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                story($crate::TestApp::spawn($crate::Backend::Postgres).await).await;
-            }
-        }
+        )+
     };
 }

@@ -1,8 +1,9 @@
 //! The guided demo: `cargo run -p ehealth-tests --bin demo` against a running server (see the
-//! README). It tells and performs the whole story with a software passkey: a parent registers
-//! and is verified, registers a child, logs readings offline on two devices and syncs them,
-//! pre-grants consent to a clinic, the clinic's doctor reads, the parent revokes and the next
-//! read is refused, and the parent reads the access log.
+//! README). It says who is who, then tells and performs the whole story with a software passkey,
+//! each step followed by its result: Mum registers and is verified, registers her daughter, logs
+//! readings offline on Mum's phone and Mum's tablet and syncs them, pre-grants consent to a
+//! clinic, the clinic's doctor reads, Mum revokes and the next read is refused, and Mum reads
+//! the access log.
 //!
 //! Environment: `DEMO_URL`, `DEMO_OFFICER_TOKEN`, `DEMO_ORIGIN` (see `Demo::from_env`).
 

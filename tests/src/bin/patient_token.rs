@@ -7,6 +7,6 @@ async fn main() -> anyhow::Result<()> {
     let (tokens, _) = ehealth_tests::demo::Demo::from_env()
         .register("schemathesis")
         .await?;
-    println!("{tokens}");
+    println!("{}", serde_json::to_string(&tokens)?);
     Ok(())
 }

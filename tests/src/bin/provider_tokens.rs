@@ -13,8 +13,8 @@ async fn main() -> anyhow::Result<()> {
     let system = demo.system_token(&hcp_id).await?;
     println!(
         "{}",
-        json!({"hcp_id": hcp_id, "staff_token": staff["access_token"],
-            "system_token": system["access_token"]})
+        json!({"hcp_id": hcp_id, "staff_token": staff.access_token,
+            "system_token": system.access_token})
     );
     Ok(())
 }

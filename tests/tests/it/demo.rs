@@ -13,7 +13,7 @@ async fn the_guided_demo_tells_the_whole_story() {
     let told = lines.join("\n");
     assert!(result.is_ok(), "{result:?}\n{told}");
     for expected in [
-        "Mum's phone holds 3 readings, Tablet holds 3",
+        "Mum's phone holds 3 readings, Mum's tablet holds 3.",
         "Allowed: 1 record(s).",
         "Refused: 403 `no_sharing_consent`.",
         ": allowed",
@@ -22,4 +22,25 @@ async fn the_guided_demo_tells_the_whole_story() {
     ] {
         assert!(told.contains(expected), "missing {expected:?} in:\n{told}");
     }
+    // Who is who comes first; every step says what came of it; a device keeps its name.
+    assert!(lines[0].starts_with("Who is who:"), "{told}");
+    let steps: Vec<usize> = (0..lines.len())
+        .filter(|&i| lines[i].starts_with(|c: char| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(steps.len(), 11, "{told}");
+    for i in steps {
+        assert!(
+            lines.get(i + 1).is_some_and(|l| l.starts_with("   ")),
+            "step without a result: {}\n{told}",
+            lines[i]
+        );
+    }
+    assert!(
+        told.contains("(Pushed: "),
+        "pushed/pulled explained:\n{told}"
+    );
+    assert!(
+        !told.contains("Tablet") && !told.contains("second phone"),
+        "{told}"
+    );
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ehealth_api::jobs::reminders as job;
 use ehealth_api::push;
-use ehealth_contracts::TokenResponse;
+use ehealth_contracts::{ReminderResponse, TokenResponse};
 use ehealth_tests::family::verified_adult;
 use ehealth_tests::fcm::FakeFcm;
 use ehealth_tests::{Backend, Env, TestApp};
@@ -21,17 +21,15 @@ fn ms(rfc3339: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{rfc3339}: {e}"))
 }
 
-async fn create(app: &TestApp, me: &TokenResponse, body: Value) -> Value {
-    let (status, r) = app
-        .call(
-            Method::POST,
-            &format!("/v1/patients/{}/reminders", me.patient_id),
-            Some(&me.access_token),
-            Some(body),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{r}");
-    r
+async fn create(app: &TestApp, me: &TokenResponse, body: Value) -> ReminderResponse {
+    app.call_as(
+        StatusCode::CREATED,
+        Method::POST,
+        &format!("/v1/patients/{}/reminders", me.patient_id),
+        Some(&me.access_token),
+        Some(body),
+    )
+    .await
 }
 
 async fn reminders_due(app: &TestApp, patient: &str) -> usize {
@@ -94,7 +92,7 @@ async fn three_instances_on_one_postgresql_and_one_redis_send_one_message_per_oc
             json!({"kind": kind, "text": "Take the tablets", "times": ["08:00"], "days": ALL}),
         )
         .await;
-        ids.push(r["reminder_id"].as_str().unwrap_or_default().to_owned());
+        ids.push(r.reminder_id);
     }
     let (b, c) = (app.sibling().await, app.sibling().await);
     let sinks: Vec<_> = [&app, &b, &c]
@@ -304,7 +302,7 @@ async fn a_london_reminder_keeps_eight_oclock_local_across_the_end_of_summer_tim
         json!({"kind": "bp", "times": ["08:00"], "days": ALL, "time_zone": "Europe/London"}),
     )
     .await;
-    let id = r["reminder_id"].as_str().unwrap_or_default().to_owned();
+    let id = r.reminder_id;
     assert_eq!(
         app.reminder_next_due(&id).await,
         Some(ms("2026-10-24T07:00:00Z")),

@@ -1,7 +1,8 @@
 //! Several instances on one PostgreSQL and one Redis behave as one service.
 
 use chrono::Duration;
-use ehealth_tests::{Backend, Env, Person, TestApp};
+use ehealth_contracts::{HealthResponse, TokenResponse};
+use ehealth_tests::{Backend, Env, JsonAs, Person, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -39,7 +40,10 @@ async fn a_challenge_started_on_one_instance_completes_on_another() {
         .post("/v1/sessions", json!({"challenge_id": challenge_id, "credential": credential, "device": {"name": "p", "platform": "ios"}}))
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["patient_id"], registered.patient_id.as_str());
+    assert_eq!(
+        body.json_as::<TokenResponse>().patient_id,
+        registered.patient_id
+    );
 
     // ...and it was consumed for both.
     let (status, _) = a
@@ -47,9 +51,10 @@ async fn a_challenge_started_on_one_instance_completes_on_another() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
 
-    let (status, ready) = b.call(reqwest::Method::GET, "/readyz", None, None).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(ready["checks"][1]["name"], "redis");
+    let ready: HealthResponse = b
+        .call_as(StatusCode::OK, reqwest::Method::GET, "/readyz", None, None)
+        .await;
+    assert_eq!(ready.checks[1].name, "redis");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,11 +49,7 @@ async fn pulled_rows_of_every_table_have_their_contract_shape() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{r}");
-    let mut phone = Device {
-        engine: ehealth_sync::ClientEngine::new(parent.device_id.clone()),
-        token: parent.access_token.clone(),
-        patient_id: parent.patient_id.clone(),
-    };
+    let mut phone = Device::signed_in(&parent);
     let id = || uuid::Uuid::now_v7().to_string();
     phone.engine.upsert("bp_readings", &id(), &parent.patient_id,
         fields(json!({"systolic": 120, "diastolic": 80, "pulse": 70, "arm": "left", "note": "after walk",

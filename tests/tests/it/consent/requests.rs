@@ -1,0 +1,94 @@
+//! Consent requests: an HCP asks, the patient (or their SDM) approves or declines.
+
+use ehealth_contracts::{
+    ConsentRequestResponse, ConsentRequestStatus, ListConsentRequestsResponse,
+};
+use ehealth_tests::family::verified_adult;
+use ehealth_tests::{JsonAs, TestApp, on_both_backends};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+on_both_backends!(an_hcp_asks_for_consent_and_a_parent_approves_for_the_child);
+async fn an_hcp_asks_for_consent_and_a_parent_approves_for_the_child(app: TestApp) {
+    let hcp = app.create_hcp("Asking Clinic", "private", "eastern").await;
+    let doctor = app.staff(&hcp, "medical_practitioner", &[]).await;
+    let (parent, _) = verified_adult(&app).await;
+    let (kid, _) = app
+        .add_child(
+            &parent.access_token,
+            &ehealth_tests::family::child("2018-02-02"),
+        )
+        .await;
+    app.verify(&kid).await;
+    let ask = || {
+        app.call(
+            Method::POST,
+            "/v1/hcp/consent-requests",
+            Some(&doctor.token),
+            Some(json!({"patient_id": kid})),
+        )
+    };
+    let (status, first) = ask().await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let first: ConsentRequestResponse = first.json_as();
+    assert_eq!(first.status, ConsentRequestStatus::Pending);
+    let second: ConsentRequestResponse = ask().await.1.json_as();
+    // The parent hears about it.
+    assert!(
+        app.notices_for(&parent.patient_id)
+            .await
+            .iter()
+            .any(|(k, p)| k == "consent_requested" && p["request_id"] == first.request_id.as_str())
+    );
+    let list: ListConsentRequestsResponse = app
+        .get_as(
+            &format!("/v1/patients/{kid}/consent-requests"),
+            &parent.access_token,
+        )
+        .await;
+    let statuses: Vec<ConsentRequestStatus> = list.requests.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        vec![ConsentRequestStatus::Pending, ConsentRequestStatus::Pending]
+    );
+
+    let decide = |id: &str, what: &str| {
+        let path = format!("/v1/patients/{kid}/consent-requests/{id}/{what}");
+        let (app, token) = (&app, parent.access_token.clone());
+        async move { app.call(Method::POST, &path, Some(&token), None).await }
+    };
+    let (status, body) = decide(&second.request_id, "decline").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body.json_as::<ConsentRequestResponse>().status,
+        ConsentRequestStatus::Declined
+    );
+    let (status, body) = app.read_record(&doctor, &kid, None).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("no_sharing_consent"))
+    );
+    let (status, body) = decide(&first.request_id, "approve").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let approved: ConsentRequestResponse = body.json_as();
+    assert_eq!(approved.status, ConsentRequestStatus::Approved);
+    assert!(approved.consent_id.is_some());
+    let (status, _) = decide(&first.request_id, "approve").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = app.read_record(&doctor, &kid, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = ask().await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("consent_already_active"))
+    );
+    // A stranger can neither see nor decide the child's requests.
+    let (stranger, _) = verified_adult(&app).await;
+    let (status, _) = app
+        .get_auth(
+            &format!("/v1/patients/{kid}/consent-requests"),
+            &stranger.access_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
