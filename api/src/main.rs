@@ -200,7 +200,7 @@ fn reset_sync_epoch() -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url, 1)?;
     let mut conn = db.pool().get()?;
     let epoch = uuid::Uuid::new_v4().simple().to_string();
-    ehealth_api::store::sync::reset_epoch(&mut conn, &epoch)?;
+    ehealth_api::store::sync_scopes::reset_epoch(&mut conn, &epoch)?;
     print_out(&format!(
         "new sync epoch {epoch}: devices will reset their scopes on their next pull\n"
     ))

@@ -38,8 +38,8 @@ impl FromRequest for StaffSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = authenticated(
             req,
-            store::hcps::STAFF_ACCESS_PREFIX,
-            store::hcps::authenticate,
+            store::staff_sessions::STAFF_ACCESS_PREFIX,
+            store::staff_sessions::authenticate,
         );
         Box::pin(async move {
             let (session_id, staff) = found.await?;
@@ -75,8 +75,8 @@ impl FromRequest for HcpSystemSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = authenticated(
             req,
-            store::hcps::SYSTEM_TOKEN_PREFIX,
-            store::hcps::system_for_token,
+            store::hcp_systems::SYSTEM_TOKEN_PREFIX,
+            store::hcp_systems::system_for_token,
         );
         Box::pin(async move {
             let system = found.await?;
@@ -101,7 +101,8 @@ impl FromRequest for HcpPrincipal {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let system = bearer(req).is_some_and(|t| t.starts_with(store::hcps::SYSTEM_TOKEN_PREFIX));
+        let system =
+            bearer(req).is_some_and(|t| t.starts_with(store::hcp_systems::SYSTEM_TOKEN_PREFIX));
         if system {
             let f = HcpSystemSession::from_request(req, payload);
             Box::pin(async move { f.await.map(HcpPrincipal::System) })

@@ -11,7 +11,7 @@ use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::family;
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 pub const JOB: &str = "coming_of_age";
@@ -74,7 +74,7 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
                 now,
             )
             .once(format!("{JOB}:{}:ended", link.id));
-            report.notices += usize::from(store::sync::enqueue_once(c, &notice)?);
+            report.notices += usize::from(store::outbox::enqueue_once(c, &notice)?);
             continue;
         }
         for before in NOTICES.into_iter().filter(|b| days_left <= *b) {
@@ -89,11 +89,11 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
             let to_sdm =
                 OutboxRow::notice("coming_of_age", &link.sdm_patient_id, payload.clone(), now)
                     .once(format!("{JOB}:{}:{before}", link.id));
-            report.notices += usize::from(store::sync::enqueue_once(c, &to_sdm)?);
+            report.notices += usize::from(store::outbox::enqueue_once(c, &to_sdm)?);
             if !store::devices::list_active(c, &link.patient_id)?.is_empty() {
                 let to_child = OutboxRow::notice("coming_of_age", &link.patient_id, payload, now)
                     .once(format!("{JOB}:{}:child:{before}", link.patient_id));
-                report.notices += usize::from(store::sync::enqueue_once(c, &to_child)?);
+                report.notices += usize::from(store::outbox::enqueue_once(c, &to_child)?);
             }
         }
     }

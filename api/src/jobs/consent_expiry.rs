@@ -10,7 +10,7 @@ use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::consent_events::{publish, record};
 use crate::store::consents;
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 pub const JOB: &str = "consent_expiry";
@@ -102,7 +102,7 @@ fn work(c: &mut DbConn, consent_id: &str, today: NaiveDate, now: i64) -> ApiResu
             )
             .for_scope(&consent.patient_id)
             .once(format!("{JOB}:{}:expired", consent.id));
-            store::sync::enqueue_once(c, &notice)?;
+            store::outbox::enqueue_once(c, &notice)?;
         }
         return Ok(report);
     }
@@ -118,7 +118,7 @@ fn work(c: &mut DbConn, consent_id: &str, today: NaiveDate, now: i64) -> ApiResu
         .for_scope(&consent.patient_id)
         // Keyed by the last day too: after a renewal the reminders come again.
         .once(format!("{JOB}:{}:{}:{before}", consent.id, until));
-        report.reminders += usize::from(store::sync::enqueue_once(c, &notice)?);
+        report.reminders += usize::from(store::outbox::enqueue_once(c, &notice)?);
     }
     Ok(report)
 }

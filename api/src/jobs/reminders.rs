@@ -19,7 +19,7 @@ use crate::domain::schedule::Schedule;
 use crate::error::{ApiError, ApiResult};
 use crate::queue::{Claim, Claimed, unavailable as queue_unavailable};
 use crate::state::AppState;
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn, reminders::ReminderRow};
 
 /// A measurement logged this long before a reminder makes it unnecessary (our choice).
@@ -179,7 +179,7 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<(Option<bool>, 
     if already_measured(c, &row, due)? {
         return Ok((Some(false), next));
     }
-    store::sync::enqueue(
+    store::outbox::enqueue(
         c,
         &OutboxRow::notice(
             "reminder_due",

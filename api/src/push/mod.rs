@@ -20,7 +20,7 @@ use crate::domain::authority::{Standing, standing};
 use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 /// One push to one device.
@@ -188,7 +188,7 @@ pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> 
     let lease_until = now + ms(LEASE);
     let claimed = state
         .db
-        .transaction(move |c| Ok(store::sync::claim_outbox(c, now, lease_until, BATCH)?))
+        .transaction(move |c| Ok(store::outbox::claim_outbox(c, now, lease_until, BATCH)?))
         .await?;
     if claimed.is_empty() {
         return Ok(0);
@@ -237,9 +237,9 @@ pub async fn deliver_due(state: &AppState, sink: &dyn Sink) -> ApiResult<usize> 
     state
         .db
         .transaction(move |c| {
-            store::sync::mark_delivered_many(c, &done, now)?;
+            store::outbox::mark_delivered_many(c, &done, now)?;
             for (id, attempts, next, sent_to) in later {
-                store::sync::retry_later(c, &id, attempts, next, sent_to.as_deref())?;
+                store::outbox::retry_later(c, &id, attempts, next, sent_to.as_deref())?;
             }
             Ok(())
         })

@@ -14,7 +14,7 @@ use crate::crypto::Secrets;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
-use crate::store::consents::{self, LogEntry};
+use crate::store::access_log::LogEntry;
 use crate::store::{self, DbConn};
 
 /// The genesis "previous hash" of every patient's log.
@@ -50,15 +50,15 @@ pub fn entry_hash(secrets: &Secrets, prev_hash: &str, e: &LogEntry) -> ApiResult
 
 /// Appends an entry (the patient's row is locked by the caller).
 pub(super) fn append(c: &mut DbConn, secrets: &Secrets, mut e: LogEntry) -> ApiResult<LogEntry> {
-    let (seq, prev) = consents::last_log_entry(c, &e.patient_id)?
+    let (seq, prev) = store::access_log::last_log_entry(c, &e.patient_id)?
         .map_or((1, GENESIS.to_owned()), |(s, h)| (s + 1, h));
     e.seq = seq;
     e.prev_hash = prev;
     e.hash = entry_hash(secrets, &e.prev_hash, &e)?;
     // The log syncs down to the patient's and SDMs' devices (the version is outside the hash:
     // it is where the entry sits in the sync stream, not part of what was recorded).
-    e.sync_version = store::sync::take_versions(c, &e.patient_id, 1)?;
-    consents::append_log(c, &e)?;
+    e.sync_version = store::sync_scopes::take_versions(c, &e.patient_id, 1)?;
+    store::access_log::append_log(c, &e)?;
     Ok(e)
 }
 
@@ -100,7 +100,7 @@ pub async fn list(
     let acting = act_for(state, who, patient_id, "read_access_log").await?;
     let rows = state
         .db
-        .run(move |c| Ok(consents::log_of(c, &acting.patient_id)?))
+        .run(move |c| Ok(store::access_log::log_of(c, &acting.patient_id)?))
         .await?;
     Ok(AccessLogResponse {
         entries: rows
@@ -160,7 +160,7 @@ pub async fn verify(
     let acting = act_for(state, who, patient_id, "verify_access_log").await?;
     let rows = state
         .db
-        .run(move |c| Ok(consents::log_of(c, &acting.patient_id)?))
+        .run(move |c| Ok(store::access_log::log_of(c, &acting.patient_id)?))
         .await?;
     let mut verdict = verify_chain(&state.secrets, &rows)?;
     if let Some((seq, hash)) = checkpoint

@@ -12,7 +12,7 @@ use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
-use crate::store::{self, sync::ConflictRow};
+use crate::store::{self, sync_conflicts::ConflictRow};
 
 pub async fn list(
     state: &AppState,
@@ -36,7 +36,7 @@ pub async fn list(
         .db
         .run(move |c| {
             let after = after.as_ref().map(|(at, id)| (*at, id.as_str()));
-            Ok(store::sync::list_conflicts(
+            Ok(store::sync_conflicts::list_conflicts(
                 c,
                 &scope,
                 include_resolved,
@@ -72,7 +72,11 @@ pub async fn resolve(
     let id = conflict_id.to_owned();
     state
         .db
-        .transaction(move |c| Ok(store::sync::resolve_conflict(c, &scope, &id, now)?))
+        .transaction(move |c| {
+            Ok(store::sync_conflicts::resolve_conflict(
+                c, &scope, &id, now,
+            )?)
+        })
         .await?
         .map(to_wire)
         .ok_or_else(ApiError::not_found)

@@ -20,10 +20,11 @@ use crate::domain::identity::ValidIdentity;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
-use crate::store::consents::{self, LogEntry, Record};
+use crate::store::access_log::LogEntry;
 use crate::store::hcps::Hcp;
+use crate::store::outbox::OutboxRow;
 use crate::store::patients::Patient;
-use crate::store::sync::OutboxRow;
+use crate::store::records::Record;
 use crate::store::{self, DbConn};
 
 /// The categories a profession may read (DOMAIN.md's default role matrix, our choice).
@@ -141,8 +142,8 @@ pub async fn deposit(
             }
             // Records sync down to the patient's and SDMs' devices.
             let mut row = row;
-            row.sync_version = store::sync::take_versions(c, &row.patient_id, 1)?;
-            consents::insert_record(c, &row)?;
+            row.sync_version = store::sync_scopes::take_versions(c, &row.patient_id, 1)?;
+            store::records::insert_record(c, &row)?;
             crate::services::sync::poke(c, &row.patient_id, "server", now)
         })
         .await?;
@@ -280,8 +281,8 @@ fn authorise_reader(
         return Err(ApiError::not_found());
     }
     let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
-    store::hcps::find_staff(c, &who.staff_id)?
-        .filter(|s| s.status == store::hcps::STAFF_ACTIVE && s.hcp_id == who.hcp_id)
+    store::staff::find_staff(c, &who.staff_id)?
+        .filter(|s| s.status == store::staff::STAFF_ACTIVE && s.hcp_id == who.hcp_id)
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken))?;
     let hcp = store::hcps::find_hcp(c, &who.hcp_id)?
         .ok_or_else(|| ApiError::internal("staff of a missing hcp"))?;
@@ -326,7 +327,7 @@ fn refusal(
 /// The patient's records in the given categories.
 fn fetch(c: &mut DbConn, patient_id: &str, categories: &[DataCategory]) -> ApiResult<Vec<Record>> {
     let names: Vec<String> = categories.iter().map(|k| k.as_str().to_owned()).collect();
-    Ok(consents::records_of(c, patient_id, &names)?)
+    Ok(store::records::records_of(c, patient_id, &names)?)
 }
 
 /// The access-log entry for a read attempt, before it takes its place in the chain.
@@ -390,7 +391,7 @@ fn log_attempt(
             now,
         );
         notice.scope = Some(id.clone());
-        store::sync::enqueue(c, &notice)?;
+        store::outbox::enqueue(c, &notice)?;
     } else {
         crate::services::sync::poke(c, &id, "server", now)?;
     }

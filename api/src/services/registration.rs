@@ -299,7 +299,7 @@ pub async fn complete(
                 .map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
             store::passkeys::insert(c, &passkey_row)
                 .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
-            store::sync::create_scope(c, &patient.id, &patient.id, now)?;
+            store::sync_scopes::create_scope(c, &patient.id, &patient.id, now)?;
             let device_id = attach_device(c, &patient.id, &device, now)?;
             let issued = store::sessions::create(c, &patient.id, &device_id, now, life)?;
             Ok((patient.id, device_id, issued))

@@ -17,8 +17,9 @@ use crate::auth::webauthn::ceremony_error;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
-use crate::store::hcps::{Staff, StaffRefresh};
 use crate::store::sessions::{IssuedTokens, Lifetimes, RefreshOutcome};
+use crate::store::staff::Staff;
+use crate::store::staff_sessions::StaffRefresh;
 use crate::store::{self, DbConn, passkeys::PasskeyRow};
 
 const CHALLENGE_KIND: &str = "authentication";
@@ -172,7 +173,7 @@ fn staff_sign_in(
     now: i64,
     life: Lifetimes,
 ) -> ApiResult<(Staff, IssuedTokens)> {
-    let row = store::hcps::passkey_by_credential(c, credential_id)?
+    let row = store::staff_passkeys::passkey_by_credential(c, credential_id)?
         .filter(|p| Uuid::parse_str(&p.staff_id).ok() == Some(user_handle))
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
     let mut passkey: Passkey = serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
@@ -184,16 +185,16 @@ fn staff_sign_in(
             &[DiscoverableKey::from(&passkey)],
         )
         .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
-    let staff = store::hcps::find_staff(c, &row.staff_id)?
-        .filter(|s| s.status == store::hcps::STAFF_ACTIVE)
+    let staff = store::staff::find_staff(c, &row.staff_id)?
+        .filter(|s| s.status == store::staff::STAFF_ACTIVE)
         .ok_or_else(|| ApiError::forbidden(ErrorCode::StaffDeactivated))?;
     if passkey.update_credential(&result) == Some(true) {
         let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
-        if !store::hcps::update_passkey(c, &row.id, &row.passkey, &updated, now)? {
+        if !store::staff_passkeys::update_passkey(c, &row.id, &row.passkey, &updated, now)? {
             return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
         }
     }
-    let issued = store::hcps::create_session(c, &staff.id, now, life)?;
+    let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
     Ok((staff, issued))
 }
 
@@ -202,11 +203,18 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
     let life = state.token_lifetimes();
     if req
         .refresh_token
-        .starts_with(store::hcps::STAFF_REFRESH_PREFIX)
+        .starts_with(store::staff_sessions::STAFF_REFRESH_PREFIX)
     {
         let outcome = state
             .db
-            .transaction(move |c| Ok(store::hcps::refresh(c, &req.refresh_token, now, life)?))
+            .transaction(move |c| {
+                Ok(store::staff_sessions::refresh(
+                    c,
+                    &req.refresh_token,
+                    now,
+                    life,
+                )?)
+            })
             .await?;
         return match outcome {
             StaffRefresh::Rotated(tokens, staff) => {
@@ -253,6 +261,6 @@ pub async fn staff_sign_out(state: &AppState, who: &StaffSession) -> ApiResult<(
     let session_id = who.session_id.clone();
     state
         .db
-        .transaction(move |c| Ok(store::hcps::revoke_session(c, &session_id, now)?))
+        .transaction(move |c| Ok(store::staff_sessions::revoke_session(c, &session_id, now)?))
         .await
 }

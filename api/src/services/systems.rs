@@ -17,7 +17,8 @@ use super::limits::rate_limit;
 use crate::crypto::new_token;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
-use crate::store::hcps::{self, HcpSystem, SYSTEM_TOKEN_PREFIX};
+use crate::store::hcp_systems::{HcpSystem, SYSTEM_TOKEN_PREFIX};
+use crate::store::hcps;
 
 /// System tokens live an hour (our choice).
 pub const SYSTEM_TOKEN_TTL_MS: i64 = 3600 * 1000;
@@ -57,7 +58,7 @@ pub async fn create(
         .db
         .transaction(move |c| {
             hcps::find_hcp(c, &system.hcp_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(hcps::insert_system(c, &system)?)
+            Ok(crate::store::hcp_systems::insert_system(c, &system)?)
         })
         .await?;
     tracing::info!(%client_id, %hcp_id, "hcp system registered");
@@ -86,7 +87,7 @@ pub async fn token(
     let id = req.client_id.clone();
     let system = state
         .db
-        .run(move |c| Ok(hcps::find_system(c, &id)?))
+        .run(move |c| Ok(crate::store::hcp_systems::find_system(c, &id)?))
         .await?
         .filter(|s| s.revoked_at.is_none());
     // Verify against a fixed dummy hash when the client is unknown, so timing tells nothing.
@@ -111,7 +112,11 @@ pub async fn token(
     let (t, sid) = (token.clone(), system.id.clone());
     state
         .db
-        .run(move |c| Ok(hcps::insert_system_token(c, &sid, &t, expires)?))
+        .run(move |c| {
+            Ok(crate::store::hcp_systems::insert_system_token(
+                c, &sid, &t, expires,
+            )?)
+        })
         .await?;
     Ok(SystemTokenResponse {
         access_token: token,
@@ -126,7 +131,7 @@ pub async fn revoke(state: &AppState, hcp_id: &str, client_id: &str) -> ApiResul
     let (hcp, id, now) = (hcp_id.to_owned(), client_id.to_owned(), state.now_ms());
     match state
         .db
-        .transaction(move |c| Ok(hcps::revoke_system(c, &hcp, &id, now)?))
+        .transaction(move |c| Ok(crate::store::hcp_systems::revoke_system(c, &hcp, &id, now)?))
         .await?
     {
         None => Err(ApiError::not_found()),

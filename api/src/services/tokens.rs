@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
-use crate::store::hcps::Staff;
 use crate::store::sessions::{IssuedTokens, Lifetimes};
+use crate::store::staff::Staff;
 use crate::store::{self, DbConn, devices::Device};
 
 /// Reuses the caller's device when they name one of their active devices, else creates one.

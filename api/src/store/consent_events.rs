@@ -2,13 +2,14 @@
 //! gap-free event feed (with a notice for its staff) and the patient's sync scope (with a "sync
 //! now" for the family's devices). Shared by the consent services and the consent-expiry job.
 
-use diesel::QueryResult;
+use diesel::prelude::*;
 use ehealth_contracts::ConsentEventType;
 use serde_json::json;
 
 use super::DbConn;
-use super::consents::{self, Consent, Event};
-use super::sync::OutboxRow;
+use super::consents::{self, Consent};
+use super::outbox::OutboxRow;
+use super::schema::consent_events;
 
 /// Appends an event to the HCP's feed and queues a notice for its staff (same transaction).
 pub fn record(
@@ -18,7 +19,7 @@ pub fn record(
     now: i64,
 ) -> QueryResult<()> {
     let seq = super::hcps::take_feed_seq(c, &consent.hcp_id)?;
-    consents::insert_event(
+    super::consent_events::insert_event(
         c,
         &Event {
             hcp_id: consent.hcp_id.clone(),
@@ -37,15 +38,15 @@ pub fn record(
     );
     notice.patient_id = None;
     notice.scope = Some(format!("hcp:{}", consent.hcp_id));
-    super::sync::enqueue(c, &notice)
+    super::outbox::enqueue(c, &notice)
 }
 
 /// Gives a changed consent the next version of the patient's sync scope (consents sync down to
 /// the patient's and SDMs' devices) and pokes those devices.
 pub fn publish(c: &mut DbConn, consent_id: &str, patient_id: &str, now: i64) -> QueryResult<()> {
-    let version = super::sync::take_versions(c, patient_id, 1)?;
+    let version = super::sync_scopes::take_versions(c, patient_id, 1)?;
     consents::set_consent_version(c, consent_id, version)?;
-    super::sync::enqueue(c, &poke(patient_id, now))
+    super::outbox::enqueue(c, &poke(patient_id, now))
 }
 
 /// The same row as `services::sync::poke(c, scope, "server", now)` queues (that function stays
@@ -90,4 +91,36 @@ mod tests {
         );
         assert_eq!((row.next_attempt_at, row.sent_to), (None, None));
     }
+}
+
+#[derive(Debug, Clone, Queryable, Insertable)]
+#[diesel(table_name = consent_events)]
+pub struct Event {
+    pub hcp_id: String,
+    pub seq: i64,
+    pub consent_id: String,
+    pub patient_id: String,
+    pub event: String,
+    pub at: i64,
+}
+
+pub fn insert_event(conn: &mut DbConn, e: &Event) -> QueryResult<()> {
+    diesel::insert_into(consent_events::table)
+        .values(e)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn events_after(
+    conn: &mut DbConn,
+    hcp_id: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<Event>> {
+    consent_events::table
+        .filter(consent_events::hcp_id.eq(hcp_id))
+        .filter(consent_events::seq.gt(after))
+        .order(consent_events::seq.asc())
+        .limit(limit)
+        .load(conn)
 }

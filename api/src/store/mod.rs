@@ -4,23 +4,34 @@
 //! derived `establish` tries each backend in turn and hides the real error). Queries run on the
 //! blocking pool through [`Db::run`], never on the async workers. Nothing here knows about HTTP.
 
+pub mod access_keys;
+pub mod access_log;
 pub mod bp_readings;
 pub mod challenges;
 pub mod consent_events;
+pub mod consent_requests;
 pub mod consents;
 pub mod devices;
 pub mod family;
 pub mod glucose_readings;
+pub mod hcp_systems;
 pub mod hcps;
 pub mod jobs;
+pub mod outbox;
 pub mod passkeys;
 pub mod patients;
 pub mod push;
+pub mod records;
 pub mod registrations;
 pub mod reminders;
 pub mod schema;
 pub mod sessions;
-pub mod sync;
+pub mod staff;
+pub mod staff_passkeys;
+pub mod staff_sessions;
+pub mod sync_conflicts;
+pub mod sync_devices;
+pub mod sync_scopes;
 pub mod synced;
 pub mod tombstones;
 

@@ -73,7 +73,7 @@ pub fn staff_tokens_of_hcp(conn: &mut DbConn, hcp_id: &str) -> QueryResult<Vec<P
     let rows: Vec<(String, String, String, String, i64)> = staff_push_tokens::table
         .inner_join(staff_sessions::table.inner_join(hcp_staff::table))
         .filter(hcp_staff::hcp_id.eq(hcp_id))
-        .filter(hcp_staff::status.eq(super::hcps::STAFF_ACTIVE))
+        .filter(hcp_staff::status.eq(super::staff::STAFF_ACTIVE))
         .filter(staff_sessions::revoked_at.is_null())
         .order(staff_push_tokens::session_id.asc())
         .select((

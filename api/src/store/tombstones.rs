@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use diesel::QueryResult;
 
-use super::{DbConn, bp_readings, glucose_readings, reminders, sync};
+use super::{DbConn, bp_readings, glucose_readings, reminders};
 
 /// The scopes holding tombstones last changed before a time (epoch ms).
 type ScopesQuery = fn(&mut DbConn, i64) -> QueryResult<Vec<String>>;
@@ -50,7 +50,7 @@ pub fn purge(c: &mut DbConn, before_ms: i64) -> QueryResult<usize> {
         scopes.extend((t.scopes)(c, before_ms)?);
     }
     for scope in &scopes {
-        sync::lock_scope(c, scope)?;
+        super::sync_scopes::lock_scope(c, scope)?;
     }
     let mut count = 0;
     for t in TABLES {
@@ -62,7 +62,7 @@ pub fn purge(c: &mut DbConn, before_ms: i64) -> QueryResult<usize> {
             *e = (*e).max(v);
         }
         for (scope, v) in highest {
-            sync::raise_purged_version(c, &scope, v)?;
+            super::sync_scopes::raise_purged_version(c, &scope, v)?;
         }
     }
     Ok(count)

@@ -27,7 +27,7 @@ async fn a_puller_never_skips_a_change_committed_out_of_order() {
         use diesel::Connection;
         let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
         conn.transaction::<_, ehealth_api::error::ApiError, _>(|c| {
-            let version = store::sync::next_version(c, &scope)?;
+            let version = store::sync_scopes::next_version(c, &scope)?;
             let fields = bp(121, 81);
             let stamp = Hlc::new(1, 0, writer_device.clone());
             let state = RowState {

@@ -46,9 +46,7 @@ async fn after_a_purge_a_scope_resets_once_and_a_new_device_never(app: TestApp) 
     d[0].push_all(&app).await;
     app.clock.advance(Duration::days(181));
     assert_eq!(
-        ehealth_api::jobs::tombstones::purge(&app.state)
-            .await
-            .ok(),
+        ehealth_api::jobs::tombstones::purge(&app.state).await.ok(),
         Some(1)
     );
     d[1].sign_in_again(&app, &mut passkey).await;
@@ -260,7 +258,7 @@ async fn a_concurrent_push_does_not_overwrite_an_edit_it_did_not_see() {
         use diesel::Connection;
         let mut conn = pool.get().unwrap_or_else(|e| panic!("{e}"));
         conn.transaction::<_, ehealth_api::error::ApiError, _>(|c| {
-            store::sync::lock_scope(c, &scope)?;
+            store::sync_scopes::lock_scope(c, &scope)?;
             let t = table("bp_readings").unwrap_or_else(|| panic!("table"));
             let mut row = t
                 .load_many(c, std::slice::from_ref(&row_id))?
@@ -270,7 +268,7 @@ async fn a_concurrent_push_does_not_overwrite_an_edit_it_did_not_see() {
             row.state
                 .stamps
                 .insert("pulse".into(), ehealth_sync::Hlc::new(1, 0, device.clone()));
-            row.state.version = store::sync::next_version(c, &scope)?;
+            row.state.version = store::sync_scopes::next_version(c, &scope)?;
             t.save_many(c, &[row], &device, 0)?;
             edited_tx.send(()).ok();
             commit_rx.recv().ok();

@@ -17,7 +17,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
 use crate::services::family::act_for;
 use crate::state::AppState;
-use crate::store::consents::{self, AccessKey};
+use crate::store::access_keys::AccessKey;
 use crate::store::{self, DbConn};
 
 /// Wrong access keys in a row before the key locks, and for how long (our choice).
@@ -51,7 +51,7 @@ pub async fn new_access_key(
             let p =
                 store::patients::find(c, &acting.patient_id)?.ok_or_else(ApiError::not_found)?;
             require_sharable(&p)?;
-            consents::put_access_key(
+            store::access_keys::put_access_key(
                 c,
                 &AccessKey {
                     patient_id: p.id,
@@ -138,7 +138,7 @@ fn check_key(
     given: &str,
     now: i64,
 ) -> ApiResult<Result<(), ApiError>> {
-    let Some(stored) = consents::access_key(c, patient_id)? else {
+    let Some(stored) = store::access_keys::access_key(c, patient_id)? else {
         return Ok(Err(ApiError::forbidden(ErrorCode::AccessKeyInvalid)));
     };
     if stored.locked_until.is_some_and(|t| t > now) {
@@ -147,18 +147,18 @@ fn check_key(
     if !crate::crypto::secrets_equal(&stored.key_hash, given) {
         let failures = stored.failures + 1;
         if failures >= KEY_MAX_FAILURES {
-            consents::delete_access_key(c, patient_id)?;
+            store::access_keys::delete_access_key(c, patient_id)?;
             tracing::warn!(%patient_id, "access key destroyed after too many wrong tries");
             return Ok(Err(ApiError::forbidden(ErrorCode::AccessKeyLocked)));
         }
         let locked = (failures % KEY_ATTEMPTS == 0).then_some(now + KEY_LOCK_MS);
-        consents::set_key_failures(c, patient_id, failures, locked)?;
+        store::access_keys::set_key_failures(c, patient_id, failures, locked)?;
         return Ok(Err(ApiError::forbidden(if locked.is_some() {
             ErrorCode::AccessKeyLocked
         } else {
             ErrorCode::AccessKeyInvalid
         })));
     }
-    consents::set_key_failures(c, patient_id, 0, None)?;
+    store::access_keys::set_key_failures(c, patient_id, 0, None)?;
     Ok(Ok(()))
 }

@@ -11,7 +11,6 @@ use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::StaffSession;
 use crate::state::AppState;
-use crate::store::consents;
 
 /// The HCP's consent feed after `cursor`, gap-free and resumable.
 pub async fn feed(
@@ -41,7 +40,14 @@ pub async fn feed(
     let hcp = who.hcp_id.clone();
     let mut rows = state
         .db
-        .run(move |c| Ok(consents::events_after(c, &hcp, after, limit + 1)?))
+        .run(move |c| {
+            Ok(crate::store::consent_events::events_after(
+                c,
+                &hcp,
+                after,
+                limit + 1,
+            )?)
+        })
         .await?;
     let has_more = rows.len() > page;
     rows.truncate(page);

@@ -18,7 +18,7 @@ use crate::services::family::act_for;
 use crate::state::AppState;
 use crate::store::consent_events::{publish, record};
 use crate::store::consents::{self, ACTIVE, Consent};
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 /// Grants `hcp_id` consent (or returns the consent already active), in the caller's transaction.
@@ -72,7 +72,7 @@ pub(super) fn grant(
     record(c, &consent, ConsentEventType::Granted, now)?;
     publish(c, &consent.id, patient_id, now)?;
     // Whoever gave it, the patient and their SDMs hear that an HCP may now read the record.
-    store::sync::enqueue(
+    store::outbox::enqueue(
         c,
         &OutboxRow::notice(
             "consent_granted",

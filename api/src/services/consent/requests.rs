@@ -16,8 +16,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::services::family::act_for;
 use crate::state::AppState;
-use crate::store::consents::{self, ConsentRequest};
-use crate::store::sync::OutboxRow;
+use crate::store::consent_requests::ConsentRequest;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 fn request_wire(c: &mut DbConn, r: ConsentRequest) -> ApiResult<ConsentRequestResponse> {
@@ -65,14 +65,14 @@ pub async fn request(
                 decided_by: None,
                 consent_id: None,
             };
-            consents::insert_request(c, &row)?;
+            store::consent_requests::insert_request(c, &row)?;
             let payload = json!({"type": "consent_requested", "patient_id": p.id, "request_id": row.id, "hcp_id": hcp});
             let mut to = vec![p.id.clone()];
             to.extend(crate::services::family::dependants::concerned(c, &p.id, "")?);
             to.sort();
             to.dedup();
             for recipient in to {
-                store::sync::enqueue(c, &OutboxRow::notice("consent_requested", &recipient, payload.clone(), now))?;
+                store::outbox::enqueue(c, &OutboxRow::notice("consent_requested", &recipient, payload.clone(), now))?;
             }
             request_wire(c, row)
         })
@@ -88,7 +88,7 @@ pub async fn list_requests(
     state
         .db
         .run(move |c| {
-            let rows = consents::requests_of(c, &acting.patient_id)?;
+            let rows = store::consent_requests::requests_of(c, &acting.patient_id)?;
             let requests = rows
                 .into_iter()
                 .map(|r| request_wire(c, r))
@@ -123,7 +123,7 @@ pub async fn decide(
     state
         .db
         .transaction(move |c| {
-            let r = consents::find_request(c, &id)?
+            let r = store::consent_requests::find_request(c, &id)?
                 .filter(|r| r.patient_id == acting.patient_id)
                 .ok_or_else(ApiError::not_found)?;
             if r.status != "pending" {
@@ -147,7 +147,7 @@ pub async fn decide(
                 None
             };
             let status = if approve { "approved" } else { "declined" };
-            if !consents::decide_request(
+            if !store::consent_requests::decide_request(
                 c,
                 &id,
                 status,
@@ -157,7 +157,8 @@ pub async fn decide(
             )? {
                 return Err(ApiError::conflict(ErrorCode::ConsentRequestDecided));
             }
-            let r = consents::find_request(c, &id)?.ok_or_else(ApiError::not_found)?;
+            let r =
+                store::consent_requests::find_request(c, &id)?.ok_or_else(ApiError::not_found)?;
             request_wire(c, r)
         })
         .await

@@ -29,10 +29,10 @@ use crate::services::tokens::{attach_device, token_response};
 use crate::state::AppState;
 use crate::store::family::{self, BASIS_CHILD};
 use crate::store::jobs::ClaimCode;
+use crate::store::outbox::OutboxRow;
 use crate::store::passkeys::PasskeyRow;
 use crate::store::patients::Patient;
 use crate::store::registrations::{KIND_CLAIM, Registration};
-use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn};
 
 /// How long a claim code stays usable after it is issued (our choice).
@@ -344,7 +344,7 @@ fn end_child_links(c: &mut DbConn, patient_id: &str, now: i64) -> ApiResult<()> 
             family::end(c, &link.id, CAME_OF_AGE, patient_id, now)?;
         }
         if link.basis == BASIS_CHILD && link.status == family::ACTIVE {
-            store::sync::enqueue(
+            store::outbox::enqueue(
                 c,
                 &OutboxRow::notice(
                     "account_claimed",

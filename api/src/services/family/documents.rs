@@ -18,7 +18,7 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
 use crate::store::family::{self, ACTIVE, Document, Link, REJECTED};
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 pub const MAX_DOCUMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -222,14 +222,14 @@ pub async fn review(
                 return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
             let payload = json!({"type": "sdm_link_reviewed", "patient_id": link.patient_id, "link_id": id, "status": status});
-            store::sync::enqueue(
+            store::outbox::enqueue(
                 c,
                 &OutboxRow::notice("sdm_link_reviewed", &link.sdm_patient_id, payload.clone(), now),
             )?;
             if approve {
                 // The person and their other SDMs hear that someone new may act for them.
                 for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
-                    store::sync::enqueue(c, &OutboxRow::notice("sdm_joined", &to, payload.clone(), now))?;
+                    store::outbox::enqueue(c, &OutboxRow::notice("sdm_joined", &to, payload.clone(), now))?;
                 }
             }
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
@@ -264,12 +264,12 @@ pub async fn end_by_office(
                 family::set_ended_detail(c, &id, reason)?;
             }
             let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": ENDED_BY_OFFICE});
-            store::sync::enqueue(
+            store::outbox::enqueue(
                 c,
                 &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),
             )?;
             for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
-                store::sync::enqueue(c, &OutboxRow::notice("sdm_link_ended", &to, payload.clone(), now))?;
+                store::outbox::enqueue(c, &OutboxRow::notice("sdm_link_ended", &to, payload.clone(), now))?;
             }
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             link_response(c, &link)

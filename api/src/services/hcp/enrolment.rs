@@ -19,8 +19,9 @@ use crate::services::limits::expires_at_ms;
 use crate::services::tokens::staff_tokens;
 use crate::state::AppState;
 use crate::store;
-use crate::store::hcps::{self, STAFF_PENDING, StaffPasskey};
 use crate::store::registrations::Registration;
+use crate::store::staff::STAFF_PENDING;
+use crate::store::staff_passkeys::StaffPasskey;
 
 /// How long an enrolment code can be used (our choice).
 pub(super) const ENROLMENT_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -51,7 +52,7 @@ pub async fn start_enrolment(
     let now = state.now_ms();
     let staff = state
         .db
-        .run(move |c| Ok(hcps::staff_by_enrolment_code(c, &hash)?))
+        .run(move |c| Ok(store::staff::staff_by_enrolment_code(c, &hash)?))
         .await?
         .filter(|s| s.status == STAFF_PENDING && s.enrolment_expires_at.is_some_and(|e| e > now))
         .ok_or_else(|| ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid))?;
@@ -117,16 +118,17 @@ pub async fn complete_enrolment(
             let code = reg.id_hash.as_deref().ok_or_else(|| {
                 ApiError::internal("staff enrolment without its enrolment code hash")
             })?;
-            if !hcps::activate_staff(c, &row.staff_id, code)? {
+            if !store::staff::activate_staff(c, &row.staff_id, code)? {
                 return Err(ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid));
             }
             if store::passkeys::credential_taken(c, &row.credential_id)? {
                 return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
             }
-            hcps::insert_passkey(c, &row)
+            store::staff_passkeys::insert_passkey(c, &row)
                 .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
-            let staff = hcps::find_staff(c, &row.staff_id)?.ok_or_else(ApiError::not_found)?;
-            let issued = hcps::create_session(c, &staff.id, now, life)?;
+            let staff =
+                store::staff::find_staff(c, &row.staff_id)?.ok_or_else(ApiError::not_found)?;
+            let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
             Ok((staff, issued))
         })
         .await?;

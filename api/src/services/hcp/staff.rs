@@ -15,7 +15,8 @@ use crate::extract::StaffSession;
 use crate::services::checks::checked_push_token;
 use crate::state::AppState;
 use crate::store;
-use crate::store::hcps::{self, STAFF_PENDING, Staff};
+use crate::store::hcps;
+use crate::store::staff::{STAFF_PENDING, Staff};
 
 /// Creates a staff account of `hcp_id` waiting for its passkey. `roles` only from the office.
 pub async fn create_staff(
@@ -57,7 +58,7 @@ pub async fn create_staff(
         .db
         .transaction(move |c| {
             hcps::find_hcp(c, &row.hcp_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(hcps::insert_staff(c, &row)?)
+            Ok(store::staff::insert_staff(c, &row)?)
         })
         .await?;
     tracing::info!(staff_id = %staff.id, hcp_id = %staff.hcp_id, "staff account created");
@@ -113,7 +114,7 @@ pub async fn list_staff(state: &AppState, who: &StaffSession) -> ApiResult<Vec<S
     let hcp = who.hcp_id.clone();
     state
         .db
-        .run(move |c| Ok(hcps::list_staff(c, &hcp)?))
+        .run(move |c| Ok(store::staff::list_staff(c, &hcp)?))
         .await?
         .into_iter()
         .map(staff_response)
@@ -133,13 +134,13 @@ pub async fn deactivate_staff(
     let staff = state
         .db
         .transaction(move |c| {
-            let s = hcps::find_staff(c, &id)?
+            let s = store::staff::find_staff(c, &id)?
                 .filter(|s| s.hcp_id == hcp)
                 .ok_or_else(ApiError::not_found)?;
-            if !hcps::deactivate_staff(c, &s.id, now)? {
+            if !store::staff::deactivate_staff(c, &s.id, now)? {
                 return Err(ApiError::conflict(ErrorCode::StaffDeactivated));
             }
-            hcps::find_staff(c, &s.id)?.ok_or_else(ApiError::not_found)
+            store::staff::find_staff(c, &s.id)?.ok_or_else(ApiError::not_found)
         })
         .await?;
     tracing::info!(%staff_id, "staff deactivated");

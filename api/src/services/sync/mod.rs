@@ -87,9 +87,9 @@ pub(crate) fn authorise(c: &mut DbConn, ctx: &mut SyncContext) -> ApiResult<()> 
 /// Queues a payload-free "sync now" for the scope's other devices (same transaction as the
 /// change, so a rolled-back change never pokes and a committed one always does).
 pub(crate) fn poke(c: &mut DbConn, scope: &str, from_device: &str, now: i64) -> ApiResult<()> {
-    store::sync::enqueue(
+    store::outbox::enqueue(
         c,
-        &store::sync::OutboxRow {
+        &store::outbox::OutboxRow {
             id: Uuid::now_v7().to_string(),
             kind: "sync_poke".to_owned(),
             scope: Some(scope.to_owned()),
@@ -124,7 +124,7 @@ pub(crate) fn server_write(
     hlc: &ehealth_sync::Hlc,
     now: i64,
 ) -> ApiResult<tables::StoredRow> {
-    store::sync::lock_scope(c, scope)?;
+    store::sync_scopes::lock_scope(c, scope)?;
     let current = table.load_many(c, &[id.to_owned()])?.into_iter().next();
     // A row never changes scope, and nobody reaches another patient's row through theirs.
     if current.as_ref().is_some_and(|r| r.scope != scope) {
@@ -155,7 +155,7 @@ pub(crate) fn server_write(
             .check_live(&state.fields, true)
             .map_err(ApiError::validation)?;
     }
-    state.version = store::sync::take_versions(c, scope, 1)?;
+    state.version = store::sync_scopes::take_versions(c, scope, 1)?;
     let row = tables::StoredRow {
         id: id.to_owned(),
         scope: scope.to_owned(),

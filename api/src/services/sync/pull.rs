@@ -74,7 +74,7 @@ fn read_page(
     byte_budget: usize,
 ) -> ApiResult<Page> {
     authorise(c, &mut ctx)?;
-    let epoch = store::sync::epoch(c)?;
+    let epoch = store::sync_scopes::epoch(c)?;
     let mut scopes = ScopeChanges::default();
     let old = previous.unwrap_or_default();
     let mut placed = place_scopes(c, &ctx, &old, old.epoch == epoch, &mut scopes)?;
@@ -124,7 +124,7 @@ fn place_scopes(
 ) -> ApiResult<Placement> {
     let mut placed = Placement::default();
     for (scope, patient_id) in &ctx.visible {
-        let Some((current, purged)) = store::sync::scope_versions(c, scope)? else {
+        let Some((current, purged)) = store::sync_scopes::scope_versions(c, scope)? else {
             continue;
         };
         // Tombstones purged before this device began downloading the scope never concern it:

@@ -160,7 +160,11 @@ async fn the_daily_job_reminds_before_and_expires_one_year_consents_once(app: Te
         .db
         .run({
             let h = hcp.clone();
-            move |c| Ok(ehealth_api::store::consents::events_after(c, &h, 0, 10)?)
+            move |c| {
+                Ok(ehealth_api::store::consent_events::events_after(
+                    c, &h, 0, 10,
+                )?)
+            }
         })
         .await
         .unwrap_or_default();

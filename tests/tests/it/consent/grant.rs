@@ -195,7 +195,7 @@ async fn withdrawal_ends_every_consent_and_read_and_keeps_the_records(app: TestA
         .state
         .db
         .run(move |c| {
-            Ok(ehealth_api::store::consents::records_of(
+            Ok(ehealth_api::store::records::records_of(
                 c,
                 &me,
                 &["diagnosis".to_owned()],

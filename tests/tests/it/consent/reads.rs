@@ -304,7 +304,7 @@ async fn revocation_wins_against_concurrent_reads() {
             let (me, id) = (me.clone(), id.to_owned());
             move |c| {
                 Ok((
-                    ehealth_api::store::consents::log_of(c, &me)?,
+                    ehealth_api::store::access_log::log_of(c, &me)?,
                     ehealth_api::store::consents::find(c, &id)?,
                 ))
             }

@@ -28,7 +28,7 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
         .db
         .run({
             let id = client_id.clone();
-            move |c| Ok(ehealth_api::store::hcps::find_system(c, &id)?)
+            move |c| Ok(ehealth_api::store::hcp_systems::find_system(c, &id)?)
         })
         .await
         .ok()

@@ -240,7 +240,7 @@ async fn two_workers_deliver_each_notice_once_and_a_dead_workers_rows_after_the_
         .state
         .db
         .run(move |c| {
-            Ok(ehealth_api::store::sync::claim_outbox(
+            Ok(ehealth_api::store::outbox::claim_outbox(
                 c,
                 now,
                 now + 60_000,
@@ -272,9 +272,9 @@ async fn one_device_gets_at_most_240_messages_a_minute_and_the_rest_follow(app: 
         .db
         .run(move |c| {
             for i in 0..250 {
-                ehealth_api::store::sync::enqueue(
+                ehealth_api::store::outbox::enqueue(
                     c,
-                    &ehealth_api::store::sync::OutboxRow::notice(
+                    &ehealth_api::store::outbox::OutboxRow::notice(
                         "consent_granted",
                         &patient,
                         json!({"i": i}),

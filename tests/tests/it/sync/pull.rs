@@ -132,7 +132,7 @@ async fn a_new_epoch_resets_the_scope_and_keeps_pending_mutations(app: TestApp) 
     app.state
         .db
         .run(|c| {
-            Ok(ehealth_api::store::sync::reset_epoch(
+            Ok(ehealth_api::store::sync_scopes::reset_epoch(
                 c,
                 "restored-from-backup",
             )?)
@@ -221,7 +221,7 @@ async fn a_push_that_changes_a_scope_queues_a_sync_poke_for_other_devices(app: T
     let pokes = app
         .state
         .db
-        .run(move |c| Ok(ehealth_api::store::sync::outbox_for_scope(c, &scope)?))
+        .run(move |c| Ok(ehealth_api::store::outbox::outbox_for_scope(c, &scope)?))
         .await
         .unwrap_or_default();
     assert_eq!(pokes.len(), 1, "one poke per push that changed something");

@@ -25,8 +25,8 @@ use crate::services::checks::{take, unique_as};
 use crate::services::limits::rate_limit;
 use crate::state::AppState;
 use crate::store::family::{self, ACTIVE, BASIS_CHILD, BASIS_INCAPABLE, Link, PENDING};
+use crate::store::outbox::OutboxRow;
 use crate::store::patients::Patient;
-use crate::store::sync::OutboxRow;
 use crate::store::{self, DbConn};
 
 /// The dependant's details after every field check.
@@ -251,7 +251,7 @@ fn register(
     };
     store::patients::insert(c, &patient)
         .map_err(|e| unique_as(e, ErrorCode::IdentityProofMismatch))?;
-    store::sync::create_scope(c, &patient.id, &patient.id, now)?;
+    store::sync_scopes::create_scope(c, &patient.id, &patient.id, now)?;
     // An incapable link for a child would outlive the 16th birthday: the registration office
     // must approve it (DOMAIN.md, coming of age).
     let outlives_childhood = valid.basis == SdmBasis::Incapable
@@ -310,7 +310,7 @@ fn open_link(
 fn announce(c: &mut DbConn, link: &Link, actor: &str, now: i64) -> ApiResult<()> {
     let payload = json!({"type": "sdm_joined", "patient_id": link.patient_id, "link_id": link.id, "link_status": link.status});
     for to in concerned(c, &link.patient_id, actor)? {
-        store::sync::enqueue(
+        store::outbox::enqueue(
             c,
             &OutboxRow::notice("sdm_joined", &to, payload.clone(), now),
         )?;

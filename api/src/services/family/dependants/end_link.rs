@@ -11,7 +11,7 @@ use crate::services::family::authority;
 use crate::state::AppState;
 use crate::store;
 use crate::store::family;
-use crate::store::sync::OutboxRow;
+use crate::store::outbox::OutboxRow;
 
 /// Ends a link: the SDM stepping down from their own, or an SDM of strictly higher priority
 /// (same basis) removing another's. Equal priorities cannot remove each other (our choice: a
@@ -53,7 +53,7 @@ pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> 
                 return Err(ApiError::conflict(ErrorCode::SdmLinkClosed));
             }
             if reason == REMOVED {
-                store::sync::enqueue(
+                store::outbox::enqueue(
                     c,
                     &OutboxRow::notice(
                         "sdm_link_ended",

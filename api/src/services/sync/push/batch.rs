@@ -33,7 +33,7 @@ pub(super) fn apply_batch(
 ) -> ApiResult<(Vec<MutationResult>, i64)> {
     authorise(c, &mut ctx)?;
     let ctx = &ctx;
-    let last_seq = store::sync::lock_device(c, device, now)?;
+    let last_seq = store::sync_devices::lock_device(c, device, now)?;
     let (old, new): (Vec<Mutation>, Vec<Mutation>) =
         mutations.into_iter().partition(|m| m.seq <= last_seq);
     check_contiguous(&new, last_seq)?;
@@ -42,7 +42,7 @@ pub(super) fn apply_batch(
     let first_new = results.len();
 
     let mut rows = load_rows(c, &new)?;
-    let mut conflicts: Vec<store::sync::ConflictRow> = Vec::new();
+    let mut conflicts: Vec<store::sync_conflicts::ConflictRow> = Vec::new();
     let changes = merge_all(
         ctx,
         device,
@@ -56,7 +56,7 @@ pub(super) fn apply_batch(
     report_unchanged_versions(&new, first_new, &changes, &rows, &mut results);
     save_rows(c, &rows, device, now)?;
     for conflict in &conflicts {
-        store::sync::insert_conflict(c, conflict)?;
+        store::sync_conflicts::insert_conflict(c, conflict)?;
     }
 
     let new_last = new.last().map_or(last_seq, |m| m.seq);
@@ -87,7 +87,7 @@ fn lock_scopes(c: &mut DbConn, ctx: &SyncContext, new: &[Mutation]) -> ApiResult
         .map(|m| m.scope.as_str())
         .collect();
     for scope in scopes {
-        store::sync::lock_scope(c, scope)?;
+        store::sync_scopes::lock_scope(c, scope)?;
     }
     Ok(())
 }
@@ -100,7 +100,7 @@ fn merge_all(
     new: &[Mutation],
     now: i64,
     rows: &mut Rows,
-    conflicts: &mut Vec<store::sync::ConflictRow>,
+    conflicts: &mut Vec<store::sync_conflicts::ConflictRow>,
     results: &mut Vec<MutationResult>,
 ) -> Vec<PendingChange> {
     let mut changes = Vec::new();
@@ -164,11 +164,11 @@ fn record_results(
         .map(|r| serde_json::to_string(r).map(|json| (r.seq, json)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(ApiError::internal)?;
-    store::sync::store_results(c, device, &stored, now)?;
-    store::sync::set_last_seq(c, device, new_last)?;
+    store::sync_devices::store_results(c, device, &stored, now)?;
+    store::sync_devices::set_last_seq(c, device, new_last)?;
     // Pruning once per hundred seqs keeps the kept window at RESULTS_KEPT..+100.
     if new_last / 100 != last_seq / 100 {
-        store::sync::prune_results(c, device, new_last - RESULTS_KEPT)?;
+        store::sync_devices::prune_results(c, device, new_last - RESULTS_KEPT)?;
     }
     Ok(())
 }
@@ -200,7 +200,7 @@ fn stored_results(
     old: &[Mutation],
 ) -> ApiResult<Vec<MutationResult>> {
     let seqs: Vec<i64> = old.iter().map(|m| m.seq).collect();
-    let stored: BTreeMap<i64, String> = store::sync::stored_results(c, device, &seqs)?
+    let stored: BTreeMap<i64, String> = store::sync_devices::stored_results(c, device, &seqs)?
         .into_iter()
         .collect();
     old.iter()
@@ -258,7 +258,7 @@ fn assign_versions(
     }
     for (scope, list) in per_scope {
         let n = i64::try_from(list.len()).map_err(ApiError::internal)?;
-        let highest = store::sync::take_versions(c, scope, n)?;
+        let highest = store::sync_scopes::take_versions(c, scope, n)?;
         for (i, ch) in list.into_iter().enumerate() {
             let v = highest - n + 1 + i64::try_from(i).map_err(ApiError::internal)?;
             results[ch.result].version = Some(v);

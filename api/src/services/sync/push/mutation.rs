@@ -57,7 +57,7 @@ pub(super) fn apply_one(
     m: &Mutation,
     now: i64,
     rows: &mut Rows,
-    conflicts: &mut Vec<store::sync::ConflictRow>,
+    conflicts: &mut Vec<store::sync_conflicts::ConflictRow>,
 ) -> Result<(MutationResult, ResultVersion), Refusal> {
     let t = writable_table(m)?;
     if !ctx.writable_scopes.contains(&m.scope) {
@@ -208,11 +208,11 @@ fn report_losses(
     device: &str,
     now: i64,
     losses: &[Loss],
-    conflicts: &mut Vec<store::sync::ConflictRow>,
+    conflicts: &mut Vec<store::sync_conflicts::ConflictRow>,
 ) -> Vec<Conflict> {
     let mut reported = Vec::new();
     for loss in losses {
-        let row = store::sync::ConflictRow {
+        let row = store::sync_conflicts::ConflictRow {
             id: Uuid::now_v7().to_string(),
             scope: m.scope.clone(),
             table_name: m.table.clone(),

@@ -10,7 +10,9 @@ use super::sync_table::{StoredRow, SyncTable};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::DbConn;
-use crate::store::consents::{self, Consent, LogEntry, Record};
+use crate::store::access_log::LogEntry;
+use crate::store::consents::{self, Consent};
+use crate::store::records::Record;
 
 pub struct Consents;
 pub struct Records;
@@ -120,5 +122,15 @@ read_only_table!(
     consents::consents_changed,
     consent_row
 );
-read_only_table!(Records, "records", consents::records_changed, record_row);
-read_only_table!(AccessLog, "access_log", consents::log_changed, log_row);
+read_only_table!(
+    Records,
+    "records",
+    crate::store::records::records_changed,
+    record_row
+);
+read_only_table!(
+    AccessLog,
+    "access_log",
+    crate::store::access_log::log_changed,
+    log_row
+);
