@@ -98,7 +98,7 @@ impl TestApp {
         let who = recipient.to_owned();
         self.state
             .db
-            .run(move |c| Ok(ehealth_api::store::outbox::outbox_for_patient(c, &who)?))
+            .run(move |c| Ok(crate::stored::outbox_for_patient(c, &who)?))
             .await
             .unwrap_or_else(|e| panic!("outbox: {e}"))
             .into_iter()

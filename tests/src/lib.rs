@@ -12,6 +12,7 @@ pub mod hcp;
 pub mod json;
 pub mod passkey;
 pub mod people;
+pub mod stored;
 
 use std::collections::HashMap;
 use std::sync::Arc;

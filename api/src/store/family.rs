@@ -233,10 +233,3 @@ pub fn record_action(conn: &mut DbConn, a: &Action) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
-
-pub fn actions_for(conn: &mut DbConn, patient: &str) -> QueryResult<Vec<Action>> {
-    sdm_actions::table
-        .filter(sdm_actions::patient_id.eq(patient))
-        .order((sdm_actions::at.asc(), sdm_actions::id.asc()))
-        .load(conn)
-}

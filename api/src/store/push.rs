@@ -103,10 +103,6 @@ pub fn tokens_of(conn: &mut DbConn, device_ids: &[String]) -> QueryResult<Vec<Pu
         .load(conn)
 }
 
-pub fn token_of(conn: &mut DbConn, device_id: &str) -> QueryResult<Option<PushToken>> {
-    push_tokens::table.find(device_id).first(conn).optional()
-}
-
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = push_log)]
 pub struct Sent {

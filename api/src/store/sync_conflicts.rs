@@ -29,18 +29,6 @@ pub fn insert_conflict(conn: &mut DbConn, c: &ConflictRow) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn conflicts_for_row(
-    conn: &mut DbConn,
-    table: &str,
-    row_id: &str,
-) -> QueryResult<Vec<ConflictRow>> {
-    sync_conflicts::table
-        .filter(sync_conflicts::table_name.eq(table))
-        .filter(sync_conflicts::row_id.eq(row_id))
-        .order(sync_conflicts::created_at.asc())
-        .load(conn)
-}
-
 /// Conflicts of a scope, oldest first, after a `(created_at, id)` position.
 pub fn list_conflicts(
     conn: &mut DbConn,

@@ -19,7 +19,7 @@ async fn actions(app: &TestApp, patient: &str) -> Vec<(String, String)> {
     let p = patient.to_owned();
     app.state
         .db
-        .run(move |c| Ok(ehealth_api::store::family::actions_for(c, &p)?))
+        .run(move |c| Ok(ehealth_tests::stored::actions_for(c, &p)?))
         .await
         .unwrap_or_default()
         .into_iter()

@@ -37,7 +37,7 @@ async fn token_of(app: &TestApp, device: &str) -> Option<ehealth_api::store::pus
     let d = device.to_owned();
     app.state
         .db
-        .run(move |c| Ok(ehealth_api::store::push::token_of(c, &d)?))
+        .run(move |c| Ok(ehealth_tests::stored::token_of(c, &d)?))
         .await
         .ok()
         .flatten()

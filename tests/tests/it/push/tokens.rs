@@ -41,7 +41,7 @@ async fn devices_register_push_tokens_of_their_own(app: TestApp) {
     let mine = app
         .state
         .db
-        .run(move |c| Ok(ehealth_api::store::push::token_of(c, &d)?))
+        .run(move |c| Ok(ehealth_tests::stored::token_of(c, &d)?))
         .await
         .ok()
         .flatten();

@@ -50,7 +50,7 @@ async fn a_delete_beats_a_concurrent_edit_and_the_lost_edit_is_kept(app: TestApp
         .state
         .db
         .run(move |c| {
-            Ok(ehealth_api::store::sync_conflicts::conflicts_for_row(
+            Ok(ehealth_tests::stored::conflicts_for_row(
                 c,
                 "bp_readings",
                 &row_id,

@@ -221,7 +221,7 @@ async fn a_push_that_changes_a_scope_queues_a_sync_poke_for_other_devices(app: T
     let pokes = app
         .state
         .db
-        .run(move |c| Ok(ehealth_api::store::outbox::outbox_for_scope(c, &scope)?))
+        .run(move |c| Ok(ehealth_tests::stored::outbox_for_scope(c, &scope)?))
         .await
         .unwrap_or_default();
     assert_eq!(pokes.len(), 1, "one poke per push that changed something");
