@@ -199,3 +199,36 @@ pub struct PushData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub authority_ends_on: Option<String>,
 }
+
+impl PushData {
+    /// A payload of this type with no other field set (the server fills `notification_id` when
+    /// it queues the notice).
+    pub fn new(push_type: PushType) -> Self {
+        Self {
+            push_type,
+            notification_id: String::new(),
+            patient_id: None,
+            scope: None,
+            reminder_id: None,
+            kind: None,
+            due_at: None,
+            consent_id: None,
+            hcp_id: None,
+            method: None,
+            request_id: None,
+            valid_until: None,
+            notice_days_before: None,
+            access_id: None,
+            sync: None,
+            seq: None,
+            event: None,
+            link_id: None,
+            link_status: None,
+            status: None,
+            reason: None,
+            detail: None,
+            days_left: None,
+            authority_ends_on: None,
+        }
+    }
+}

@@ -106,6 +106,13 @@ pub fn merge(current: Option<&RowState>, m: &Incoming<'_>) -> MergeOutcome {
             losses: Vec::new(),
         };
     }
+    merge_fields(cur, m)
+}
+
+/// Same life, both live: each field keeps the value with the later stamp; a field the
+/// incoming mutation overwrote while it was concurrent with another device's write is a loss
+/// of that other value.
+fn merge_fields(cur: &RowState, m: &Incoming<'_>) -> MergeOutcome {
     let mut state = cur.clone();
     let mut changed = false;
     let mut losses = Vec::new();

@@ -44,71 +44,85 @@ impl ValidIdentity {
         }
         match doc.doc_type {
             IdentityDocumentType::Hkid | IdentityDocumentType::HkBirthCert => {
-                let hkid = Hkid::parse(&doc.number).map_err(|e| {
-                    vec![FieldError::new(
-                        field("number"),
-                        match e {
-                            HkidError::Format => FieldCode::InvalidFormat,
-                            HkidError::CheckDigit => FieldCode::InvalidCheckDigit,
-                        },
-                    )]
-                })?;
-                Ok(Self {
-                    doc_type: doc.doc_type,
-                    issuing_country: None,
-                    masked: hkid.masked(),
-                    number: hkid.normalised().to_owned(),
-                })
+                Self::hong_kong(doc, &field)
             }
-            other => {
-                let mut errors = Vec::new();
-                let number: String = doc
-                    .number
-                    .chars()
-                    .filter(|c| !c.is_whitespace() && *c != '-')
-                    .map(|c| c.to_ascii_uppercase())
-                    .collect();
-                if number.is_empty() {
-                    errors.push(FieldError::new(field("number"), FieldCode::Required));
-                } else if number.len() > 20 || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
-                    errors.push(FieldError::new(field("number"), FieldCode::InvalidFormat));
-                }
-                let country = match (other, doc.issuing_country.as_deref().map(str::trim)) {
-                    (IdentityDocumentType::Passport, None | Some("")) => {
-                        errors.push(FieldError::new(
-                            field("issuing_country"),
-                            FieldCode::Required,
-                        ));
-                        None
-                    }
-                    (_, Some(c)) if !c.is_empty() => {
-                        let c = c.to_ascii_uppercase();
-                        if !(2..=3).contains(&c.len()) || !c.chars().all(|x| x.is_ascii_uppercase())
-                        {
-                            errors.push(FieldError::new(
-                                field("issuing_country"),
-                                FieldCode::InvalidFormat,
-                            ));
-                        }
-                        Some(c)
-                    }
-                    _ => None,
-                };
-                if !errors.is_empty() {
-                    return Err(errors);
-                }
-                let shown: String = number.chars().take(3).collect();
-                Ok(Self {
-                    doc_type: other,
-                    issuing_country: country,
-                    masked: format!(
-                        "{shown}{}",
-                        "*".repeat(number.len().saturating_sub(3).max(3))
-                    ),
-                    number,
-                })
-            }
+            other => Self::other_document(doc, other, &field),
         }
+    }
+
+    /// A Hong Kong identity card or birth certificate: the HKID rules, check digit included.
+    fn hong_kong(
+        doc: &IdentityDocument,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<Self, Vec<FieldError>> {
+        let hkid = Hkid::parse(&doc.number).map_err(|e| {
+            vec![FieldError::new(
+                field("number"),
+                match e {
+                    HkidError::Format => FieldCode::InvalidFormat,
+                    HkidError::CheckDigit => FieldCode::InvalidCheckDigit,
+                },
+            )]
+        })?;
+        Ok(Self {
+            doc_type: doc.doc_type,
+            issuing_country: None,
+            masked: hkid.masked(),
+            number: hkid.normalised().to_owned(),
+        })
+    }
+
+    /// A passport or another document: letters and digits, with the issuing country.
+    fn other_document(
+        doc: &IdentityDocument,
+        other: IdentityDocumentType,
+        field: &dyn Fn(&str) -> String,
+    ) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let number: String = doc
+            .number
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if number.is_empty() {
+            errors.push(FieldError::new(field("number"), FieldCode::Required));
+        } else if number.len() > 20 || !number.chars().all(|c| c.is_ascii_alphanumeric()) {
+            errors.push(FieldError::new(field("number"), FieldCode::InvalidFormat));
+        }
+        let country = match (other, doc.issuing_country.as_deref().map(str::trim)) {
+            (IdentityDocumentType::Passport, None | Some("")) => {
+                errors.push(FieldError::new(
+                    field("issuing_country"),
+                    FieldCode::Required,
+                ));
+                None
+            }
+            (_, Some(c)) if !c.is_empty() => {
+                let c = c.to_ascii_uppercase();
+                if !(2..=3).contains(&c.len()) || !c.chars().all(|x| x.is_ascii_uppercase()) {
+                    errors.push(FieldError::new(
+                        field("issuing_country"),
+                        FieldCode::InvalidFormat,
+                    ));
+                }
+                Some(c)
+            }
+            _ => None,
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let shown: String = number.chars().take(3).collect();
+        Ok(Self {
+            doc_type: other,
+            issuing_country: country,
+            masked: format!(
+                "{shown}{}",
+                "*".repeat(number.len().saturating_sub(3).max(3))
+            ),
+            number,
+        })
     }
 
     /// The text hashed for uniqueness. An HKID and a Hong Kong birth certificate carry the same

@@ -3,8 +3,8 @@
 //! birthday. Authority itself never waits for this job: it is decided from the clock on every
 //! request (see `domain::authority::standing`).
 
+use crate::domain::notices;
 use chrono::{Days, Months, NaiveDate};
-use serde_json::json;
 
 use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::person::parse_dob;
@@ -68,30 +68,27 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
                 report.ended += 1;
             }
             let notice = OutboxRow::notice(
-                "sdm_authority_ended",
                 &link.sdm_patient_id,
-                json!({"type": "sdm_authority_ended", "patient_id": link.patient_id, "link_id": link.id, "reason": CAME_OF_AGE}),
+                notices::sdm_authority_ended(&link.patient_id, &link.id, CAME_OF_AGE),
                 now,
-            )
+            )?
             .once(format!("{JOB}:{}:ended", link.id));
             report.notices += usize::from(store::outbox::enqueue_once(c, &notice)?);
             continue;
         }
         for before in NOTICES.into_iter().filter(|b| days_left <= *b) {
-            let payload = json!({
-                "type": "coming_of_age",
-                "patient_id": link.patient_id,
-                "link_id": link.id,
-                "notice_days_before": before,
-                "days_left": days_left,
-                "authority_ends_on": ends.format("%Y-%m-%d").to_string(),
-            });
-            let to_sdm =
-                OutboxRow::notice("coming_of_age", &link.sdm_patient_id, payload.clone(), now)
-                    .once(format!("{JOB}:{}:{before}", link.id));
+            let payload = notices::coming_of_age(
+                &link.patient_id,
+                &link.id,
+                before,
+                days_left,
+                &ends.format("%Y-%m-%d").to_string(),
+            );
+            let to_sdm = OutboxRow::notice(&link.sdm_patient_id, payload.clone(), now)?
+                .once(format!("{JOB}:{}:{before}", link.id));
             report.notices += usize::from(store::outbox::enqueue_once(c, &to_sdm)?);
             if !store::devices::list_active(c, &link.patient_id)?.is_empty() {
-                let to_child = OutboxRow::notice("coming_of_age", &link.patient_id, payload, now)
+                let to_child = OutboxRow::notice(&link.patient_id, payload, now)?
                     .once(format!("{JOB}:{}:child:{before}", link.patient_id));
                 report.notices += usize::from(store::outbox::enqueue_once(c, &to_child)?);
             }

@@ -2,9 +2,9 @@
 //! (the HCP's feed hears `expired`, the patient is told), and reminders go out 30 and 7 days
 //! before the last day. Reads never wait for this: validity is decided from the clock.
 
+use crate::domain::notices;
 use chrono::{Days, NaiveDate};
 use ehealth_contracts::ConsentEventType;
-use serde_json::json;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -95,11 +95,10 @@ fn work(c: &mut DbConn, consent_id: &str, today: NaiveDate, now: i64) -> ApiResu
             publish(c, &consent.id, &consent.patient_id, now)?;
             report.expired += 1;
             let notice = OutboxRow::notice(
-                "consent_expired",
                 &consent.patient_id,
-                json!({"type": "consent_expired", "patient_id": consent.patient_id, "consent_id": consent.id, "hcp_id": consent.hcp_id}),
+                notices::consent_expired(&consent.patient_id, &consent.id, &consent.hcp_id),
                 now,
-            )
+            )?
             .for_scope(&consent.patient_id)
             .once(format!("{JOB}:{}:expired", consent.id));
             store::outbox::enqueue_once(c, &notice)?;
@@ -108,13 +107,16 @@ fn work(c: &mut DbConn, consent_id: &str, today: NaiveDate, now: i64) -> ApiResu
     }
     for before in REMINDERS.into_iter().filter(|b| days_left <= *b) {
         let notice = OutboxRow::notice(
-            "consent_expiring",
             &consent.patient_id,
-            json!({"type": "consent_expiring", "patient_id": consent.patient_id,
-                "consent_id": consent.id, "hcp_id": consent.hcp_id,
-                "valid_until": consent.valid_until, "notice_days_before": before}),
+            notices::consent_expiring(
+                &consent.patient_id,
+                &consent.id,
+                &consent.hcp_id,
+                consent.valid_until.as_deref(),
+                before,
+            ),
             now,
-        )
+        )?
         .for_scope(&consent.patient_id)
         // Keyed by the last day too: after a renewal the reminders come again.
         .once(format!("{JOB}:{}:{}:{before}", consent.id, until));

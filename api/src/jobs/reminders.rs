@@ -9,10 +9,11 @@
 //! SDMs' devices). A reminder whose measurement was already logged in the window before it
 //! (two hours) is skipped (the "smart skip").
 
+use crate::domain::notices;
 use std::time::Duration;
 
 use chrono::DateTime;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::domain::reminder;
 use crate::domain::schedule::Schedule;
@@ -182,12 +183,15 @@ fn fire(c: &mut DbConn, row: ReminderRow, now: i64) -> ApiResult<(Option<bool>, 
     store::outbox::enqueue(
         c,
         &OutboxRow::notice(
-            "reminder_due",
             &row.scope,
-            json!({"type": "reminder_due", "patient_id": row.scope, "reminder_id": row.id,
-                "kind": row.kind, "due_at": crate::clock::rfc3339_ms(due)}),
+            notices::reminder_due(
+                &row.scope,
+                &row.id,
+                row.kind.as_deref(),
+                &crate::clock::rfc3339_ms(due),
+            ),
             now,
-        )
+        )?
         .for_scope(&row.scope),
     )?;
     Ok((Some(true), next))

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ehealth_contracts::Language;
+use ehealth_contracts::PushType;
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
@@ -165,14 +166,22 @@ fn message(row: &OutboxRow, t: &store::push::PushToken) -> Message {
     data.insert("notification_id".to_owned(), row.id.clone());
     data.entry("type".to_owned())
         .or_insert_with(|| row.kind.clone());
+    // The payload's type is the wire's truth (rows queued before notices were typed kept a
+    // storage-only kind, e.g. `hcp_consent_event`, beside the payload's `consent_event`).
+    let push_type = data.get("type").and_then(|t| PushType::parse(t));
+    if push_type.is_none() {
+        tracing::warn!(notification_id = %row.id, kind = %row.kind, "notice of unknown type sent without text");
+    }
     Message {
         notification_id: row.id.clone(),
         device_id: t.device_id.clone(),
         token: t.token.clone(),
         kind: row.kind.clone(),
-        text: texts::text(&row.kind, lang).map(|(a, b)| (a.to_owned(), b.to_owned())),
+        text: push_type
+            .and_then(|t| texts::text(t, lang))
+            .map(|(a, b)| (a.to_owned(), b.to_owned())),
         data,
-        collapse_key: (row.kind == "sync_poke")
+        collapse_key: (push_type == Some(PushType::SyncPoke))
             .then(|| format!("sync:{}", row.scope.clone().unwrap_or_default())),
     }
 }

@@ -38,3 +38,14 @@ pub(crate) fn unique_as(e: diesel::result::Error, code: ErrorCode) -> ApiError {
         other => other.into(),
     }
 }
+
+/// A required free-text field: trimmed, at most `max` characters, no control characters.
+pub(crate) fn text(errors: &mut Vec<FieldError>, raw: &str, field: &str, max: usize) -> String {
+    let t = raw.trim();
+    if t.is_empty() {
+        errors.push(FieldError::new(field, FieldCode::Required));
+    } else if t.chars().count() > max || t.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, FieldCode::InvalidFormat));
+    }
+    t.to_owned()
+}

@@ -2,6 +2,7 @@
 //! four DOMAIN.md conditions hold, every attempt appended to the patient's hash-chained access
 //! log (`services::access_log`) in the same transaction as the read.
 
+use crate::domain::notices;
 use chrono::DateTime;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
@@ -9,7 +10,6 @@ use ehealth_contracts::{
     DataCategory, DepositRecordRequest, ListRecordsResponse, PatientLookupRequest,
     PatientLookupResponse, Profession, RecordReadRequest, RecordReadResponse, RecordResponse,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::access_log::append;
@@ -384,12 +384,7 @@ fn log_attempt(
     if notify {
         // One outbox row: the notice also tells the family's devices to sync the
         // new log entry (`sync: true`), so no separate poke is queued.
-        let mut notice = OutboxRow::notice(
-            "record_accessed",
-            &id,
-            json!({"type": "record_accessed", "patient_id": id, "access_id": entry.id, "sync": true}),
-            now,
-        );
+        let mut notice = OutboxRow::notice(&id, notices::record_accessed(&id, &entry.id), now)?;
         notice.scope = Some(id.clone());
         store::outbox::enqueue(c, &notice)?;
     } else {

@@ -2,9 +2,9 @@
 //! gap-free event feed (with a notice for its staff) and the patient's sync scope (with a "sync
 //! now" for the family's devices). Shared by the consent services and the consent-expiry job.
 
+use crate::domain::notices;
 use diesel::prelude::*;
 use ehealth_contracts::ConsentEventType;
-use serde_json::json;
 
 use super::DbConn;
 use super::consents::{self, Consent};
@@ -31,11 +31,10 @@ pub fn record(
         },
     )?;
     let mut notice = OutboxRow::notice(
-        "hcp_consent_event",
         &format!("hcp:{}", consent.hcp_id),
-        json!({"type": "consent_event", "hcp_id": consent.hcp_id, "seq": seq, "event": event.as_str()}),
+        notices::consent_event(&consent.hcp_id, seq, event.as_str()),
         now,
-    );
+    )?;
     notice.patient_id = None;
     notice.scope = Some(format!("hcp:{}", consent.hcp_id));
     super::outbox::enqueue(c, &notice)
@@ -46,51 +45,7 @@ pub fn record(
 pub fn publish(c: &mut DbConn, consent_id: &str, patient_id: &str, now: i64) -> QueryResult<()> {
     let version = super::sync_scopes::take_versions(c, patient_id, 1)?;
     consents::set_consent_version(c, consent_id, version)?;
-    super::outbox::enqueue(c, &poke(patient_id, now))
-}
-
-/// The same row as `services::sync::poke(c, scope, "server", now)` queues (that function stays
-/// in the sync service, which this layer may not call): a payload-free "sync now" for every
-/// device of the scope.
-fn poke(scope: &str, now: i64) -> OutboxRow {
-    let mut row = OutboxRow::notice(
-        "sync_poke",
-        scope,
-        json!({"type": "sync_poke", "scope": scope}),
-        now,
-    )
-    .for_scope(scope);
-    row.exclude_device_id = Some("server".to_owned());
-    row
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_poke_is_the_sync_services_server_poke() {
-        let row = poke("p1", 42);
-        assert_eq!(row.kind, "sync_poke");
-        assert_eq!(row.scope.as_deref(), Some("p1"));
-        assert_eq!(row.patient_id.as_deref(), Some("p1"));
-        assert_eq!(row.exclude_device_id.as_deref(), Some("server"));
-        assert_eq!(
-            serde_json::from_str::<serde_json::Value>(&row.payload).ok(),
-            Some(json!({"type": "sync_poke", "scope": "p1"}))
-        );
-        assert_eq!(row.created_at, 42);
-        assert_eq!(
-            (
-                row.delivered_at,
-                row.dedupe_key,
-                row.attempts,
-                row.claimed_until
-            ),
-            (None, None, 0, None)
-        );
-        assert_eq!((row.next_attempt_at, row.sent_to), (None, None));
-    }
+    super::outbox::enqueue(c, &OutboxRow::poke(patient_id, "server", now)?)
 }
 
 #[derive(Debug, Clone, Queryable, Insertable)]

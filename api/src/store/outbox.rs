@@ -1,6 +1,7 @@
 //! `outbox`: notices waiting for the push worker (at least once, claimed under a lease).
 
 use diesel::prelude::*;
+use ehealth_contracts::PushData;
 
 use super::DbConn;
 use super::schema::outbox;
@@ -29,15 +30,20 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    /// A notice for one person's devices (`patient_id` is the recipient).
-    pub fn notice(kind: &str, recipient: &str, payload: serde_json::Value, now: i64) -> Self {
-        Self {
-            id: uuid::Uuid::now_v7().to_string(),
-            kind: kind.to_owned(),
+    /// A notice for one person's devices (`recipient`); its kind is the payload's type (build
+    /// payloads with `domain::notices`). The row's id is the push's `notification_id`.
+    pub fn notice(recipient: &str, mut data: PushData, now: i64) -> QueryResult<Self> {
+        let id = uuid::Uuid::now_v7().to_string();
+        data.notification_id = id.clone();
+        let payload = serde_json::to_string(&data)
+            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        Ok(Self {
+            id,
+            kind: data.push_type.as_str().to_owned(),
             scope: None,
             patient_id: Some(recipient.to_owned()),
             exclude_device_id: None,
-            payload: payload.to_string(),
+            payload,
             created_at: now,
             delivered_at: None,
             dedupe_key: None,
@@ -45,7 +51,16 @@ impl OutboxRow {
             claimed_until: None,
             next_attempt_at: None,
             sent_to: None,
-        }
+        })
+    }
+
+    /// A silent "sync now" for every device that syncs `scope`, except the one whose change
+    /// caused it (`from_device`; `"server"` for changes of the server's own).
+    pub fn poke(scope: &str, from_device: &str, now: i64) -> QueryResult<Self> {
+        let mut row =
+            Self::notice(scope, crate::domain::notices::sync_poke(scope), now)?.for_scope(scope);
+        row.exclude_device_id = Some(from_device.to_owned());
+        Ok(row)
     }
 
     /// Addressed to the patient's whole family: delivered to every device that syncs the
@@ -70,26 +85,11 @@ pub fn enqueue_once(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<bool> {
         .map(|n| n == 1))
 }
 
-/// Every notice queued for `recipient`, oldest first.
-pub fn outbox_for_patient(conn: &mut DbConn, recipient: &str) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table
-        .filter(outbox::patient_id.eq(recipient))
-        .order(outbox::created_at.asc())
-        .load(conn)
-}
-
 pub fn enqueue(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<()> {
     diesel::insert_into(outbox::table)
         .values(row)
         .execute(conn)
         .map(drop)
-}
-
-pub fn outbox_for_scope(conn: &mut DbConn, scope: &str) -> QueryResult<Vec<OutboxRow>> {
-    outbox::table
-        .filter(outbox::scope.eq(scope))
-        .order(outbox::created_at.asc())
-        .load(conn)
 }
 
 /// Claims up to `limit` undelivered rows that are due and not held by another worker, oldest
@@ -171,4 +171,27 @@ pub fn retry_later(
         ))
         .execute(conn)
         .map(drop)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ehealth_contracts::PushType;
+
+    #[test]
+    fn a_poke_reaches_the_scope_except_the_device_that_caused_it() {
+        let row = OutboxRow::poke("p1", "server", 42).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row.kind, "sync_poke");
+        assert_eq!(row.scope.as_deref(), Some("p1"));
+        assert_eq!(row.patient_id.as_deref(), Some("p1"));
+        assert_eq!(row.exclude_device_id.as_deref(), Some("server"));
+        let data: PushData = serde_json::from_str(&row.payload).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(data.push_type, PushType::SyncPoke);
+        assert_eq!(data.scope.as_deref(), Some("p1"));
+        assert_eq!(data.notification_id, row.id);
+        assert_eq!(
+            (row.created_at, row.attempts, row.dedupe_key),
+            (42, 0, None)
+        );
+    }
 }

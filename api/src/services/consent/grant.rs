@@ -1,6 +1,7 @@
 //! Consent given in the app (pre-grant, before the visit), listed, revoked and renewed, and the
 //! grant itself that every way of giving consent ends in.
 
+use crate::domain::notices;
 use chrono::NaiveDate;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
@@ -8,7 +9,6 @@ use ehealth_contracts::{
     ConsentEventType, ConsentMethod, ConsentResponse, ConsentStatus, ConsentType,
     CreateConsentRequest, ListConsentsResponse,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{is_valid, one_year_from, require_sharable, wire_with_hcp};
@@ -75,11 +75,10 @@ pub(super) fn grant(
     store::outbox::enqueue(
         c,
         &OutboxRow::notice(
-            "consent_granted",
             patient_id,
-            json!({"type": "consent_granted", "patient_id": patient_id, "consent_id": consent.id, "hcp_id": hcp_id, "method": method.as_str()}),
+            notices::consent_granted(patient_id, &consent.id, hcp_id, method.as_str()),
             now,
-        )
+        )?
         .for_scope(patient_id),
     )?;
     wire_with_hcp(c, consent)

@@ -1,12 +1,12 @@
 //! Consent requests: an HCP asks the patient for consent, the patient (or an SDM) sees the
 //! requests and approves (consent given) or declines.
 
+use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     ConsentMethod, ConsentRequestResponse, ConsentRequestStatus, ConsentType,
     CreateConsentRequestRequest, ListConsentRequestsResponse,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::grant::grant;
@@ -66,13 +66,13 @@ pub async fn request(
                 consent_id: None,
             };
             store::consent_requests::insert_request(c, &row)?;
-            let payload = json!({"type": "consent_requested", "patient_id": p.id, "request_id": row.id, "hcp_id": hcp});
+            let payload = notices::consent_requested(&p.id, &row.id, &hcp);
             let mut to = vec![p.id.clone()];
-            to.extend(crate::services::family::dependants::concerned(c, &p.id, "")?);
+            to.extend(crate::services::family::concerned(c, &p.id, "")?);
             to.sort();
             to.dedup();
             for recipient in to {
-                store::outbox::enqueue(c, &OutboxRow::notice("consent_requested", &recipient, payload.clone(), now))?;
+                store::outbox::enqueue(c, &OutboxRow::notice(&recipient, payload.clone(), now)?)?;
             }
             request_wire(c, row)
         })

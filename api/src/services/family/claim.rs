@@ -3,6 +3,7 @@
 //! any time after), their identity document and date of birth, and their own new passkey. The
 //! patient id, diaries, records and consents stay as they are.
 
+use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
@@ -11,7 +12,6 @@ use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CompleteRegistrationRequest,
     CreateRegistrationResponse, TokenResponse,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use super::english_name;
@@ -347,11 +347,10 @@ fn end_child_links(c: &mut DbConn, patient_id: &str, now: i64) -> ApiResult<()> 
             store::outbox::enqueue(
                 c,
                 &OutboxRow::notice(
-                    "account_claimed",
                     &link.sdm_patient_id,
-                    json!({"type": "account_claimed", "patient_id": patient_id, "link_id": link.id}),
+                    notices::account_claimed(patient_id, &link.id),
                     now,
-                ),
+                )?,
             )?;
         }
     }

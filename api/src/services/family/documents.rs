@@ -1,5 +1,6 @@
 //! Supporting documents for links that need review, and the registration office's review.
 
+use crate::domain::notices;
 use actix_web::http::StatusCode;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
@@ -7,10 +8,9 @@ use ehealth_contracts::{
     ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
     SdmLinkResponse,
 };
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use super::dependants::concerned;
+use super::concerned;
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
 use crate::domain::officer::officer_name;
@@ -211,8 +211,8 @@ pub async fn review(
                 return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
             if approve {
-                let (_, _, stored) =
-                    family::document_meta(c, &id)?.ok_or_else(|| ApiError::conflict(ErrorCode::DocumentMissing))?;
+                let (_, _, stored) = family::document_meta(c, &id)?
+                    .ok_or_else(|| ApiError::conflict(ErrorCode::DocumentMissing))?;
                 if seen.as_ref().is_some_and(|s| *s != stored) {
                     return Err(ApiError::conflict(ErrorCode::DocumentChanged));
                 }
@@ -221,15 +221,15 @@ pub async fn review(
             if !family::review(c, &id, status, &officer, reason.as_deref(), now)? {
                 return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
-            let payload = json!({"type": "sdm_link_reviewed", "patient_id": link.patient_id, "link_id": id, "status": status});
+            let payload = notices::sdm_link_reviewed(&link.patient_id, &id, status);
             store::outbox::enqueue(
                 c,
-                &OutboxRow::notice("sdm_link_reviewed", &link.sdm_patient_id, payload.clone(), now),
+                &OutboxRow::notice(&link.sdm_patient_id, payload.clone(), now)?,
             )?;
             if approve {
                 // The person and their other SDMs hear that someone new may act for them.
                 for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
-                    store::outbox::enqueue(c, &OutboxRow::notice("sdm_joined", &to, payload.clone(), now))?;
+                    store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
                 }
             }
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
@@ -263,13 +263,13 @@ pub async fn end_by_office(
             if let Some(reason) = &reason {
                 family::set_ended_detail(c, &id, reason)?;
             }
-            let payload = json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": ENDED_BY_OFFICE});
+            let payload = notices::sdm_link_ended(&link.patient_id, &id, ENDED_BY_OFFICE);
             store::outbox::enqueue(
                 c,
-                &OutboxRow::notice("sdm_link_ended", &link.sdm_patient_id, payload.clone(), now),
+                &OutboxRow::notice(&link.sdm_patient_id, payload.clone(), now)?,
             )?;
             for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
-                store::outbox::enqueue(c, &OutboxRow::notice("sdm_link_ended", &to, payload.clone(), now))?;
+                store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
             }
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             link_response(c, &link)

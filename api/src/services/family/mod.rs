@@ -20,7 +20,7 @@ use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::state::AppState;
-use crate::store::family::{self, Link};
+use crate::store::family::{self, ACTIVE, Link};
 use crate::store::patients::Patient;
 use crate::store::{self, DbConn};
 
@@ -201,4 +201,20 @@ pub(crate) fn patient_sex(p: &Patient) -> ApiResult<Sex> {
         "F" => Ok(Sex::F),
         _ => Err(ApiError::internal("patient row has an unknown sex")),
     }
+}
+
+/// Who hears about a change to a patient's SDMs: every active SDM but `except`, and the patient
+/// if they hold their own account.
+pub(crate) fn concerned(c: &mut DbConn, patient_id: &str, except: &str) -> ApiResult<Vec<String>> {
+    let mut to: Vec<String> = family::of_patient(c, patient_id)?
+        .into_iter()
+        .filter(|l| l.status == ACTIVE && l.sdm_patient_id != except)
+        .map(|l| l.sdm_patient_id)
+        .collect();
+    if store::passkeys::has_any(c, patient_id)? {
+        to.push(patient_id.to_owned());
+    }
+    to.sort();
+    to.dedup();
+    Ok(to)
 }

@@ -13,9 +13,9 @@ use ehealth_contracts::{
 };
 use uuid::Uuid;
 
-use super::text;
 use crate::domain::person;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::checks::text;
 use crate::state::AppState;
 use crate::store::hcps::{self, Hcp, Location};
 

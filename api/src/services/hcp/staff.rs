@@ -8,11 +8,11 @@ use ehealth_contracts::{
 use uuid::Uuid;
 
 use super::enrolment::{ENROLMENT_TTL_MS, code_hash, enrolment_code};
-use super::text;
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::StaffSession;
 use crate::services::checks::checked_push_token;
+use crate::services::checks::text;
 use crate::state::AppState;
 use crate::store;
 use crate::store::hcps;

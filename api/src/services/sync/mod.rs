@@ -9,7 +9,6 @@ use ehealth_contracts::ErrorCode;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
-use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
@@ -87,24 +86,8 @@ pub(crate) fn authorise(c: &mut DbConn, ctx: &mut SyncContext) -> ApiResult<()> 
 /// Queues a payload-free "sync now" for the scope's other devices (same transaction as the
 /// change, so a rolled-back change never pokes and a committed one always does).
 pub(crate) fn poke(c: &mut DbConn, scope: &str, from_device: &str, now: i64) -> ApiResult<()> {
-    store::outbox::enqueue(
-        c,
-        &store::outbox::OutboxRow {
-            id: Uuid::now_v7().to_string(),
-            kind: "sync_poke".to_owned(),
-            scope: Some(scope.to_owned()),
-            patient_id: Some(scope.to_owned()),
-            exclude_device_id: Some(from_device.to_owned()),
-            payload: serde_json::json!({"type": "sync_poke", "scope": scope}).to_string(),
-            created_at: now,
-            delivered_at: None,
-            dedupe_key: None,
-            attempts: 0,
-            claimed_until: None,
-            next_attempt_at: None,
-            sent_to: None,
-        },
-    )?;
+    let row = store::outbox::OutboxRow::poke(scope, from_device, now)?;
+    store::outbox::enqueue(c, &row)?;
     Ok(())
 }
 

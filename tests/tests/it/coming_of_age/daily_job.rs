@@ -37,7 +37,7 @@ async fn the_daily_job_notices_and_ends_links_once_across_instances(app: TestApp
     let notices = app.notices_for(&parent.patient_id).await;
     let coming = kinds(&notices, "coming_of_age");
     assert_eq!(coming.len(), 1);
-    assert_eq!(coming[0]["notice_days_before"], 30);
+    assert_eq!(coming[0]["notice_days_before"], "30");
     assert_eq!(coming[0]["authority_ends_on"], "2026-12-23");
     assert_ne!(coming[0]["patient_id"], younger.as_str());
     // The same day again: nobody runs it.
@@ -59,7 +59,7 @@ async fn the_daily_job_notices_and_ends_links_once_across_instances(app: TestApp
     let notices = app.notices_for(&parent.patient_id).await;
     let days: Vec<i64> = kinds(&notices, "coming_of_age")
         .iter()
-        .filter_map(|p| p["notice_days_before"].as_i64())
+        .filter_map(|p| p["notice_days_before"].as_str()?.parse().ok())
         .collect();
     assert_eq!(days, vec![30, 1]);
     let ended = kinds(&notices, "sdm_authority_ended");

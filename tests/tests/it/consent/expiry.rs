@@ -145,7 +145,7 @@ async fn the_daily_job_reminds_before_and_expires_one_year_consents_once(app: Te
     let days: Vec<i64> = notices
         .iter()
         .filter(|(k, _)| k == "consent_expiring")
-        .filter_map(|(_, p)| p["notice_days_before"].as_i64())
+        .filter_map(|(_, p)| p["notice_days_before"].as_str()?.parse().ok())
         .collect();
     assert_eq!(days, vec![30, 7]);
     assert_eq!(

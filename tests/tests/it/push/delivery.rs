@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use ehealth_api::push::{self, LogSink, Message, Outcome, Sink};
 use ehealth_api::state::AppState;
-use ehealth_contracts::{ConsentResponse, PushData};
+use ehealth_contracts::{ConsentResponse, PushData, PushType};
 use ehealth_tests::family::{child, verified_adult};
 use ehealth_tests::{JsonAs, TestApp, on_both_backends};
 use futures_util::future::BoxFuture;
 use reqwest::StatusCode;
-use serde_json::json;
 
 use super::{put_token, sent};
 
@@ -189,7 +188,7 @@ async fn failed_sends_are_retried_after_backoff_and_dead_tokens_are_removed(app:
     let token = app
         .state
         .db
-        .run(move |c| Ok(ehealth_api::store::push::token_of(c, &d)?))
+        .run(move |c| Ok(ehealth_tests::stored::token_of(c, &d)?))
         .await
         .ok()
         .flatten();
@@ -275,11 +274,13 @@ async fn one_device_gets_at_most_240_messages_a_minute_and_the_rest_follow(app: 
                 ehealth_api::store::outbox::enqueue(
                     c,
                     &ehealth_api::store::outbox::OutboxRow::notice(
-                        "consent_granted",
                         &patient,
-                        json!({"i": i}),
+                        PushData {
+                            consent_id: Some(i.to_string()),
+                            ..PushData::new(PushType::ConsentGranted)
+                        },
                         now + i,
-                    ),
+                    )?,
                 )?;
             }
             Ok(())

@@ -3,6 +3,7 @@
 //! the dependant, open the link (active, or pending the registration office's review), and tell
 //! those concerned.
 
+use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
 use std::time::Duration;
@@ -12,16 +13,16 @@ use ehealth_contracts::{
     CreateDependantRequest, CreateDependantResponse, Language, SdmBasis, SdmLinkStatus,
     SdmRelationship, Sex,
 };
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{concerned, join};
+use super::join;
 use crate::domain::authority::relation;
 use crate::domain::identity::ValidIdentity;
 use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::services::checks::{take, unique_as};
+use crate::services::family::concerned;
 use crate::services::limits::rate_limit;
 use crate::state::AppState;
 use crate::store::family::{self, ACTIVE, BASIS_CHILD, BASIS_INCAPABLE, Link, PENDING};
@@ -308,12 +309,9 @@ fn open_link(
 /// Everyone who acts for the dependant, and the person themselves if they hold an account,
 /// hears that someone joined or asked to.
 fn announce(c: &mut DbConn, link: &Link, actor: &str, now: i64) -> ApiResult<()> {
-    let payload = json!({"type": "sdm_joined", "patient_id": link.patient_id, "link_id": link.id, "link_status": link.status});
+    let payload = notices::sdm_joined(&link.patient_id, &link.id, &link.status);
     for to in concerned(c, &link.patient_id, actor)? {
-        store::outbox::enqueue(
-            c,
-            &OutboxRow::notice("sdm_joined", &to, payload.clone(), now),
-        )?;
+        store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
     }
     Ok(())
 }

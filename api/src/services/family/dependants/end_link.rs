@@ -1,7 +1,7 @@
 //! `DELETE /v1/sdm-links/{link_id}`: an SDM steps down, or removes an SDM of lower priority.
 
+use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
-use serde_json::json;
 
 use crate::domain::authority::{REMOVED, STEPPED_DOWN, Standing, standing};
 use crate::domain::person::parse_dob;
@@ -36,12 +36,14 @@ pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> 
                     // Not someone who may act for this dependant: reveal nothing.
                     _ => return Err(ApiError::not_found()),
                 }
-                let dependant = store::patients::find(c, &link.patient_id)?
-                    .ok_or_else(ApiError::not_found)?;
+                let dependant =
+                    store::patients::find(c, &link.patient_id)?.ok_or_else(ApiError::not_found)?;
                 let dob = parse_dob(&dependant.date_of_birth)?;
                 let my_priority = family::between(c, &actor, &link.patient_id)?
                     .into_iter()
-                    .filter(|l| l.basis == link.basis && standing(l, dob, today) == Standing::Grants)
+                    .filter(|l| {
+                        l.basis == link.basis && standing(l, dob, today) == Standing::Grants
+                    })
                     .map(|l| l.priority)
                     .min();
                 if my_priority.is_none_or(|mine| mine >= link.priority) {
@@ -56,11 +58,10 @@ pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> 
                 store::outbox::enqueue(
                     c,
                     &OutboxRow::notice(
-                        "sdm_link_ended",
                         &link.sdm_patient_id,
-                        json!({"type": "sdm_link_ended", "patient_id": link.patient_id, "link_id": id, "reason": REMOVED}),
+                        notices::sdm_link_ended(&link.patient_id, &id, REMOVED),
                         now,
-                    ),
+                    )?,
                 )?;
             }
             Ok(())
