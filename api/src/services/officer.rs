@@ -38,10 +38,14 @@ pub async fn verify(
         .db
         .transaction(move |c| {
             let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            match patient.status.as_str() {
-                "verified" => return Err(ApiError::conflict(ErrorCode::AlreadyVerified)),
-                "withdrawn" => return Err(ApiError::conflict(ErrorCode::AccountWithdrawn)),
-                _ => {}
+            match patient.status()? {
+                PatientStatus::Verified => {
+                    return Err(ApiError::conflict(ErrorCode::AlreadyVerified));
+                }
+                PatientStatus::Withdrawn => {
+                    return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
+                }
+                PatientStatus::Unverified => {}
             }
             if !store::patients::mark_verified(
                 c,

@@ -6,6 +6,7 @@ use crate::domain::notices;
 use chrono::DateTime;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
+use ehealth_contracts::PatientStatus;
 use ehealth_contracts::{
     DataCategory, DepositRecordRequest, ListRecordsResponse, PatientLookupRequest,
     PatientLookupResponse, Profession, RecordReadRequest, RecordReadResponse, RecordResponse,
@@ -127,7 +128,7 @@ pub async fn deposit(
         .db
         .transaction(move |c| {
             let p = store::patients::find(c, &row.patient_id)?.ok_or_else(ApiError::not_found)?;
-            if p.status == "withdrawn" {
+            if p.status()? == PatientStatus::Withdrawn {
                 return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
             }
             if let Some(loc) = &row.location_id
@@ -300,10 +301,10 @@ fn refusal(
     today: chrono::NaiveDate,
 ) -> ApiResult<Option<ErrorCode>> {
     // 1. registered, verified, not withdrawn
-    match patient.status.as_str() {
-        "withdrawn" => return Ok(Some(ErrorCode::PatientWithdrawn)),
-        "verified" => {}
-        _ => return Ok(Some(ErrorCode::PatientNotVerified)),
+    match patient.status()? {
+        PatientStatus::Withdrawn => return Ok(Some(ErrorCode::PatientWithdrawn)),
+        PatientStatus::Verified => {}
+        PatientStatus::Unverified => return Ok(Some(ErrorCode::PatientNotVerified)),
     }
     // 2. public HCP (deemed consent) or a valid sharing consent
     if hcp.sector != "public" && !has_valid_consent(c, &patient.id, &hcp.id, today)? {

@@ -2,6 +2,7 @@
 //! completion create the patient, their passkey, device and first session in one transaction.
 
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use base64::Engine;
@@ -339,7 +340,7 @@ fn new_patient(reg: &Registration, now: i64) -> ApiResult<Patient> {
         email: profile.email,
         preferred_language: profile.language.as_str().to_owned(),
         notify_on_access: profile.notify_on_access,
-        status: "unverified".to_owned(),
+        status: PatientStatus::Unverified.as_str().to_owned(),
         verification_method: None,
         verification_reference: None,
         verified_by: None,

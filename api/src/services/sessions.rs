@@ -1,6 +1,7 @@
 //! Sign-in with a discoverable passkey, token refresh and sign-out.
 
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -146,7 +147,7 @@ fn patient_sign_in(
         .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
     let patient = store::patients::find(c, &row.patient_id)?
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
-    if patient.status == "withdrawn" {
+    if patient.status()? == PatientStatus::Withdrawn {
         return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
     }
     if passkey.update_credential(&result) == Some(true) {

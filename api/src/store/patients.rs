@@ -1,6 +1,7 @@
 //! `patients`: one row per registered person.
 
 use diesel::prelude::*;
+use ehealth_contracts::PatientStatus;
 
 use super::DbConn;
 use super::schema::patients;
@@ -34,6 +35,17 @@ pub struct Patient {
     pub updated_at: i64,
 }
 
+impl Patient {
+    /// The stored status; a value no version of the server writes is a fault, not a guess.
+    pub fn status(&self) -> QueryResult<PatientStatus> {
+        PatientStatus::parse(&self.status).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("unknown patient status {:?}", self.status).into(),
+            )
+        })
+    }
+}
+
 pub fn insert(conn: &mut DbConn, p: &Patient) -> QueryResult<()> {
     diesel::insert_into(patients::table)
         .values(p)
@@ -64,10 +76,10 @@ pub fn mark_verified(
     diesel::update(
         patients::table
             .find(id)
-            .filter(patients::status.eq("unverified")),
+            .filter(patients::status.eq(PatientStatus::Unverified.as_str())),
     )
     .set((
-        patients::status.eq("verified"),
+        patients::status.eq(PatientStatus::Verified.as_str()),
         patients::verification_method.eq(method),
         patients::verification_reference.eq(reference),
         patients::verified_by.eq(by),
@@ -100,10 +112,10 @@ pub fn reset_verification(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<(
     diesel::update(
         patients::table
             .find(id)
-            .filter(patients::status.eq("verified")),
+            .filter(patients::status.eq(PatientStatus::Verified.as_str())),
     )
     .set((
-        patients::status.eq("unverified"),
+        patients::status.eq(PatientStatus::Unverified.as_str()),
         patients::verification_method.eq(None::<String>),
         patients::verification_reference.eq(None::<String>),
         patients::verified_by.eq(None::<String>),
@@ -118,7 +130,7 @@ pub fn reset_verification(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<(
 pub fn withdraw(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
     diesel::update(patients::table.find(id))
         .set((
-            patients::status.eq("withdrawn"),
+            patients::status.eq(PatientStatus::Withdrawn.as_str()),
             patients::updated_at.eq(at),
         ))
         .execute(conn)

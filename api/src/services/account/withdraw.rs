@@ -25,7 +25,7 @@ pub async fn withdraw(
         .transaction(move |c| {
             store::patients::lock(c, &id)?;
             let p = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            if p.status == "withdrawn" {
+            if p.status()? == PatientStatus::Withdrawn {
                 return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
             }
             let mut ended = 0;

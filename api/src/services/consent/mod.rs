@@ -16,6 +16,7 @@ pub mod smart_card;
 
 use chrono::NaiveDate;
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::PatientStatus;
 use ehealth_contracts::{ConsentMethod, ConsentResponse, ConsentStatus, ConsentType};
 
 use crate::clock::rfc3339_ms;
@@ -60,10 +61,10 @@ pub fn has_valid_consent(
 
 /// The patient must be verified and not withdrawn to give consent (or be read).
 pub fn require_sharable(p: &Patient) -> ApiResult<()> {
-    match p.status.as_str() {
-        "verified" => Ok(()),
-        "withdrawn" => Err(ApiError::forbidden(ErrorCode::AccountWithdrawn)),
-        _ => Err(ApiError::forbidden(ErrorCode::PatientNotVerified)),
+    match p.status()? {
+        PatientStatus::Verified => Ok(()),
+        PatientStatus::Withdrawn => Err(ApiError::forbidden(ErrorCode::AccountWithdrawn)),
+        PatientStatus::Unverified => Err(ApiError::forbidden(ErrorCode::PatientNotVerified)),
     }
 }
 

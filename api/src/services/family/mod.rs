@@ -189,8 +189,7 @@ pub(crate) fn english_name(p: &Patient) -> EnglishName {
 }
 
 pub(crate) fn patient_status(p: &Patient) -> ApiResult<PatientStatus> {
-    PatientStatus::parse(&p.status)
-        .ok_or_else(|| ApiError::internal("patient row has an unknown status"))
+    Ok(p.status()?)
 }
 
 /// The patient's sex as stored; a value other than `M` or `F` is a server fault (it used to

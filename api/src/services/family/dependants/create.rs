@@ -6,6 +6,7 @@
 use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
 use ehealth_contracts::FieldCode;
+use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use chrono::NaiveDate;
@@ -130,7 +131,7 @@ fn validate(req: &CreateDependantRequest, today: NaiveDate) -> ApiResult<ValidDe
 /// The caller must be a verified patient of 16 or over.
 fn eligible_sdm(c: &mut DbConn, who: &str, today: NaiveDate) -> ApiResult<Patient> {
     let sdm = store::patients::find(c, who)?.ok_or_else(ApiError::not_found)?;
-    if sdm.status != "verified" {
+    if sdm.status()? != PatientStatus::Verified {
         return Err(ApiError::forbidden(ErrorCode::SdmNotVerified));
     }
     if !person::has_attained(parse_dob(&sdm.date_of_birth)?, ADULT_AGE, today) {
@@ -242,7 +243,7 @@ fn register(
             .map(|l| l.as_str().to_owned())
             .unwrap_or_else(|| sdm.preferred_language.clone()),
         notify_on_access: true,
-        status: "unverified".to_owned(),
+        status: PatientStatus::Unverified.as_str().to_owned(),
         verification_method: None,
         verification_reference: None,
         verified_by: None,

@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use ehealth_contracts::ErrorCode;
+use ehealth_contracts::PatientStatus;
 use ehealth_contracts::SdmBasis;
 
 use crate::domain::person::parse_dob;
@@ -17,7 +18,7 @@ pub(super) fn prove(existing: &Patient, date_of_birth: NaiveDate) -> ApiResult<(
     if parse_dob(&existing.date_of_birth)? != date_of_birth {
         return Err(ApiError::conflict(ErrorCode::IdentityProofMismatch));
     }
-    if existing.status == "withdrawn" {
+    if existing.status()? == PatientStatus::Withdrawn {
         return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
     }
     Ok(())
