@@ -110,7 +110,7 @@ async fn staff_apps_get_their_hcps_consent_events_until_the_staff_member_is_deac
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(
         (got[0].kind.as_str(), got[0].title.as_str()),
-        ("hcp_consent_event", "互通同意有變")
+        ("consent_event", "互通同意有變")
     );
     let data: serde_json::Value = serde_json::from_str(&got[0].data).unwrap_or_default();
     let typed: PushData = data.json_as();
