@@ -1,7 +1,6 @@
 //! Identity documents: validation, normalisation, the uniqueness key and masking.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::{IdentityDocument, IdentityDocumentType};
+use ehealth_contracts::{FieldCode, IdentityDocument, IdentityDocumentType};
 
 use super::hkid::{Hkid, HkidError};
 use crate::error::FieldError;

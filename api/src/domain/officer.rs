@@ -1,8 +1,9 @@
 //! The registration office's officers, as named on what they decide (verifications, SDM link
 //! reviews and endings).
 
-use crate::error::{ApiError, ApiResult, FieldError};
 use ehealth_contracts::FieldCode;
+
+use crate::error::{ApiError, ApiResult, FieldError};
 
 /// Who in the registration office acted: the given name (at most 100 characters, no control
 /// characters), or `registration_office` when none is given.

@@ -2,8 +2,7 @@
 //! `time_zone` describe. The reminders table, the REST endpoints and the firing job all read a
 //! reminder's schedule through here, so they agree on when it is due.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::Fields;
+use ehealth_contracts::{FieldCode, Fields};
 use serde_json::Value;
 
 use super::schedule::Schedule;

@@ -4,13 +4,13 @@
 //! exist that day (clocks go forward) is moved forward by the gap, as calendars do (01:30 on
 //! the night the clocks jump from 01:00 to 02:00 fires at 02:30).
 
-use ehealth_contracts::FieldCode;
 use std::collections::BTreeSet;
 
 use chrono::{
     DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
 };
 use chrono_tz::Tz;
+use ehealth_contracts::FieldCode;
 
 use crate::error::FieldError;
 

@@ -3,10 +3,10 @@
 //! birthday. Authority itself never waits for this job: it is decided from the clock on every
 //! request (see `domain::authority::standing`).
 
-use crate::domain::notices;
 use chrono::{Days, Months, NaiveDate};
 
 use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
+use crate::domain::notices;
 use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
 use crate::state::AppState;

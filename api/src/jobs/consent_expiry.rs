@@ -2,10 +2,10 @@
 //! (the HCP's feed hears `expired`, the patient is told), and reminders go out 30 and 7 days
 //! before the last day. Reads never wait for this: validity is decided from the clock.
 
-use crate::domain::notices;
 use chrono::{Days, NaiveDate};
 use ehealth_contracts::ConsentEventType;
 
+use crate::domain::notices;
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::consent_events::{publish, record};

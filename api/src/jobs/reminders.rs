@@ -9,12 +9,12 @@
 //! SDMs' devices). A reminder whose measurement was already logged in the window before it
 //! (two hours) is skipped (the "smart skip").
 
-use crate::domain::notices;
 use std::time::Duration;
 
 use chrono::DateTime;
 use serde_json::Value;
 
+use crate::domain::notices;
 use crate::domain::reminder;
 use crate::domain::schedule::Schedule;
 use crate::error::{ApiError, ApiResult};

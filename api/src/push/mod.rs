@@ -12,8 +12,7 @@ pub mod texts;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ehealth_contracts::Language;
-use ehealth_contracts::PushType;
+use ehealth_contracts::{Language, PushType};
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 

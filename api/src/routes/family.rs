@@ -1,11 +1,10 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
-use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CreateDependantRequest, CreateDependantResponse,
-    CreateRegistrationResponse, DocumentBytes, ListDependantsResponse, PatientResponse, Problem,
-    SdmDocumentResponse,
+    CreateRegistrationResponse, DocumentBytes, ErrorCode, ListDependantsResponse, PatientResponse,
+    Problem, SdmDocumentResponse,
 };
 use futures_util::StreamExt;
 

@@ -2,9 +2,8 @@
 //! entry of a hash chain (keyed with a secret the database does not hold), listed newest first
 //! and verified on request.
 
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
-    AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, Profession,
+    AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, FieldCode, Profession,
     VerifyAccessLogQuery, VerifyAccessLogResponse,
 };
 

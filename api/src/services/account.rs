@@ -5,10 +5,9 @@ pub mod withdraw;
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     CompletePasskeyRequest, CreatePasskeyResponse, DevicePlatform, DeviceResponse, EnglishName,
-    IdentityDocumentType, Language, MaskedIdentityDocument, MeResponse, PasskeyResponse,
+    ErrorCode, IdentityDocumentType, Language, MaskedIdentityDocument, MeResponse, PasskeyResponse,
     PatientStatus, Sex, Verification, VerificationMethod,
 };
 use webauthn_rs::prelude::{CredentialID, Passkey, Uuid};

@@ -3,9 +3,9 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::{ListConflictsQuery, ListConflictsResponse, SyncConflict};
+use ehealth_contracts::{
+    ErrorCode, FieldCode, ListConflictsQuery, ListConflictsResponse, SyncConflict,
+};
 
 use super::family::act_for;
 use crate::clock::rfc3339_ms;

@@ -1,8 +1,6 @@
 //! Diary reads: readings in a time range, newest first, paged, with per-period summaries in
 //! Hong Kong time over the whole range.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use std::collections::BTreeMap;
 
 use base64::Engine;
@@ -10,8 +8,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Asia::Hong_Kong;
 use ehealth_contracts::{
-    BpDiaryResponse, BpPeriodSummary, BpReading, DiaryQuery, GlucoseDiaryResponse,
-    GlucosePeriodSummary, GlucoseReading, Stat, SummaryPeriod,
+    BpDiaryResponse, BpPeriodSummary, BpReading, DiaryQuery, ErrorCode, FieldCode,
+    GlucoseDiaryResponse, GlucosePeriodSummary, GlucoseReading, Stat, SummaryPeriod,
 };
 
 use crate::clock::rfc3339_ms;

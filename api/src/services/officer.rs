@@ -1,8 +1,8 @@
 //! The registration office: identity verification.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::{PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse};
+use ehealth_contracts::{
+    ErrorCode, FieldCode, PatientStatus, Verification, VerifyPatientRequest, VerifyPatientResponse,
+};
 
 use crate::clock::rfc3339_ms;
 use crate::domain::officer::officer_name;

@@ -2,14 +2,11 @@
 //! four DOMAIN.md conditions hold, every attempt appended to the patient's hash-chained access
 //! log (`services::access_log`) in the same transaction as the read.
 
-use crate::domain::notices;
 use chrono::DateTime;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::PatientStatus;
 use ehealth_contracts::{
-    DataCategory, DepositRecordRequest, ListRecordsResponse, PatientLookupRequest,
-    PatientLookupResponse, Profession, RecordReadRequest, RecordReadResponse, RecordResponse,
+    DataCategory, DepositRecordRequest, ErrorCode, FieldCode, ListRecordsResponse,
+    PatientLookupRequest, PatientLookupResponse, PatientStatus, Profession, RecordReadRequest,
+    RecordReadResponse, RecordResponse,
 };
 use uuid::Uuid;
 
@@ -18,6 +15,7 @@ use super::consent::has_valid_consent;
 use super::family::act_for;
 use crate::crypto::Secrets;
 use crate::domain::identity::ValidIdentity;
+use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;

@@ -1,16 +1,14 @@
 //! Self-registration of people aged 16 or over: validate, start a passkey ceremony, and on
 //! completion create the patient, their passkey, device and first session in one transaction.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
 use ehealth_contracts::{
-    CompleteRegistrationRequest, CreateRegistrationRequest, CreateRegistrationResponse,
-    IdentityDocumentType, Language, Sex, TokenResponse,
+    CompleteRegistrationRequest, CreateRegistrationRequest, CreateRegistrationResponse, ErrorCode,
+    IdentityDocumentType, Language, PatientStatus, Sex, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 use webauthn_rs::prelude::Uuid;

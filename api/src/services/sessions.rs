@@ -1,14 +1,13 @@
 //! Sign-in with a discoverable passkey, token refresh and sign-out.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{
-    CreateChallengeResponse, CreateSessionRequest, RefreshSessionRequest, SessionTokens,
+    CreateChallengeResponse, CreateSessionRequest, ErrorCode, PatientStatus, RefreshSessionRequest,
+    SessionTokens,
 };
 use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, Uuid};
 

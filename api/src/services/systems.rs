@@ -1,15 +1,14 @@
 //! HCP systems: server-to-server clients authenticated with client credentials (the secret is
 //! stored only as an argon2 hash), trading them for short-lived bearer tokens.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use ehealth_contracts::{
-    CreateHcpSystemRequest, HcpSystemCredentials, SystemTokenRequest, SystemTokenResponse,
+    CreateHcpSystemRequest, ErrorCode, FieldCode, HcpSystemCredentials, SystemTokenRequest,
+    SystemTokenResponse,
 };
 use uuid::Uuid;
 

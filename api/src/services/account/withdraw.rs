@@ -1,7 +1,6 @@
 //! The patient leaving the system (withdrawal), from their own account.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::{ConsentEventType, PatientStatus, WithdrawResponse};
+use ehealth_contracts::{ConsentEventType, ErrorCode, PatientStatus, WithdrawResponse};
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;

@@ -1,12 +1,11 @@
 //! The access key: made in the app (8 digits, shown once, stored hashed), and given with the
 //! patient's identity document at the HCP's counter for an indefinite consent.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use ehealth_contracts::{
     AccessKeyResponse, ConsentByAccessKeyRequest, ConsentMethod, ConsentResponse, ConsentType,
+    ErrorCode, FieldCode,
 };
 use rand::Rng;
 

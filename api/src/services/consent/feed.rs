@@ -1,10 +1,8 @@
 //! The HCP's consent-event feed: every grant, revocation, renewal and expiry for its patients,
 //! numbered without gaps, read from a cursor.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
-    ConsentEvent, ConsentEventType, ConsentEventsQuery, ConsentEventsResponse,
+    ConsentEvent, ConsentEventType, ConsentEventsQuery, ConsentEventsResponse, ErrorCode, FieldCode,
 };
 
 use crate::clock::rfc3339_ms;

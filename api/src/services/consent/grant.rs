@@ -1,17 +1,15 @@
 //! Consent given in the app (pre-grant, before the visit), listed, revoked and renewed, and the
 //! grant itself that every way of giving consent ends in.
 
-use crate::domain::notices;
 use chrono::NaiveDate;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
     ConsentEventType, ConsentMethod, ConsentResponse, ConsentStatus, ConsentType,
-    CreateConsentRequest, ListConsentsResponse,
+    CreateConsentRequest, ErrorCode, FieldCode, ListConsentsResponse,
 };
 use uuid::Uuid;
 
 use super::{is_valid, one_year_from, require_sharable, wire_with_hcp};
+use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::services::family::act_for;

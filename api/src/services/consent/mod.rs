@@ -15,9 +15,9 @@ pub mod requests;
 pub mod smart_card;
 
 use chrono::NaiveDate;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::PatientStatus;
-use ehealth_contracts::{ConsentMethod, ConsentResponse, ConsentStatus, ConsentType};
+use ehealth_contracts::{
+    ConsentMethod, ConsentResponse, ConsentStatus, ConsentType, ErrorCode, PatientStatus,
+};
 
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};

@@ -1,17 +1,16 @@
 //! Consent requests: an HCP asks the patient for consent, the patient (or an SDM) sees the
 //! requests and approves (consent given) or declines.
 
-use crate::domain::notices;
-use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
     ConsentMethod, ConsentRequestResponse, ConsentRequestStatus, ConsentType,
-    CreateConsentRequestRequest, ListConsentRequestsResponse,
+    CreateConsentRequestRequest, ErrorCode, ListConsentRequestsResponse,
 };
 use uuid::Uuid;
 
 use super::grant::grant;
 use super::{has_valid_consent, require_sharable};
 use crate::clock::rfc3339_ms;
+use crate::domain::notices;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::services::family::act_for;

@@ -1,10 +1,10 @@
 //! Consent given with the patient's smart identity card, read at an HCP system's reader.
 
-use ehealth_contracts::FieldCode;
 use std::time::Duration;
 
 use ehealth_contracts::{
-    ConsentMethod, ConsentResponse, ConsentType, IdentityDocumentType, SmartCardConsentRequest,
+    ConsentMethod, ConsentResponse, ConsentType, FieldCode, IdentityDocumentType,
+    SmartCardConsentRequest,
 };
 
 use super::grant::grant;

@@ -3,14 +3,12 @@
 //! any time after), their identity document and date of birth, and their own new passkey. The
 //! patient id, diaries, records and consents stay as they are.
 
-use crate::domain::notices;
-use ehealth_contracts::ErrorCode;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CompleteRegistrationRequest,
-    CreateRegistrationResponse, TokenResponse,
+    CreateRegistrationResponse, ErrorCode, TokenResponse,
 };
 use uuid::Uuid;
 
@@ -19,6 +17,7 @@ use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::identity::ValidIdentity;
+use crate::domain::notices;
 use crate::domain::person::{self, parse_dob};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;

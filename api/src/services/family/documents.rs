@@ -1,18 +1,16 @@
 //! Supporting documents for links that need review, and the registration office's review.
 
-use crate::domain::notices;
 use actix_web::http::StatusCode;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use ehealth_contracts::{
-    ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta, SdmDocumentResponse,
-    SdmLinkResponse,
+    ErrorCode, FieldCode, ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta,
+    SdmDocumentResponse, SdmLinkResponse,
 };
 use sha2::{Digest, Sha256};
 
 use super::concerned;
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
+use crate::domain::notices;
 use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;

@@ -6,12 +6,11 @@ pub mod claim;
 pub mod dependants;
 pub mod documents;
 
-use ehealth_contracts::ErrorCode;
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use ehealth_contracts::{
-    EnglishName, IdentityDocumentType, MaskedIdentityDocument, PatientStatus, Sex,
+    EnglishName, ErrorCode, IdentityDocumentType, MaskedIdentityDocument, PatientStatus, Sex,
 };
 use uuid::Uuid;
 

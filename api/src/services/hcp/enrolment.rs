@@ -4,9 +4,9 @@
 use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
-    CompleteEnrolmentRequest, StaffTokenResponse, StartEnrolmentRequest, StartEnrolmentResponse,
+    CompleteEnrolmentRequest, ErrorCode, StaffTokenResponse, StartEnrolmentRequest,
+    StartEnrolmentResponse,
 };
 use uuid::Uuid;
 

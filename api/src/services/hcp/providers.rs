@@ -1,15 +1,13 @@
 //! The register of healthcare providers: created by the registration office, searched by
 //! anyone.
 
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
 use std::collections::BTreeMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{
-    CreateHcpRequest, District, HcpLocation, HcpResponse, ListHcpsQuery, ListHcpsResponse,
-    Profession, Sector,
+    CreateHcpRequest, District, ErrorCode, FieldCode, HcpLocation, HcpResponse, ListHcpsQuery,
+    ListHcpsResponse, Profession, Sector,
 };
 use uuid::Uuid;
 

@@ -1,9 +1,8 @@
 //! Staff accounts of a healthcare provider: created by the registration office or the HCP's
 //! user administrator, listed and deactivated by the latter; a staff app's push token.
 
-use ehealth_contracts::ErrorCode;
 use ehealth_contracts::{
-    CreateStaffRequest, CreateStaffResponse, Profession, StaffResponse, StaffRole,
+    CreateStaffRequest, CreateStaffResponse, ErrorCode, Profession, StaffResponse, StaffRole,
 };
 use uuid::Uuid;
 

@@ -5,10 +5,10 @@ pub mod pull;
 pub mod push;
 pub mod tables;
 
-use ehealth_contracts::ErrorCode;
 use std::collections::BTreeSet;
 
 use actix_web::http::StatusCode;
+use ehealth_contracts::ErrorCode;
 
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;

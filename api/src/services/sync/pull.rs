@@ -1,11 +1,11 @@
 //! `POST /v1/sync/pull`: every change above the cursor, in version order per scope, paged by
 //! count and bytes, read from one snapshot so no concurrently committing change is skipped.
 
-use ehealth_contracts::ErrorCode;
 use std::collections::BTreeMap;
 
 use ehealth_contracts::{
-    Change, PullRequest, PullResponse, ScopeAdded, ScopeChanges, ScopeRemoved, ScopeReset,
+    Change, ErrorCode, PullRequest, PullResponse, ScopeAdded, ScopeChanges, ScopeRemoved,
+    ScopeReset,
 };
 use ehealth_sync::Cursor;
 

@@ -3,22 +3,19 @@
 //! the dependant, open the link (active, or pending the registration office's review), and tell
 //! those concerned.
 
-use crate::domain::notices;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::PatientStatus;
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use ehealth_contracts::{
-    CreateDependantRequest, CreateDependantResponse, Language, SdmBasis, SdmLinkStatus,
-    SdmRelationship, Sex,
+    CreateDependantRequest, CreateDependantResponse, ErrorCode, FieldCode, Language, PatientStatus,
+    SdmBasis, SdmLinkStatus, SdmRelationship, Sex,
 };
 use uuid::Uuid;
 
 use super::join;
 use crate::domain::authority::relation;
 use crate::domain::identity::ValidIdentity;
+use crate::domain::notices;
 use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;

@@ -1,9 +1,9 @@
 //! `DELETE /v1/sdm-links/{link_id}`: an SDM steps down, or removes an SDM of lower priority.
 
-use crate::domain::notices;
 use ehealth_contracts::ErrorCode;
 
 use crate::domain::authority::{REMOVED, STEPPED_DOWN, Standing, standing};
+use crate::domain::notices;
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;

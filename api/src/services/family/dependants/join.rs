@@ -2,9 +2,7 @@
 //! and some joins wait for the registration office.
 
 use chrono::NaiveDate;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::PatientStatus;
-use ehealth_contracts::SdmBasis;
+use ehealth_contracts::{ErrorCode, PatientStatus, SdmBasis};
 
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};

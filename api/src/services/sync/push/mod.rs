@@ -13,8 +13,7 @@ mod batch;
 mod mutation;
 
 use actix_web::http::StatusCode;
-use ehealth_contracts::ErrorCode;
-use ehealth_contracts::{Mutation, PushRequest, PushResponse};
+use ehealth_contracts::{ErrorCode, Mutation, PushRequest, PushResponse};
 use ehealth_sync::Hlc;
 
 use super::check_envelope;

@@ -1,7 +1,6 @@
 //! The `bp_readings` synced table: the patient's blood-pressure diary.
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::Fields;
+use ehealth_contracts::{FieldCode, Fields};
 use serde_json::{Value, json};
 
 use super::fields::{instant, instant_ms, one_of, required, str_field, text};

@@ -1,8 +1,7 @@
 //! Field checks and readers shared by the tables devices write.
 
 use chrono::DateTime;
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::Fields;
+use ehealth_contracts::{FieldCode, Fields};
 use serde_json::Value;
 
 use crate::error::FieldError;

@@ -2,8 +2,7 @@
 //! (or through the REST endpoints) and merged like the diaries. The server keeps each live,
 //! enabled reminder's next occurrence in its zone (`next_due_at`).
 
-use ehealth_contracts::FieldCode;
-use ehealth_contracts::Fields;
+use ehealth_contracts::{FieldCode, Fields};
 use serde_json::{Value, json};
 
 use super::fields::{one_of, required, str_field, text};
