@@ -1,7 +1,8 @@
 //! Domain services: the business rules. Handlers call one function here; these call the store.
 //!
 //! `ceremony`, `checks`, `limits` and `tokens` are helpers one level down, shared by the
-//! services above them; they import no other service, so no two services need each other.
+//! services above them; they import no other service. Areas may call each other (most call
+//! `family` for `act_for`), but never in a circle: `family` imports only the helpers.
 
 pub mod access_log;
 pub mod account;
