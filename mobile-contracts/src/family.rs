@@ -65,6 +65,21 @@ pub enum SdmBasis {
     Incapable,
 }
 
+impl SdmBasis {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Child => "child",
+            Self::Incapable => "incapable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Child, Self::Incapable]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SdmLinkStatus {
@@ -79,14 +94,29 @@ pub enum SdmLinkStatus {
 }
 
 impl SdmLinkStatus {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "pending_review" => Some(Self::PendingReview),
-            "active" => Some(Self::Active),
-            "rejected" => Some(Self::Rejected),
-            "ended" => Some(Self::Ended),
-            _ => None,
+    pub const ALL: [Self; 4] = [
+        Self::PendingReview,
+        Self::Active,
+        Self::Rejected,
+        Self::Ended,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::PendingReview => "pending_review",
+            Self::Active => "active",
+            Self::Rejected => "rejected",
+            Self::Ended => "ended",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// Pending or active: the link still counts (it can be reviewed, ended or come of age).
+    pub fn is_open(self) -> bool {
+        matches!(self, Self::PendingReview | Self::Active)
     }
 }
 

@@ -9,7 +9,7 @@ use ehealth_contracts::{SdmBasis, SdmLinkStatus, SdmRelationship};
 
 use super::person::{ADULT_AGE, anniversary};
 use crate::error::{ApiError, ApiResult};
-use crate::store::family::{ACTIVE, BASIS_CHILD, ENDED, Link};
+use crate::store::family::Link;
 
 /// Reasons a link ends (`ended_reason`, and `scopes.removed[].reason` in sync).
 pub const CAME_OF_AGE: &str = "came_of_age";
@@ -36,7 +36,7 @@ pub fn relation(basis: SdmBasis, r: SdmRelationship) -> Option<(i32, bool)> {
 }
 
 pub fn basis_of(link: &Link) -> SdmBasis {
-    if link.basis == BASIS_CHILD {
+    if link.is_child() {
         SdmBasis::Child
     } else {
         SdmBasis::Incapable
@@ -51,8 +51,8 @@ pub fn relationship_of(link: &Link) -> ApiResult<SdmRelationship> {
 /// The link's stored status; a value the contract does not know is a server fault (it used
 /// to read as `ended`, which looks right and hides the bad row).
 pub fn status_of(link: &Link) -> ApiResult<SdmLinkStatus> {
-    SdmLinkStatus::parse(&link.status)
-        .ok_or_else(|| ApiError::internal("link row has an unknown status"))
+    link.status()
+        .map_err(|_| ApiError::internal("link row has an unknown status"))
 }
 
 /// The first Hong Kong date on which a child link grants nothing.
@@ -72,11 +72,11 @@ pub enum Standing {
 }
 
 pub fn standing(link: &Link, dob: NaiveDate, today: NaiveDate) -> Standing {
-    let of_age = link.basis == BASIS_CHILD && authority_ends_on(dob).is_none_or(|d| today >= d);
-    match (link.status.as_str(), link.ended_reason.as_deref()) {
-        (ACTIVE, _) if of_age => Standing::CameOfAge,
-        (ACTIVE, _) => Standing::Grants,
-        (ENDED, Some(CAME_OF_AGE)) => Standing::CameOfAge,
+    let of_age = link.is_child() && authority_ends_on(dob).is_none_or(|d| today >= d);
+    match (link.status().ok(), link.ended_reason.as_deref()) {
+        (Some(SdmLinkStatus::Active), _) if of_age => Standing::CameOfAge,
+        (Some(SdmLinkStatus::Active), _) => Standing::Grants,
+        (Some(SdmLinkStatus::Ended), Some(CAME_OF_AGE)) => Standing::CameOfAge,
         _ => Standing::Nothing,
     }
 }
@@ -87,7 +87,7 @@ pub fn effective_status(
     dob: NaiveDate,
     today: NaiveDate,
 ) -> ApiResult<(SdmLinkStatus, Option<String>)> {
-    if link.status == ACTIVE && standing(link, dob, today) == Standing::CameOfAge {
+    if link.is(SdmLinkStatus::Active) && standing(link, dob, today) == Standing::CameOfAge {
         return Ok((SdmLinkStatus::Ended, Some(CAME_OF_AGE.to_owned())));
     }
     Ok((status_of(link)?, link.ended_reason.clone()))
@@ -96,7 +96,12 @@ pub fn effective_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::family::{BASIS_INCAPABLE, PENDING};
+
+    const BASIS_CHILD: &str = SdmBasis::Child.as_str();
+    const BASIS_INCAPABLE: &str = SdmBasis::Incapable.as_str();
+    const PENDING: &str = SdmLinkStatus::PendingReview.as_str();
+    const ACTIVE: &str = SdmLinkStatus::Active.as_str();
+    const ENDED: &str = SdmLinkStatus::Ended.as_str();
 
     fn link(basis: &str, status: &str, ended_reason: Option<&str>) -> Link {
         Link {

@@ -3,6 +3,7 @@
 pub mod authority;
 pub mod hkid;
 pub mod identity;
+pub mod ids;
 pub mod notices;
 pub mod officer;
 pub mod person;

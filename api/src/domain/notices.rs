@@ -3,7 +3,9 @@
 //! misspelt kind does not compile. Values are strings, as FCM's data payload carries them.
 //! The outbox row around a notice (recipient, scope, once-only key) is `store::outbox`'s.
 
-use ehealth_contracts::{PushData, PushType};
+use ehealth_contracts::{PushData, PushType, SdmLinkStatus};
+
+use crate::domain::ids::{LinkId, PatientId};
 
 fn some(v: impl ToString) -> Option<String> {
     Some(v.to_string())
@@ -98,8 +100,8 @@ pub fn consent_event(hcp_id: &str, seq: i64, event: &str) -> PushData {
 }
 
 pub fn coming_of_age(
-    patient_id: &str,
-    link_id: &str,
+    patient_id: &PatientId,
+    link_id: &LinkId,
     notice_days_before: i64,
     days_left: i64,
     authority_ends_on: &str,
@@ -114,7 +116,7 @@ pub fn coming_of_age(
     }
 }
 
-pub fn sdm_authority_ended(patient_id: &str, link_id: &str, reason: &str) -> PushData {
+pub fn sdm_authority_ended(patient_id: &PatientId, link_id: &LinkId, reason: &str) -> PushData {
     PushData {
         patient_id: some(patient_id),
         link_id: some(link_id),
@@ -123,25 +125,33 @@ pub fn sdm_authority_ended(patient_id: &str, link_id: &str, reason: &str) -> Pus
     }
 }
 
-pub fn sdm_joined(patient_id: &str, link_id: &str, link_status: &str) -> PushData {
+pub fn sdm_joined(
+    patient_id: &PatientId,
+    link_id: &LinkId,
+    link_status: SdmLinkStatus,
+) -> PushData {
     PushData {
         patient_id: some(patient_id),
         link_id: some(link_id),
-        link_status: some(link_status),
+        link_status: some(link_status.as_str()),
         ..PushData::new(PushType::SdmJoined)
     }
 }
 
-pub fn sdm_link_reviewed(patient_id: &str, link_id: &str, status: &str) -> PushData {
+pub fn sdm_link_reviewed(
+    patient_id: &PatientId,
+    link_id: &LinkId,
+    status: SdmLinkStatus,
+) -> PushData {
     PushData {
         patient_id: some(patient_id),
         link_id: some(link_id),
-        status: some(status),
+        status: some(status.as_str()),
         ..PushData::new(PushType::SdmLinkReviewed)
     }
 }
 
-pub fn sdm_link_ended(patient_id: &str, link_id: &str, reason: &str) -> PushData {
+pub fn sdm_link_ended(patient_id: &PatientId, link_id: &LinkId, reason: &str) -> PushData {
     PushData {
         patient_id: some(patient_id),
         link_id: some(link_id),
@@ -150,7 +160,7 @@ pub fn sdm_link_ended(patient_id: &str, link_id: &str, reason: &str) -> PushData
     }
 }
 
-pub fn account_claimed(patient_id: &str, link_id: &str) -> PushData {
+pub fn account_claimed(patient_id: &PatientId, link_id: &LinkId) -> PushData {
     PushData {
         patient_id: some(patient_id),
         link_id: some(link_id),

@@ -7,6 +7,7 @@ use ehealth_contracts::ErrorCode;
 use futures_util::future::LocalBoxFuture;
 
 use crate::crypto::secrets_equal;
+use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store;
@@ -14,8 +15,8 @@ use crate::store;
 /// A signed-in patient, on one of their devices, through one session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatientSession {
-    pub patient_id: String,
-    pub device_id: String,
+    pub patient_id: PatientId,
+    pub device_id: DeviceId,
     pub session_id: String,
 }
 

@@ -4,6 +4,7 @@
 //! request (see `domain::authority::standing`).
 
 use chrono::{Days, Months, NaiveDate};
+use ehealth_contracts::SdmLinkStatus;
 
 use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::notices;
@@ -56,7 +57,7 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
             continue;
         };
         let days_left = (ends - today).num_days();
-        if link.status == family::PENDING {
+        if link.is(SdmLinkStatus::PendingReview) {
             // Never approved, and now it never can be: close it quietly.
             if days_left <= 0 {
                 family::end(c, &link.id, CAME_OF_AGE, JOB, now)?;

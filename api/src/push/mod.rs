@@ -17,6 +17,7 @@ use futures_util::future::BoxFuture;
 use serde_json::Value;
 
 use crate::domain::authority::{Standing, standing};
+use crate::domain::ids::PatientId;
 use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -110,14 +111,14 @@ fn recipients(
     row: &OutboxRow,
     today: chrono::NaiveDate,
 ) -> ApiResult<Vec<store::push::PushToken>> {
-    let mut people: Vec<String> = Vec::new();
+    let mut people: Vec<PatientId> = Vec::new();
     match (row.scope.as_deref(), row.patient_id.as_deref()) {
         (Some(s), _) if s.starts_with("hcp:") => {
             // An HCP's notices go to its active staff's signed-in apps.
             return Ok(store::push::staff_tokens_of_hcp(c, &s["hcp:".len()..])?);
         }
         (Some(scope), _) => {
-            people.push(scope.to_owned());
+            people.push(scope.into());
             if let Some(p) = store::patients::find(c, scope)? {
                 let dob = parse_dob(&p.date_of_birth)?;
                 for link in store::family::of_patient(c, scope)? {
@@ -127,7 +128,7 @@ fn recipients(
                 }
             }
         }
-        (None, Some(p)) => people.push(p.to_owned()),
+        (None, Some(p)) => people.push(p.into()),
         (None, None) => {}
     }
     people.sort();

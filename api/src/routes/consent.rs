@@ -8,14 +8,15 @@ use ehealth_contracts::{
 use super::operation::{Operation, operations};
 use super::responses::{NotSignedIn, NotVerifiedOrWithdrawn, NotYourPatient};
 use super::{PROBLEM, created};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::consent::{access_key, grant, requests};
 use crate::services::{access_log, account, records};
 use crate::state::AppState;
 
-type PatientPath = web::Path<String>;
-type ConsentPath = web::Path<(String, String)>;
+type PatientPath = web::Path<PatientId>;
+type ConsentPath = web::Path<(PatientId, String)>;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
@@ -199,7 +200,7 @@ pub async fn withdraw_patient(
     ))
 }
 
-type RequestPath = web::Path<(String, String)>;
+type RequestPath = web::Path<(PatientId, String)>;
 
 /// Consent requests from HCPs, newest first.
 #[utoipa::path(get, path = "/v1/patients/{patient_id}/consent-requests", tag = "consent", operation_id = "list_consent_requests",

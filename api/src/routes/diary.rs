@@ -4,6 +4,7 @@ use ehealth_contracts::{BpDiaryResponse, DiaryQuery, GlucoseDiaryResponse, Probl
 use super::PROBLEM;
 use super::operation::{Operation, operations};
 use super::responses::{InvalidCursor, NotSignedIn};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::PatientSession;
 use crate::services::diary;
@@ -28,7 +29,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
 pub async fn list_bp_readings(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     query: web::Query<DiaryQuery>,
 ) -> ApiResult<web::Json<BpDiaryResponse>> {
     Ok(web::Json(
@@ -50,7 +51,7 @@ pub async fn list_bp_readings(
 pub async fn list_glucose_readings(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     query: web::Query<DiaryQuery>,
 ) -> ApiResult<web::Json<GlucoseDiaryResponse>> {
     Ok(web::Json(

@@ -13,6 +13,7 @@ use super::responses::{
     InvalidFields, MalformedJson, NotSignedIn, NotYourPatient, TooManyAttempts,
 };
 use super::{PROBLEM, created};
+use crate::domain::ids::{LinkId, PatientId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::principal::client_address;
 use crate::extract::{ApiJson, PatientSession};
@@ -78,7 +79,7 @@ pub async fn list_dependants(
 pub async fn get_patient(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<web::Json<PatientResponse>> {
     Ok(web::Json(
         dependants::get_patient(&state, &who, &path).await?,
@@ -99,7 +100,7 @@ pub async fn get_patient(
 pub async fn end_sdm_link(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
 ) -> ApiResult<HttpResponse> {
     dependants::end_link(&state, &who, &path).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -124,7 +125,7 @@ pub async fn put_sdm_document(
     state: web::Data<AppState>,
     who: PatientSession,
     req: HttpRequest,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
     payload: web::Payload,
 ) -> ApiResult<web::Json<SdmDocumentResponse>> {
     let declared = req
@@ -180,7 +181,7 @@ async fn read_limited(
 pub async fn create_claim_code(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
     Ok(created(&claim::sdm_code(&state, &who, &path).await?))
 }

@@ -13,6 +13,7 @@ use super::responses::{
     InvalidCursor, InvalidFields, NotSignedInAsStaff, NotVerifiedOrWithdrawn, TooManyAttempts,
 };
 use super::{PROBLEM, created};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
 use crate::extract::{ApiJson, HcpSystemSession, StaffSession};
@@ -192,7 +193,7 @@ pub async fn list_consent_events(
 pub async fn deposit_record(
     state: web::Data<AppState>,
     who: HcpPrincipal,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     ApiJson(body): ApiJson<DepositRecordRequest>,
 ) -> ApiResult<HttpResponse> {
     let who = match who {
@@ -305,7 +306,7 @@ pub async fn lookup_patient(
 pub async fn read_records(
     state: web::Data<AppState>,
     who: StaffSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     ApiJson(body): ApiJson<RecordReadRequest>,
 ) -> ApiResult<web::Json<RecordReadResponse>> {
     Ok(web::Json(records::read(&state, &who, &path, body).await?))

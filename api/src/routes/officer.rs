@@ -8,6 +8,7 @@ use ehealth_contracts::{
 use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotOfficer};
 use super::{PROBLEM, created};
+use crate::domain::ids::{LinkId, PatientId};
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
@@ -37,7 +38,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
 pub async fn verify_registration(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     ApiJson(body): ApiJson<VerifyPatientRequest>,
 ) -> ApiResult<web::Json<VerifyPatientResponse>> {
     Ok(web::Json(officer::verify(&state, &path, body).await?))
@@ -73,7 +74,7 @@ pub async fn list_pending_sdm_links(
 pub async fn get_sdm_document(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
 ) -> ApiResult<HttpResponse> {
     let (content_type, bytes, sha256) = documents::document(&state, &path).await?;
     Ok(HttpResponse::Ok()
@@ -103,7 +104,7 @@ pub async fn get_sdm_document(
 pub async fn approve_sdm_link(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
     Ok(web::Json(
@@ -127,7 +128,7 @@ pub async fn approve_sdm_link(
 pub async fn reject_sdm_link(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
     Ok(web::Json(
@@ -150,7 +151,7 @@ pub async fn reject_sdm_link(
 pub async fn issue_claim_code(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
     Ok(super::created(&claim::officer_code(&state, &path).await?))
 }
@@ -172,7 +173,7 @@ pub async fn issue_claim_code(
 pub async fn end_sdm_link_by_office(
     state: web::Data<AppState>,
     _officer: Officer,
-    path: web::Path<String>,
+    path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
     Ok(web::Json(

@@ -6,6 +6,7 @@ use ehealth_contracts::{
 use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotSignedIn, NotYourPatient};
 use super::{PROBLEM, created};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::reminders;
@@ -30,7 +31,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
 pub async fn create_reminder(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     ApiJson(body): ApiJson<CreateReminderRequest>,
 ) -> ApiResult<HttpResponse> {
     Ok(created(
@@ -50,7 +51,7 @@ pub async fn create_reminder(
 pub async fn list_reminders(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
 ) -> ApiResult<web::Json<ListRemindersResponse>> {
     Ok(web::Json(reminders::list(&state, &who, &path).await?))
 }
@@ -69,7 +70,7 @@ pub async fn list_reminders(
 pub async fn update_reminder(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PatientId, String)>,
     ApiJson(body): ApiJson<UpdateReminderRequest>,
 ) -> ApiResult<web::Json<ReminderResponse>> {
     let (patient, id) = path.into_inner();
@@ -90,7 +91,7 @@ pub async fn update_reminder(
 pub async fn delete_reminder(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PatientId, String)>,
 ) -> ApiResult<HttpResponse> {
     let (patient, id) = path.into_inner();
     reminders::delete(&state, &who, &patient, &id).await?;

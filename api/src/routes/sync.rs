@@ -7,6 +7,7 @@ use ehealth_contracts::{
 use super::PROBLEM;
 use super::operation::{Operation, operations};
 use super::responses::{NotSignedIn, NotYourPatient};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::{conflicts, sync};
@@ -76,7 +77,7 @@ pub async fn pull_sync(
 pub async fn list_sync_conflicts(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<String>,
+    path: web::Path<PatientId>,
     query: web::Query<ListConflictsQuery>,
 ) -> ApiResult<web::Json<ListConflictsResponse>> {
     Ok(web::Json(
@@ -101,7 +102,7 @@ pub async fn list_sync_conflicts(
 pub async fn resolve_sync_conflict(
     state: web::Data<AppState>,
     who: PatientSession,
-    path: web::Path<(String, String)>,
+    path: web::Path<(PatientId, String)>,
 ) -> ApiResult<web::Json<SyncConflict>> {
     let (patient_id, conflict_id) = path.into_inner();
     Ok(web::Json(

@@ -10,6 +10,7 @@ use ehealth_contracts::{
 use super::family::act_for;
 use crate::clock::rfc3339_ms;
 use crate::crypto::Secrets;
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -94,7 +95,7 @@ fn log_wire(e: LogEntry) -> ApiResult<AccessLogEntry> {
 pub async fn list(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<AccessLogResponse> {
     let acting = act_for(state, who, patient_id, "read_access_log").await?;
     let rows = state
@@ -138,7 +139,7 @@ pub fn verify_chain(secrets: &Secrets, entries: &[LogEntry]) -> ApiResult<Verify
 pub async fn verify(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     q: VerifyAccessLogQuery,
 ) -> ApiResult<VerifyAccessLogResponse> {
     let checkpoint = match (q.seq.as_deref(), q.hash.as_deref()) {

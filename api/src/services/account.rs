@@ -53,7 +53,7 @@ fn profile(
         _ => None,
     };
     Ok(MeResponse {
-        patient_id: p.id,
+        patient_id: p.id.into(),
         identity_document: MaskedIdentityDocument {
             doc_type: IdentityDocumentType::parse(&p.id_doc_type)
                 .ok_or_else(|| corrupt("document type"))?,
@@ -105,7 +105,7 @@ fn device_response(d: Device, current: &str) -> ApiResult<DeviceResponse> {
             "web" => DevicePlatform::Web,
             _ => return Err(ApiError::internal("device row has an unknown platform")),
         },
-        device_id: d.id,
+        device_id: d.id.into(),
         name: d.name,
         created_at: rfc3339_ms(d.created_at),
         last_seen_at: rfc3339_ms(d.last_seen_at),
@@ -186,8 +186,8 @@ pub async fn start_passkey_enrolment(
     let row = Registration {
         id: Uuid::now_v7().to_string(),
         kind: store::registrations::KIND_PASSKEY.to_owned(),
-        patient_id: Some(patient.id.clone()),
-        user_handle: patient.id,
+        patient_id: Some(patient.id.to_string()),
+        user_handle: patient.id.into(),
         id_hash: None,
         profile: None,
         ceremony: serde_json::to_string(&ceremony).map_err(ApiError::internal)?,
@@ -228,7 +228,7 @@ pub async fn complete_passkey_enrolment(
     let row = PasskeyRow {
         id: Uuid::now_v7().to_string(),
         credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
-        patient_id: who.patient_id.clone(),
+        patient_id: who.patient_id.to_string(),
         passkey: serde_json::to_string(&passkey).map_err(ApiError::internal)?,
         created_at: now,
         last_used_at: None,

@@ -9,6 +9,7 @@ use ehealth_contracts::{
 
 use super::family::act_for;
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -17,7 +18,7 @@ use crate::store::{self, sync_conflicts::ConflictRow};
 pub async fn list(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     q: ListConflictsQuery,
 ) -> ApiResult<ListConflictsResponse> {
     let scope = act_for(state, who, patient_id, "list_sync_conflicts")
@@ -62,7 +63,7 @@ pub async fn list(
 pub async fn resolve(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     conflict_id: &str,
 ) -> ApiResult<SyncConflict> {
     let scope = act_for(state, who, patient_id, "resolve_sync_conflict")

@@ -13,6 +13,7 @@ use ehealth_contracts::{
 };
 
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -38,7 +39,7 @@ struct Window {
 async fn window(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     q: &DiaryQuery,
 ) -> ApiResult<Window> {
     let mut errors = Vec::new();
@@ -84,7 +85,7 @@ async fn window(
         .await?
         .patient_id;
     Ok(Window {
-        scope,
+        scope: scope.into(),
         from_ms,
         to_ms,
         limit,
@@ -181,7 +182,7 @@ impl Acc {
 pub async fn blood_pressure(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     q: DiaryQuery,
 ) -> ApiResult<BpDiaryResponse> {
     let w = window(state, who, patient_id, &q).await?;
@@ -248,7 +249,7 @@ pub async fn blood_pressure(
 pub async fn glucose(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     q: DiaryQuery,
 ) -> ApiResult<GlucoseDiaryResponse> {
     let w = window(state, who, patient_id, &q).await?;

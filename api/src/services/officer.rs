@@ -5,6 +5,7 @@ use ehealth_contracts::{
 };
 
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use crate::store;
 
 pub async fn verify(
     state: &AppState,
-    patient_id: &str,
+    patient_id: &PatientId,
     req: VerifyPatientRequest,
 ) -> ApiResult<VerifyPatientResponse> {
     let reference = req.reference.trim().to_owned();
@@ -62,7 +63,7 @@ pub async fn verify(
         .await?;
     tracing::info!(%patient_id, method = method.as_str(), "identity verified");
     Ok(VerifyPatientResponse {
-        patient_id: patient_id.to_owned(),
+        patient_id: patient_id.to_string(),
         status: PatientStatus::Verified,
         verification: Verification {
             method,

@@ -15,6 +15,7 @@ use super::consent::has_valid_consent;
 use super::family::act_for;
 use crate::crypto::Secrets;
 use crate::domain::identity::ValidIdentity;
+use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
@@ -100,14 +101,14 @@ fn validate_deposit(req: &DepositRecordRequest) -> ApiResult<i64> {
 pub async fn deposit(
     state: &AppState,
     who: &Depositor,
-    patient_id: &str,
+    patient_id: &PatientId,
     req: DepositRecordRequest,
 ) -> ApiResult<RecordResponse> {
     let at_ms = validate_deposit(&req)?;
     let now = state.now_ms();
     let record = Record {
         id: Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
+        patient_id: patient_id.to_string(),
         hcp_id: who.hcp_id.clone(),
         category: req.category.as_str().to_owned(),
         code: req.code.trim().to_owned(),
@@ -154,7 +155,7 @@ pub async fn deposit(
 pub async fn list_for_patient(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<ListRecordsResponse> {
     let acting = act_for(state, who, patient_id, "read_records").await?;
     let rows = state
@@ -192,7 +193,7 @@ pub async fn lookup(
         .ok_or_else(ApiError::not_found)?;
     tracing::info!(staff_id = %who.staff_id, hcp_id = %who.hcp_id, patient_id = %patient.id, "patient looked up");
     Ok(PatientLookupResponse {
-        patient_id: patient.id,
+        patient_id: patient.id.into(),
     })
 }
 
@@ -202,7 +203,7 @@ pub async fn lookup(
 pub async fn read(
     state: &AppState,
     who: &StaffSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     req: RecordReadRequest,
 ) -> ApiResult<RecordReadResponse> {
     let (profession, categories) = asked_categories(who, &req)?;
@@ -274,7 +275,7 @@ fn asked_categories(
 fn authorise_reader(
     c: &mut DbConn,
     who: &StaffSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<(Patient, Hcp)> {
     if !store::patients::lock(c, patient_id)? {
         return Err(ApiError::not_found());
@@ -333,14 +334,14 @@ fn fetch(c: &mut DbConn, patient_id: &str, categories: &[DataCategory]) -> ApiRe
 fn log_entry(
     who: &StaffSession,
     hcp: &Hcp,
-    patient_id: &str,
+    patient_id: &PatientId,
     categories: &[DataCategory],
     purpose: &str,
     refused: Option<ErrorCode>,
     now: i64,
 ) -> LogEntry {
     LogEntry {
-        patient_id: patient_id.to_owned(),
+        patient_id: patient_id.to_string(),
         seq: 0,
         id: Uuid::now_v7().to_string(),
         staff_id: Some(who.staff_id.clone()),

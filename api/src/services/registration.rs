@@ -274,7 +274,7 @@ pub async fn complete(
     let passkey_row = PasskeyRow {
         id: Uuid::now_v7().to_string(),
         credential_id: URL_SAFE_NO_PAD.encode(passkey.cred_id()),
-        patient_id: patient.id.clone(),
+        patient_id: patient.id.to_string(),
         passkey: serde_json::to_string(&passkey).map_err(ApiError::internal)?,
         created_at: now,
         last_used_at: None,
@@ -323,7 +323,7 @@ fn new_patient(reg: &Registration, now: i64) -> ApiResult<Patient> {
         .decode(&profile.id_cipher)
         .map_err(ApiError::internal)?;
     Ok(Patient {
-        id: reg.user_handle.clone(),
+        id: reg.user_handle.clone().into(),
         id_doc_type: profile.doc_type.as_str().to_owned(),
         id_issuing_country: profile.issuing_country,
         id_hash,

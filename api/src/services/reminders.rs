@@ -13,6 +13,7 @@ use super::family::act_for;
 use super::sync::server_write;
 use super::sync::tables::{Reminders, StoredRow};
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::domain::reminder::strings;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
@@ -61,7 +62,7 @@ fn fields(v: Value) -> ApiResult<Fields> {
 /// Writes through the merge and answers the row as stored (with its next occurrence).
 async fn write(
     state: &AppState,
-    patient: String,
+    patient: PatientId,
     id: String,
     create: bool,
     set: Option<Fields>,
@@ -98,7 +99,7 @@ async fn write(
 pub async fn create(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     req: CreateReminderRequest,
 ) -> ApiResult<ReminderResponse> {
     let acting = act_for(state, who, patient_id, "create_reminder").await?;
@@ -121,7 +122,7 @@ pub async fn create(
 pub async fn update(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     reminder_id: &str,
     req: UpdateReminderRequest,
 ) -> ApiResult<ReminderResponse> {
@@ -159,7 +160,7 @@ pub async fn update(
 pub async fn delete(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     reminder_id: &str,
 ) -> ApiResult<()> {
     let acting = act_for(state, who, patient_id, "delete_reminder").await?;
@@ -177,7 +178,7 @@ pub async fn delete(
 pub async fn list(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<ListRemindersResponse> {
     let acting = act_for(state, who, patient_id, "list_reminders").await?;
     let patient = acting.patient_id.clone();

@@ -14,6 +14,7 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey,
 use super::limits::rate_limit;
 use super::tokens::{attach_device, staff_tokens, token_response};
 use crate::auth::webauthn::ceremony_error;
+use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
@@ -121,7 +122,7 @@ pub async fn sign_in(
 }
 
 enum SignedIn {
-    Patient(String, String, IssuedTokens),
+    Patient(PatientId, DeviceId, IssuedTokens),
     Staff(Staff, IssuedTokens),
 }
 
@@ -134,7 +135,7 @@ fn patient_sign_in(
     row: PasskeyRow,
     now: i64,
     life: Lifetimes,
-) -> ApiResult<(String, String, IssuedTokens)> {
+) -> ApiResult<(PatientId, DeviceId, IssuedTokens)> {
     let mut passkey: Passkey = serde_json::from_str(&row.passkey).map_err(ApiError::internal)?;
     #[allow(deprecated)] // v2 needs the credential-internals feature for the same call
     let result = webauthn

@@ -2,8 +2,8 @@
 //! patients and staff.
 
 use ehealth_contracts::{DeviceInfo, StaffTokenResponse, TokenResponse};
-use uuid::Uuid;
 
+use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::store::sessions::{IssuedTokens, Lifetimes};
@@ -13,10 +13,10 @@ use crate::store::{self, DbConn, devices::Device};
 /// Reuses the caller's device when they name one of their active devices, else creates one.
 pub(crate) fn attach_device(
     c: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     info: &DeviceInfo,
     now: i64,
-) -> ApiResult<String> {
+) -> ApiResult<DeviceId> {
     let name: String = info.name.trim().chars().take(100).collect();
     let name = if name.is_empty() {
         info.platform.as_str().to_owned()
@@ -27,11 +27,11 @@ pub(crate) fn attach_device(
         && store::devices::find_active(c, patient_id, id)?.is_some()
     {
         store::devices::touch(c, id, &name, now)?;
-        return Ok(id.to_owned());
+        return Ok(id.into());
     }
     let device = Device {
-        id: Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
+        id: DeviceId::mint(),
+        patient_id: patient_id.clone(),
         name,
         platform: info.platform.as_str().to_owned(),
         created_at: now,
@@ -43,14 +43,14 @@ pub(crate) fn attach_device(
 }
 
 pub(crate) fn token_response(
-    patient_id: String,
-    device_id: String,
+    patient_id: PatientId,
+    device_id: DeviceId,
     issued: IssuedTokens,
     life: Lifetimes,
 ) -> TokenResponse {
     TokenResponse {
-        patient_id,
-        device_id,
+        patient_id: patient_id.into(),
+        device_id: device_id.into(),
         access_token: issued.access_token,
         refresh_token: issued.refresh_token,
         token_type: "Bearer".to_owned(),

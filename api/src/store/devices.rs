@@ -4,12 +4,13 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::devices;
+use crate::domain::ids::{DeviceId, PatientId};
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = devices)]
 pub struct Device {
-    pub id: String,
-    pub patient_id: String,
+    pub id: DeviceId,
+    pub patient_id: PatientId,
     pub name: String,
     pub platform: String,
     pub created_at: i64,

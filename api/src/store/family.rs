@@ -2,24 +2,22 @@
 //! what they did.
 
 use diesel::prelude::*;
+use ehealth_contracts::{SdmBasis, SdmLinkStatus};
 
 use super::DbConn;
 use super::schema::{patients, sdm_actions, sdm_documents, sdm_links};
+use crate::domain::ids::{LinkId, PatientId};
 
-pub const PENDING: &str = "pending_review";
-pub const ACTIVE: &str = "active";
-pub const REJECTED: &str = "rejected";
-pub const ENDED: &str = "ended";
-
-pub const BASIS_CHILD: &str = "child";
-pub const BASIS_INCAPABLE: &str = "incapable";
+const PENDING: &str = SdmLinkStatus::PendingReview.as_str();
+const ACTIVE: &str = SdmLinkStatus::Active.as_str();
+const ENDED: &str = SdmLinkStatus::Ended.as_str();
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = sdm_links)]
 pub struct Link {
-    pub id: String,
-    pub patient_id: String,
-    pub sdm_patient_id: String,
+    pub id: LinkId,
+    pub patient_id: PatientId,
+    pub sdm_patient_id: PatientId,
     pub basis: String,
     pub relationship: String,
     pub priority: i32,
@@ -36,8 +34,26 @@ pub struct Link {
 }
 
 impl Link {
+    /// The stored status; a value no version of the server writes is a fault, not a guess.
+    pub fn status(&self) -> QueryResult<SdmLinkStatus> {
+        SdmLinkStatus::parse(&self.status).ok_or_else(|| {
+            diesel::result::Error::DeserializationError(
+                format!("unknown link status {:?}", self.status).into(),
+            )
+        })
+    }
+
+    /// Whether the stored status is `status`.
+    pub fn is(&self, status: SdmLinkStatus) -> bool {
+        self.status == status.as_str()
+    }
+
     pub fn is_open(&self) -> bool {
-        self.status == PENDING || self.status == ACTIVE
+        self.is(SdmLinkStatus::PendingReview) || self.is(SdmLinkStatus::Active)
+    }
+
+    pub fn is_child(&self) -> bool {
+        self.basis == SdmBasis::Child.as_str()
     }
 }
 
@@ -97,7 +113,7 @@ pub fn open_child_links_born_by(
     sdm_links::table
         .inner_join(patients::table)
         .filter(sdm_links::status.eq_any([PENDING, ACTIVE]))
-        .filter(sdm_links::basis.eq(BASIS_CHILD))
+        .filter(sdm_links::basis.eq(SdmBasis::Child.as_str()))
         .filter(patients::date_of_birth.le(born_by))
         .select((sdm_links::all_columns, patients::date_of_birth))
         .order(sdm_links::id.asc())
@@ -131,7 +147,7 @@ pub fn lock_pending(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
 pub fn review(
     conn: &mut DbConn,
     id: &str,
-    status: &str,
+    status: SdmLinkStatus,
     by: &str,
     reason: Option<&str>,
     at: i64,
@@ -142,7 +158,7 @@ pub fn review(
             .filter(sdm_links::status.eq(PENDING)),
     )
     .set((
-        sdm_links::status.eq(status),
+        sdm_links::status.eq(status.as_str()),
         sdm_links::reviewed_at.eq(at),
         sdm_links::reviewed_by.eq(by),
         sdm_links::review_reason.eq(reason),
@@ -179,7 +195,7 @@ pub fn set_ended_detail(conn: &mut DbConn, id: &str, detail: &str) -> QueryResul
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = sdm_documents)]
 pub struct Document {
-    pub link_id: String,
+    pub link_id: LinkId,
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
@@ -220,9 +236,9 @@ pub fn document_meta(
 #[diesel(table_name = sdm_actions)]
 pub struct Action {
     pub id: String,
-    pub patient_id: String,
-    pub sdm_patient_id: String,
-    pub link_id: String,
+    pub patient_id: PatientId,
+    pub sdm_patient_id: PatientId,
+    pub link_id: LinkId,
     pub action: String,
     pub at: i64,
 }

@@ -5,11 +5,12 @@ use ehealth_contracts::PatientStatus;
 
 use super::DbConn;
 use super::schema::patients;
+use crate::domain::ids::PatientId;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = patients)]
 pub struct Patient {
-    pub id: String,
+    pub id: PatientId,
     pub id_doc_type: String,
     pub id_issuing_country: Option<String>,
     /// Keyed hash of the identity document's uniqueness key.

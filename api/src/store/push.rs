@@ -4,6 +4,7 @@ use diesel::prelude::*;
 
 use super::DbConn;
 use super::schema::{hcp_staff, push_log, push_tokens, staff_push_tokens, staff_sessions};
+use crate::domain::ids::DeviceId;
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = push_tokens)]
@@ -96,7 +97,7 @@ pub fn staff_tokens_of_hcp(conn: &mut DbConn, hcp_id: &str) -> QueryResult<Vec<P
         .collect())
 }
 
-pub fn tokens_of(conn: &mut DbConn, device_ids: &[String]) -> QueryResult<Vec<PushToken>> {
+pub fn tokens_of(conn: &mut DbConn, device_ids: &[DeviceId]) -> QueryResult<Vec<PushToken>> {
     push_tokens::table
         .filter(push_tokens::device_id.eq_any(device_ids))
         .order(push_tokens::device_id.asc())

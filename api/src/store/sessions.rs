@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use super::DbConn;
 use super::schema::{devices, session_tokens, sessions};
 use crate::crypto::{new_token, token_hash};
+use crate::domain::ids::{DeviceId, PatientId};
 
 const ACCESS: &str = "access";
 const REFRESH: &str = "refresh";
@@ -28,15 +29,15 @@ pub struct IssuedTokens {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccessGrant {
     pub session_id: String,
-    pub patient_id: String,
-    pub device_id: String,
+    pub patient_id: PatientId,
+    pub device_id: DeviceId,
 }
 
 pub enum RefreshOutcome {
     Rotated {
         tokens: IssuedTokens,
-        patient_id: String,
-        device_id: String,
+        patient_id: PatientId,
+        device_id: DeviceId,
     },
     /// A superseded refresh token came back: the session has been revoked.
     Reused,
@@ -106,7 +107,7 @@ pub fn authenticate(
         .filter(sessions::revoked_at.is_null())
         .filter(devices::revoked_at.is_null())
         .select((sessions::id, sessions::patient_id, sessions::device_id))
-        .first::<(String, String, String)>(conn)
+        .first::<(String, PatientId, DeviceId)>(conn)
         .optional()
         .map(|row| {
             row.map(|(session_id, patient_id, device_id)| AccessGrant {
@@ -123,8 +124,8 @@ struct RefreshRow {
     expires_at: i64,
     superseded_at: Option<i64>,
     revoked_at: Option<i64>,
-    patient_id: String,
-    device_id: String,
+    patient_id: PatientId,
+    device_id: DeviceId,
     device_revoked: Option<i64>,
 }
 

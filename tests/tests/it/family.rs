@@ -23,6 +23,6 @@ async fn actions(app: &TestApp, patient: &str) -> Vec<(String, String)> {
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|a| (a.sdm_patient_id, a.action))
+        .map(|a| (a.sdm_patient_id.into(), a.action))
         .collect()
 }

@@ -2,6 +2,7 @@
 
 use ehealth_contracts::{ConsentEventType, ErrorCode, PatientStatus, WithdrawResponse};
 
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::services::family::act_for;
@@ -14,7 +15,7 @@ use crate::store::{self, consents};
 pub async fn withdraw(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<WithdrawResponse> {
     let acting = act_for(state, who, patient_id, "withdraw").await?;
     let now = state.now_ms();
@@ -46,7 +47,7 @@ pub async fn withdraw(
         .await?;
     tracing::info!(%patient_id, consents = ended, "patient withdrew");
     Ok(WithdrawResponse {
-        patient_id: patient_id.to_owned(),
+        patient_id: patient_id.to_string(),
         status: PatientStatus::Withdrawn,
         consents_ended: ended,
     })

@@ -12,6 +12,7 @@ use rand::Rng;
 use super::grant::grant;
 use super::require_sharable;
 use crate::domain::identity::ValidIdentity;
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
 use crate::services::family::act_for;
@@ -36,7 +37,7 @@ fn key_hash(state: &AppState, patient_id: &str, key: &str) -> String {
 pub async fn new_access_key(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<AccessKeyResponse> {
     let acting = act_for(state, who, patient_id, "new_access_key").await?;
     let key = format!("{:08}", rand::thread_rng().gen_range(0..100_000_000u32));
@@ -53,7 +54,7 @@ pub async fn new_access_key(
             store::access_keys::put_access_key(
                 c,
                 &AccessKey {
-                    patient_id: p.id,
+                    patient_id: p.id.into(),
                     key_hash: hash,
                     created_at: now,
                     failures: 0,
@@ -133,7 +134,7 @@ pub async fn by_access_key(
 /// wrong one: the inner `Err` is the refusal, to be answered after the count commits.
 fn check_key(
     c: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     given: &str,
     now: i64,
 ) -> ApiResult<Result<(), ApiError>> {

@@ -9,6 +9,7 @@ use ehealth_contracts::{
 use uuid::Uuid;
 
 use super::{is_valid, one_year_from, require_sharable, wire_with_hcp};
+use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
@@ -23,7 +24,7 @@ use crate::store::{self, DbConn};
 #[allow(clippy::too_many_arguments)]
 pub(super) fn grant(
     c: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     hcp_id: &str,
     consent_type: ConsentType,
     method: ConsentMethod,
@@ -53,7 +54,7 @@ pub(super) fn grant(
     };
     let consent = Consent {
         id: Uuid::now_v7().to_string(),
-        patient_id: patient_id.to_owned(),
+        patient_id: patient_id.to_string(),
         hcp_id: hcp_id.to_owned(),
         consent_type: consent_type.as_str().to_owned(),
         method: method.as_str().to_owned(),
@@ -86,7 +87,7 @@ pub(super) fn grant(
 pub async fn create(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     req: CreateConsentRequest,
 ) -> ApiResult<ConsentResponse> {
     let acting = act_for(state, who, patient_id, "grant_consent").await?;
@@ -114,7 +115,7 @@ pub async fn create(
 pub async fn list(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<ListConsentsResponse> {
     let acting = act_for(state, who, patient_id, "list_consents").await?;
     let today = state.clock.today_hk();
@@ -139,7 +140,7 @@ pub async fn list(
 pub async fn revoke(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     consent_id: &str,
 ) -> ApiResult<ConsentResponse> {
     let acting = act_for(state, who, patient_id, "revoke_consent").await?;
@@ -169,7 +170,7 @@ pub async fn revoke(
 pub async fn renew(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     consent_id: &str,
 ) -> ApiResult<ConsentResponse> {
     let acting = act_for(state, who, patient_id, "renew_consent").await?;

@@ -20,6 +20,7 @@ use ehealth_contracts::{
 };
 
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult};
 use crate::store::consents::{self, ACTIVE, Consent};
 use crate::store::patients::Patient;
@@ -49,7 +50,7 @@ pub fn is_valid(c: &Consent, today: NaiveDate) -> ApiResult<bool> {
 /// Whether the patient's active consent to the HCP (if any) lets it read today.
 pub fn has_valid_consent(
     c: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     hcp_id: &str,
     today: NaiveDate,
 ) -> ApiResult<bool> {

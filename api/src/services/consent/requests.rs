@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::grant::grant;
 use super::{has_valid_consent, require_sharable};
 use crate::clock::rfc3339_ms;
+use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
@@ -56,7 +57,7 @@ pub async fn request(
             let row = ConsentRequest {
                 id: Uuid::now_v7().to_string(),
                 hcp_id: hcp.clone(),
-                patient_id: p.id.clone(),
+                patient_id: p.id.to_string(),
                 requested_by: format!("staff:{staff}"),
                 status: "pending".to_owned(),
                 created_at: now,
@@ -81,7 +82,7 @@ pub async fn request(
 pub async fn list_requests(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<ListConsentRequestsResponse> {
     let acting = act_for(state, who, patient_id, "list_consent_requests").await?;
     state
@@ -101,7 +102,7 @@ pub async fn list_requests(
 pub async fn decide(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     request_id: &str,
     approve: bool,
 ) -> ApiResult<ConsentRequestResponse> {
@@ -132,7 +133,7 @@ pub async fn decide(
                 Some(
                     grant(
                         c,
-                        &r.patient_id,
+                        &acting.patient_id,
                         &r.hcp_id,
                         ConsentType::Indefinite,
                         ConsentMethod::ConsentRequest,

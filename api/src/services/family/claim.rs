@@ -8,7 +8,7 @@ use std::time::Duration;
 use chrono::NaiveDate;
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CompleteRegistrationRequest,
-    CreateRegistrationResponse, ErrorCode, TokenResponse,
+    CreateRegistrationResponse, ErrorCode, SdmLinkStatus, TokenResponse,
 };
 use uuid::Uuid;
 
@@ -17,6 +17,7 @@ use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
 use crate::domain::identity::ValidIdentity;
+use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::domain::person::{self, parse_dob};
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +27,7 @@ use crate::services::checks::unique_as;
 use crate::services::limits::{expires_at_ms, rate_limit};
 use crate::services::tokens::{attach_device, token_response};
 use crate::state::AppState;
-use crate::store::family::{self, BASIS_CHILD};
+use crate::store::family;
 use crate::store::jobs::ClaimCode;
 use crate::store::outbox::OutboxRow;
 use crate::store::passkeys::PasskeyRow;
@@ -65,7 +66,7 @@ fn code_hash(state: &AppState, code: &str) -> String {
 
 fn issue(
     c: &mut DbConn,
-    patient_id: &str,
+    patient_id: &PatientId,
     issued_by: &str,
     hash: String,
     now: i64,
@@ -75,7 +76,7 @@ fn issue(
         c,
         &ClaimCode {
             id: Uuid::now_v7().to_string(),
-            patient_id: patient_id.to_owned(),
+            patient_id: patient_id.to_string(),
             code_hash: hash,
             issued_by: issued_by.to_owned(),
             created_at: now,
@@ -95,7 +96,7 @@ fn not_available() -> ApiError {
 pub async fn sdm_code(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<ClaimCodeResponse> {
     let acting = super::act_for(state, who, patient_id, "issue_claim_code").await?;
     if acting.link_id.is_none() {
@@ -128,7 +129,10 @@ pub async fn sdm_code(
 }
 
 /// The registration office issues a code any time from the 16th birthday on.
-pub async fn officer_code(state: &AppState, patient_id: &str) -> ApiResult<ClaimCodeResponse> {
+pub async fn officer_code(
+    state: &AppState,
+    patient_id: &PatientId,
+) -> ApiResult<ClaimCodeResponse> {
     let code = new_code();
     let hash = code_hash(state, &code);
     let today = state.clock.today_hk();
@@ -237,8 +241,8 @@ pub async fn start(
     let row = Registration {
         id: Uuid::now_v7().to_string(),
         kind: KIND_CLAIM.to_owned(),
-        patient_id: Some(patient.id.clone()),
-        user_handle: patient.id.clone(),
+        patient_id: Some(patient.id.to_string()),
+        user_handle: patient.id.to_string(),
         id_hash: None,
         profile: Some(
             serde_json::to_string(&ClaimProfile {
@@ -283,10 +287,11 @@ pub async fn complete(
         .as_deref()
         .ok_or_else(|| ApiError::internal("claim without a profile"))?;
     let profile: ClaimProfile = serde_json::from_str(profile).map_err(ApiError::internal)?;
-    let patient_id = reg
-        .patient_id
-        .clone()
-        .ok_or_else(|| ApiError::internal("claim without a patient"))?;
+    let patient_id = PatientId::from(
+        reg.patient_id
+            .clone()
+            .ok_or_else(|| ApiError::internal("claim without a patient"))?,
+    );
     let now = state.now_ms();
     let passkey_row = PasskeyRow {
         id: Uuid::now_v7().to_string(),
@@ -294,16 +299,18 @@ pub async fn complete(
             &base64::engine::general_purpose::URL_SAFE_NO_PAD,
             passkey.cred_id(),
         ),
-        patient_id: patient_id.clone(),
+        patient_id: patient_id.to_string(),
         passkey: serde_json::to_string(&passkey).map_err(ApiError::internal)?,
         created_at: now,
         last_used_at: None,
     };
     let life = state.token_lifetimes();
     let device = req.device;
+    let claimed = patient_id.clone();
     let (device_id, issued) = state
         .db
         .transaction(move |c| {
+            let patient_id = claimed;
             if !store::registrations::mark_completed(c, &reg.id, now)? {
                 return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
@@ -331,18 +338,18 @@ pub async fn complete(
         })
         .await?;
     tracing::info!(patient_id = %reg.user_handle, %device_id, "account claimed");
-    Ok(token_response(reg.user_handle, device_id, issued, life))
+    Ok(token_response(patient_id, device_id, issued, life))
 }
 
-fn end_child_links(c: &mut DbConn, patient_id: &str, now: i64) -> ApiResult<()> {
+fn end_child_links(c: &mut DbConn, patient_id: &PatientId, now: i64) -> ApiResult<()> {
     // Id order, as the coming-of-age job takes them, so the two never lock in opposite orders.
     let mut links = family::of_patient(c, patient_id)?;
     links.sort_by(|a, b| a.id.cmp(&b.id));
     for link in links {
-        if link.basis == BASIS_CHILD && link.is_open() {
+        if link.is_child() && link.is_open() {
             family::end(c, &link.id, CAME_OF_AGE, patient_id, now)?;
         }
-        if link.basis == BASIS_CHILD && link.status == family::ACTIVE {
+        if link.is_child() && link.is(SdmLinkStatus::Active) {
             store::outbox::enqueue(
                 c,
                 &OutboxRow::notice(

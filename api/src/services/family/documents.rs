@@ -3,19 +3,20 @@
 use actix_web::http::StatusCode;
 use ehealth_contracts::{
     ErrorCode, FieldCode, ListSdmLinksResponse, ReviewSdmLinkRequest, SdmDocumentMeta,
-    SdmDocumentResponse, SdmLinkResponse,
+    SdmDocumentResponse, SdmLinkResponse, SdmLinkStatus,
 };
 use sha2::{Digest, Sha256};
 
 use super::concerned;
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
+use crate::domain::ids::LinkId;
 use crate::domain::notices;
 use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
-use crate::store::family::{self, ACTIVE, Document, Link, REJECTED};
+use crate::store::family::{self, Document, Link};
 use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
@@ -79,14 +80,14 @@ pub fn check_type(declared: Option<&str>, bytes: &[u8]) -> ApiResult<&'static st
 pub async fn upload(
     state: &AppState,
     who: &PatientSession,
-    link_id: &str,
+    link_id: &LinkId,
     declared: Option<String>,
     bytes: Vec<u8>,
 ) -> ApiResult<SdmDocumentResponse> {
     let content_type = check_type(declared.as_deref(), &bytes)?;
     let now = state.now_ms();
     let doc = Document {
-        link_id: link_id.to_owned(),
+        link_id: link_id.clone(),
         content_type: content_type.to_owned(),
         size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
         sha256: crate::crypto::hex(&Sha256::digest(&bytes)),
@@ -95,7 +96,7 @@ pub async fn upload(
     };
     let actor = who.patient_id.clone();
     let response = SdmDocumentResponse {
-        link_id: doc.link_id.clone(),
+        link_id: doc.link_id.to_string(),
         content_type: doc.content_type.clone(),
         size_bytes: doc.size_bytes,
         sha256: doc.sha256.clone(),
@@ -120,9 +121,9 @@ pub async fn upload(
 
 pub fn link_response(c: &mut DbConn, link: &Link) -> ApiResult<SdmLinkResponse> {
     Ok(SdmLinkResponse {
-        link_id: link.id.clone(),
-        patient_id: link.patient_id.clone(),
-        sdm_patient_id: link.sdm_patient_id.clone(),
+        link_id: link.id.to_string(),
+        patient_id: link.patient_id.to_string(),
+        sdm_patient_id: link.sdm_patient_id.to_string(),
         relationship: relationship_of(link)?,
         basis: basis_of(link),
         priority: link.priority,
@@ -158,7 +159,7 @@ pub async fn pending(state: &AppState) -> ApiResult<ListSdmLinksResponse> {
 
 /// The document's content type, bytes and SHA-256 (from the same row), for the officer to
 /// look at and then approve by that hash.
-pub async fn document(state: &AppState, link_id: &str) -> ApiResult<(String, Vec<u8>, String)> {
+pub async fn document(state: &AppState, link_id: &LinkId) -> ApiResult<(String, Vec<u8>, String)> {
     let id = link_id.to_owned();
     state
         .db
@@ -189,7 +190,7 @@ fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>
 /// Approves (`approve = true`) or rejects a pending link; the SDM is notified either way.
 pub async fn review(
     state: &AppState,
-    link_id: &str,
+    link_id: &LinkId,
     approve: bool,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
@@ -215,7 +216,11 @@ pub async fn review(
                     return Err(ApiError::conflict(ErrorCode::DocumentChanged));
                 }
             }
-            let status = if approve { ACTIVE } else { REJECTED };
+            let status = if approve {
+                SdmLinkStatus::Active
+            } else {
+                SdmLinkStatus::Rejected
+            };
             if !family::review(c, &id, status, &officer, reason.as_deref(), now)? {
                 return Err(ApiError::conflict(ErrorCode::SdmLinkNotPending));
             }
@@ -242,7 +247,7 @@ pub async fn review(
 /// or a link obtained wrongly), with a reason; the SDM and the others concerned are told.
 pub async fn end_by_office(
     state: &AppState,
-    link_id: &str,
+    link_id: &LinkId,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
     let officer = officer_name(req.officer.as_deref())?;

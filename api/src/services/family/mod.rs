@@ -10,16 +10,18 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use ehealth_contracts::{
-    EnglishName, ErrorCode, IdentityDocumentType, MaskedIdentityDocument, PatientStatus, Sex,
+    EnglishName, ErrorCode, IdentityDocumentType, MaskedIdentityDocument, PatientStatus,
+    SdmLinkStatus, Sex,
 };
 use uuid::Uuid;
 
 use crate::domain::authority::{CAME_OF_AGE, Standing, standing};
+use crate::domain::ids::{LinkId, PatientId};
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::state::AppState;
-use crate::store::family::{self, ACTIVE, Link};
+use crate::store::family::{self, Link};
 use crate::store::patients::Patient;
 use crate::store::{self, DbConn};
 
@@ -27,8 +29,8 @@ use crate::store::{self, DbConn};
 /// person. 403 `sdm_authority_ended` once a child has turned 16; 404 for anyone else.
 pub fn authority(
     c: &mut DbConn,
-    actor: &str,
-    patient: &str,
+    actor: &PatientId,
+    patient: &PatientId,
     today: NaiveDate,
 ) -> ApiResult<Option<Link>> {
     if actor == patient {
@@ -61,9 +63,9 @@ pub fn authority(
 /// Who is acting on a patient's data, and through which link.
 #[derive(Debug, Clone)]
 pub struct Acting {
-    pub patient_id: String,
-    pub actor_id: String,
-    pub link_id: Option<String>,
+    pub patient_id: PatientId,
+    pub actor_id: PatientId,
+    pub link_id: Option<LinkId>,
 }
 
 /// Authorises `who` to act on `patient_id` (themselves, or an active SDM of theirs) and, for
@@ -71,18 +73,18 @@ pub struct Acting {
 pub async fn act_for(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
     action: &'static str,
 ) -> ApiResult<Acting> {
     let actor = who.patient_id.clone();
-    if actor == patient_id {
+    if actor == *patient_id {
         return Ok(Acting {
-            patient_id: patient_id.to_owned(),
+            patient_id: patient_id.clone(),
             actor_id: actor,
             link_id: None,
         });
     }
-    let patient = patient_id.to_owned();
+    let patient = patient_id.clone();
     let today = state.clock.today_hk();
     let now = state.now_ms();
     state
@@ -105,9 +107,9 @@ pub async fn act_for(
 /// Records that an SDM acted for a dependant.
 pub fn record(
     c: &mut DbConn,
-    patient: &str,
-    sdm: &str,
-    link_id: &str,
+    patient: &PatientId,
+    sdm: &PatientId,
+    link_id: &LinkId,
     action: &str,
     now: i64,
 ) -> ApiResult<()> {
@@ -115,9 +117,9 @@ pub fn record(
         c,
         &family::Action {
             id: Uuid::now_v7().to_string(),
-            patient_id: patient.to_owned(),
-            sdm_patient_id: sdm.to_owned(),
-            link_id: link_id.to_owned(),
+            patient_id: patient.clone(),
+            sdm_patient_id: sdm.clone(),
+            link_id: link_id.clone(),
             action: action.to_owned(),
             at: now,
         },
@@ -126,20 +128,24 @@ pub fn record(
 }
 
 /// (scope, patient) pairs in a stable order, and the SDM link of each dependant's scope.
-pub type VisibleScopes = (Vec<(String, String)>, BTreeMap<String, String>);
+pub type VisibleScopes = (Vec<(String, PatientId)>, BTreeMap<String, LinkId>);
 
 /// The (scope, patient) pairs `actor`'s devices sync: their own and, for each dependant they
 /// may act for today, the dependant's; with the link each dependant's scope is reached through.
-pub fn visible_scopes(c: &mut DbConn, actor: &str, today: NaiveDate) -> ApiResult<VisibleScopes> {
-    let mut scopes = vec![(actor.to_owned(), actor.to_owned())];
+pub fn visible_scopes(
+    c: &mut DbConn,
+    actor: &PatientId,
+    today: NaiveDate,
+) -> ApiResult<VisibleScopes> {
+    let mut scopes = vec![(actor.to_string(), actor.clone())];
     let mut links = BTreeMap::new();
     for (link, dob) in family::active_of_sdm(c, actor)? {
         if standing(&link, parse_dob(&dob)?, today) == Standing::Grants
-            && !links.contains_key(&link.patient_id)
-            && link.patient_id != actor
+            && !links.contains_key(link.patient_id.as_str())
+            && link.patient_id != *actor
         {
-            scopes.push((link.patient_id.clone(), link.patient_id.clone()));
-            links.insert(link.patient_id, link.id);
+            scopes.push((link.patient_id.to_string(), link.patient_id.clone()));
+            links.insert(link.patient_id.into(), link.id);
         }
     }
     Ok((scopes, links))
@@ -203,14 +209,18 @@ pub(crate) fn patient_sex(p: &Patient) -> ApiResult<Sex> {
 
 /// Who hears about a change to a patient's SDMs: every active SDM but `except`, and the patient
 /// if they hold their own account.
-pub(crate) fn concerned(c: &mut DbConn, patient_id: &str, except: &str) -> ApiResult<Vec<String>> {
-    let mut to: Vec<String> = family::of_patient(c, patient_id)?
+pub(crate) fn concerned(
+    c: &mut DbConn,
+    patient_id: &PatientId,
+    except: &str,
+) -> ApiResult<Vec<PatientId>> {
+    let mut to: Vec<PatientId> = family::of_patient(c, patient_id)?
         .into_iter()
-        .filter(|l| l.status == ACTIVE && l.sdm_patient_id != except)
+        .filter(|l| l.is(SdmLinkStatus::Active) && l.sdm_patient_id != except)
         .map(|l| l.sdm_patient_id)
         .collect();
     if store::passkeys::has_any(c, patient_id)? {
-        to.push(patient_id.to_owned());
+        to.push(patient_id.clone());
     }
     to.sort();
     to.dedup();

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use actix_web::http::StatusCode;
 use ehealth_contracts::ErrorCode;
 
+use crate::domain::ids::{DeviceId, LinkId, PatientId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
 use crate::store::{self, DbConn};
@@ -21,15 +22,15 @@ pub const SCHEMA_VERSIONS: (i64, i64) = (1, 1);
 /// links: their own scope and those of the dependants they may act for today.
 #[derive(Debug, Clone)]
 pub struct SyncContext {
-    pub patient_id: String,
-    pub device_id: String,
+    pub patient_id: PatientId,
+    pub device_id: DeviceId,
     /// Today's Hong Kong date, which decides whether a child link still grants anything.
     pub today: chrono::NaiveDate,
     /// (scope, patient id) pairs the device sees, in a stable order.
-    pub visible: Vec<(String, String)>,
+    pub visible: Vec<(String, PatientId)>,
     pub writable_scopes: BTreeSet<String>,
     /// For each dependant's scope: the SDM link the caller acts through.
-    pub acting_links: std::collections::BTreeMap<String, String>,
+    pub acting_links: std::collections::BTreeMap<String, LinkId>,
 }
 
 /// Checks protocol and schema versions. Whether the device is the caller's is checked by
@@ -58,8 +59,8 @@ pub(crate) fn check_envelope(
     }
     let own = who.patient_id.clone();
     Ok(SyncContext {
-        patient_id: own.clone(),
-        device_id: device_id.to_owned(),
+        patient_id: own,
+        device_id: device_id.into(),
         today,
         visible: Vec::new(),
         writable_scopes: BTreeSet::new(),

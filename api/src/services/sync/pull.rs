@@ -88,7 +88,7 @@ fn read_page(
     };
     fill(c, &mut placed, &mut filling)?;
     let cursor = Cursor {
-        user: ctx.patient_id.clone(),
+        user: ctx.patient_id.to_string(),
         epoch,
         scopes: placed.positions,
         purged_seen: placed.purged_seen,
@@ -135,7 +135,7 @@ fn place_scopes(
             None => {
                 scope_changes.added.push(ScopeAdded {
                     scope: scope.clone(),
-                    patient_id: patient_id.clone(),
+                    patient_id: patient_id.to_string(),
                 });
                 (0, purged)
             }

@@ -10,11 +10,11 @@ use ehealth_contracts::{
     CreateDependantRequest, CreateDependantResponse, ErrorCode, FieldCode, Language, PatientStatus,
     SdmBasis, SdmLinkStatus, SdmRelationship, Sex,
 };
-use uuid::Uuid;
 
 use super::join;
 use crate::domain::authority::relation;
 use crate::domain::identity::ValidIdentity;
+use crate::domain::ids::{LinkId, PatientId};
 use crate::domain::notices;
 use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -23,7 +23,7 @@ use crate::services::checks::{take, unique_as};
 use crate::services::family::concerned;
 use crate::services::limits::rate_limit;
 use crate::state::AppState;
-use crate::store::family::{self, ACTIVE, BASIS_CHILD, BASIS_INCAPABLE, Link, PENDING};
+use crate::store::family::{self, Link};
 use crate::store::outbox::OutboxRow;
 use crate::store::patients::Patient;
 use crate::store::{self, DbConn};
@@ -139,7 +139,7 @@ fn eligible_sdm(c: &mut DbConn, who: &str, today: NaiveDate) -> ApiResult<Patien
 
 /// The dependant a new link is for.
 struct Dependant {
-    patient_id: String,
+    patient_id: PatientId,
     /// Whether this request registered them.
     created: bool,
     /// Whether the registration office must review the link whatever the relationship.
@@ -190,13 +190,9 @@ pub async fn create(
             let link = open_link(c, &actor, &dependant, &valid, now)?;
             announce(c, &link, &actor, now)?;
             Ok(CreateDependantResponse {
-                patient_id: dependant.patient_id,
-                link_status: if link.status == PENDING {
-                    SdmLinkStatus::PendingReview
-                } else {
-                    SdmLinkStatus::Active
-                },
-                link_id: link.id,
+                patient_id: dependant.patient_id.into(),
+                link_status: link.status()?,
+                link_id: link.id.into(),
                 dependant_created: dependant.created,
             })
         })
@@ -222,7 +218,7 @@ fn register(
     now: i64,
 ) -> ApiResult<Dependant> {
     let patient = Patient {
-        id: Uuid::now_v7().to_string(),
+        id: PatientId::mint(),
         id_doc_type: valid.identity.doc_type.as_str().to_owned(),
         id_issuing_country: valid.identity.issuing_country.clone(),
         id_hash,
@@ -267,15 +263,12 @@ fn register(
 /// active otherwise.
 fn open_link(
     c: &mut DbConn,
-    actor: &str,
+    actor: &PatientId,
     dependant: &Dependant,
     valid: &ValidDependant,
     now: i64,
 ) -> ApiResult<Link> {
-    let basis = match valid.basis {
-        SdmBasis::Child => BASIS_CHILD,
-        SdmBasis::Incapable => BASIS_INCAPABLE,
-    };
+    let basis = valid.basis.as_str();
     if family::between(c, actor, &dependant.patient_id)?
         .iter()
         .any(|l| l.is_open() && l.basis == basis)
@@ -284,13 +277,19 @@ fn open_link(
     }
     let pending = valid.needs_review || dependant.forced_review;
     let link = Link {
-        id: Uuid::now_v7().to_string(),
+        id: LinkId::mint(),
         patient_id: dependant.patient_id.clone(),
-        sdm_patient_id: actor.to_owned(),
+        sdm_patient_id: actor.clone(),
         basis: basis.to_owned(),
         relationship: valid.relationship.as_str().to_owned(),
         priority: valid.priority,
-        status: if pending { PENDING } else { ACTIVE }.to_owned(),
+        status: if pending {
+            SdmLinkStatus::PendingReview
+        } else {
+            SdmLinkStatus::Active
+        }
+        .as_str()
+        .to_owned(),
         created_at: now,
         reviewed_at: None,
         reviewed_by: None,
@@ -307,7 +306,7 @@ fn open_link(
 /// Everyone who acts for the dependant, and the person themselves if they hold an account,
 /// hears that someone joined or asked to.
 fn announce(c: &mut DbConn, link: &Link, actor: &str, now: i64) -> ApiResult<()> {
-    let payload = notices::sdm_joined(&link.patient_id, &link.id, &link.status);
+    let payload = notices::sdm_joined(&link.patient_id, &link.id, link.status()?);
     for to in concerned(c, &link.patient_id, actor)? {
         store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
     }

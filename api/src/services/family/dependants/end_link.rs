@@ -3,6 +3,7 @@
 use ehealth_contracts::ErrorCode;
 
 use crate::domain::authority::{REMOVED, STEPPED_DOWN, Standing, standing};
+use crate::domain::ids::LinkId;
 use crate::domain::notices;
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
@@ -16,7 +17,7 @@ use crate::store::outbox::OutboxRow;
 /// Ends a link: the SDM stepping down from their own, or an SDM of strictly higher priority
 /// (same basis) removing another's. Equal priorities cannot remove each other (our choice: a
 /// dispute between two parents goes to the registration office).
-pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &str) -> ApiResult<()> {
+pub async fn end_link(state: &AppState, who: &PatientSession, link_id: &LinkId) -> ApiResult<()> {
     let actor = who.patient_id.clone();
     let id = link_id.to_owned();
     let today = state.clock.today_hk();

@@ -2,11 +2,11 @@
 //! and some joins wait for the registration office.
 
 use chrono::NaiveDate;
-use ehealth_contracts::{ErrorCode, PatientStatus, SdmBasis};
+use ehealth_contracts::{ErrorCode, PatientStatus, SdmBasis, SdmLinkStatus};
 
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
-use crate::store::family::{self, ACTIVE};
+use crate::store::family;
 use crate::store::patients::Patient;
 use crate::store::{self, DbConn};
 
@@ -31,5 +31,5 @@ pub(super) fn needs_review(c: &mut DbConn, existing: &Patient, basis: SdmBasis) 
         || store::passkeys::has_any(c, &existing.id)?
         || family::of_patient(c, &existing.id)?
             .iter()
-            .any(|l| l.status == ACTIVE && l.reviewed_at.is_some()))
+            .any(|l| l.is(SdmLinkStatus::Active) && l.reviewed_at.is_some()))
 }

@@ -33,8 +33,8 @@ pub async fn list(state: &AppState, who: &PatientSession) -> ApiResult<ListDepen
                 let basis = basis_of(&link);
                 let authority = standing(&link, dob, today) == Standing::Grants;
                 dependants.push(DependantSummary {
-                    patient_id: p.id.clone(),
-                    link_id: link.id.clone(),
+                    patient_id: p.id.to_string(),
+                    link_id: link.id.to_string(),
                     link_status,
                     relationship: relationship_of(&link)?,
                     basis,

@@ -5,6 +5,7 @@ use ehealth_contracts::{PatientResponse, PatientSdm, SdmLinkStatus};
 
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{basis_of, effective_status, relationship_of};
+use crate::domain::ids::PatientId;
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
@@ -17,7 +18,7 @@ use crate::store::{self, family};
 pub async fn get_patient(
     state: &AppState,
     who: &PatientSession,
-    patient_id: &str,
+    patient_id: &PatientId,
 ) -> ApiResult<PatientResponse> {
     let acting = act_for(state, who, patient_id, "view_patient").await?;
     let today = state.clock.today_hk();
@@ -36,7 +37,7 @@ pub async fn get_patient(
                 let sdm = store::patients::find(c, &link.sdm_patient_id)?
                     .ok_or_else(|| ApiError::internal("link from a missing SDM"))?;
                 sdms.push(PatientSdm {
-                    link_id: link.id.clone(),
+                    link_id: link.id.to_string(),
                     english_name: english_name(&sdm),
                     relationship: relationship_of(&link)?,
                     basis: basis_of(&link),
@@ -48,7 +49,7 @@ pub async fn get_patient(
             }
             sdms.sort_by_key(|s| s.priority);
             Ok(PatientResponse {
-                patient_id: p.id.clone(),
+                patient_id: p.id.to_string(),
                 identity_document: masked_document(&p)?,
                 english_name: english_name(&p),
                 chinese_name: p.chinese_name.clone(),

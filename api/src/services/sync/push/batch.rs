@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ehealth_contracts::{Mutation, MutationResult, MutationStatus};
 
 use super::mutation::{ResultVersion, Rows, Working, apply_one, key, result};
+use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult};
 use crate::services::sync::tables::{StoredRow, SyncTable, table};
 use crate::services::sync::{SyncContext, authorise};
@@ -186,7 +187,15 @@ fn announce(
         crate::services::sync::poke(c, scope, device, now)?;
         // An SDM's writes into a dependant's diary are recorded with who made them.
         if let Some(link_id) = ctx.acting_links.get(scope) {
-            crate::services::family::record(c, scope, &ctx.patient_id, link_id, "sync_push", now)?;
+            let dependant = PatientId::from(scope.as_str());
+            crate::services::family::record(
+                c,
+                &dependant,
+                &ctx.patient_id,
+                link_id,
+                "sync_push",
+                now,
+            )?;
         }
     }
     Ok(())
