@@ -106,6 +106,9 @@ pub struct Config {
     /// Always true in a real build. Only a build with the `bench` feature can turn the access
     /// log off (`EHEALTH_BENCH_SKIP_ACCESS_LOG=1`), to measure what the log costs.
     pub access_log_enabled: bool,
+    /// Accept passkey sign-ins whose client data says `crossOrigin: true` (the ceremony ran in
+    /// a frame of another site). Off: such an assertion is refused.
+    pub webauthn_cross_origin: bool,
     /// Service-account key file for FCM HTTP v1 (`FCM_SERVICE_ACCOUNT`); without it pushes go
     /// to the log sink.
     pub fcm_service_account: Option<PathBuf>,
@@ -201,7 +204,16 @@ impl Config {
             sync_tombstone_horizon: Duration::from_secs(
                 num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
             ),
-            scheduler: on_or_off(var("EHEALTH_SCHEDULER").as_deref())?,
+            scheduler: on_or_off(
+                "EHEALTH_SCHEDULER",
+                var("EHEALTH_SCHEDULER").as_deref(),
+                true,
+            )?,
+            webauthn_cross_origin: on_or_off(
+                "EHEALTH_WEBAUTHN_CROSS_ORIGIN",
+                var("EHEALTH_WEBAUTHN_CROSS_ORIGIN").as_deref(),
+                false,
+            )?,
             access_log_enabled: !(cfg!(feature = "bench")
                 && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
             fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),
@@ -225,12 +237,13 @@ fn extra_origins(raw: Option<&str>) -> anyhow::Result<Vec<Url>> {
         .collect()
 }
 
-/// `EHEALTH_SCHEDULER`: on unless set to off.
-fn on_or_off(raw: Option<&str>) -> anyhow::Result<bool> {
+/// A switch `name`: `default` when unset.
+fn on_or_off(name: &str, raw: Option<&str>, default: bool) -> anyhow::Result<bool> {
     match raw {
-        None | Some("on" | "true" | "1") => Ok(true),
+        None => Ok(default),
+        Some("on" | "true" | "1") => Ok(true),
         Some("off" | "false" | "0") => Ok(false),
-        Some(_) => bail!("EHEALTH_SCHEDULER must be on or off"),
+        Some(_) => bail!("{name} must be on or off"),
     }
 }
 

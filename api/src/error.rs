@@ -90,6 +90,18 @@ impl ApiError {
         }
     }
 
+    /// 422 `invalid_characters`: the string at `field` holds a NUL, another control character
+    /// or a bidirectional override (see `domain::text`).
+    pub fn invalid_characters(field: impl Into<String>) -> Self {
+        Self {
+            fields: vec![FieldError::new(field, FieldCode::InvalidCharacters)],
+            ..Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidCharacters,
+            )
+        }
+    }
+
     /// A rule about the request as a whole (422 with its own code).
     pub fn unprocessable(code: ErrorCode) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code)

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod ephemeral;
 pub mod error;
 pub mod extract;
+pub mod hygiene;
 pub mod i18n;
 pub mod jobs;
 pub mod openapi;

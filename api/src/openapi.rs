@@ -29,6 +29,7 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         ehealth_contracts::ConsentRowFields,
         ehealth_contracts::RecordRowFields,
         ehealth_contracts::AccessLogRowFields,
+        ehealth_contracts::SdmLinkRowFields,
     )),
     tags(
         (name = "system", description = "Liveness and readiness"),

@@ -50,7 +50,12 @@ impl Application {
                 .app_data(app_state.clone())
                 .app_data(body_limit.clone())
                 .wrap(from_fn(problem_layer))
-                .wrap(Logger::new("%s %r %Dms"))
+                .wrap(from_fn(crate::hygiene::clean_url))
+                .wrap(from_fn(crate::hygiene::security_headers))
+                .wrap(
+                    Logger::new(crate::hygiene::REQUEST_LOG)
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
                 .configure(|cfg| routes::configure(cfg, sync_body_limit))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 // Swagger UI lives under `/docs/`; the address people type has no slash.

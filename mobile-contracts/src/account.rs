@@ -122,6 +122,24 @@ pub struct MeResponse {
     pub passkeys: Vec<PasskeyResponse>,
 }
 
+/// `PATCH /v1/patients/{patient_id}/preferences`: change what is given, keep the rest.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct UpdatePreferencesRequest {
+    /// Be told (push) of every attempt to read the record, allowed or refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_on_access: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preferred_language: Option<Language>,
+}
+
+/// The patient's preferences as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PreferencesResponse {
+    pub patient_id: String,
+    pub notify_on_access: bool,
+    pub preferred_language: Language,
+}
+
 /// Start adding a passkey (e.g. for a new phone) while signed in.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct CreatePasskeyResponse {
@@ -146,6 +164,11 @@ pub struct VerifyPatientRequest {
     /// Who checked the identity (staff number or name), recorded with the verification.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub officer: Option<String>,
+    /// For a dependant: the SDM links whose relationship the documents showed. Required when
+    /// the person has open SDM links: the named ones are confirmed (a pending one becomes
+    /// active), every other open link ends (`ended_by_office`) and its holder is told.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmed_link_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -156,6 +179,12 @@ pub struct VerifyPatientResponse {
     pub reference: String,
     /// The officer recorded, or `registration_office` when none was named.
     pub verified_by: String,
+    /// The SDM links confirmed by this verification.
+    #[serde(default)]
+    pub confirmed_link_ids: Vec<String>,
+    /// The open SDM links this verification ended (`ended_by_office`).
+    #[serde(default)]
+    pub ended_link_ids: Vec<String>,
 }
 
 #[cfg(test)]

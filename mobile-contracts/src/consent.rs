@@ -203,7 +203,11 @@ pub struct RecordReadResponse {
 }
 
 wire_enum! {
-    AccessOutcome { Allowed = "allowed", Refused = "refused" }
+    AccessOutcome {
+        Allowed = "allowed", Refused = "refused",
+        /// A professional found the patient by identity document; no records were read.
+        Lookup = "lookup",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

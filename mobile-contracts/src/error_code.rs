@@ -55,6 +55,8 @@ wire_enum! {
         UnsupportedGrantType = "unsupported_grant_type", InvalidClient = "invalid_client",
         ConsentAlreadyActive = "consent_already_active",
         ConsentRequestDecided = "consent_request_decided", SystemRevoked = "system_revoked",
+        /// A string holds a NUL, another control character or a bidirectional override.
+        InvalidCharacters = "invalid_characters",
     }
 }
 
@@ -66,6 +68,7 @@ wire_enum! {
         TooLong = "too_long", TooShort = "too_short", InFuture = "in_future",
         OutOfRange = "out_of_range", NotAboveDiastolic = "not_above_diastolic",
         UnknownField = "unknown_field", NotFound = "not_found", NotEligible = "not_eligible",
+        InvalidCharacters = "invalid_characters",
     }
 }
 

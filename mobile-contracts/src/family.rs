@@ -85,17 +85,23 @@ impl SdmBasis {
 pub enum SdmLinkStatus {
     /// Waiting for the registration office; grants nothing.
     PendingReview,
+    /// A join waiting for one of the dependant's SDMs with authority (or the registration
+    /// office) to approve it; grants nothing, and ends (`expired`) after 14 days.
+    PendingApproval,
     /// The SDM may act for the dependant.
     Active,
     /// Refused by the registration office.
     Rejected,
-    /// Ended: see `ended_reason` (`stepped_down`, `removed`, `came_of_age`, `ended_by_office`).
+    /// Ended: see `ended_reason` (`stepped_down`, `removed`, `came_of_age`, `ended_by_office`,
+    /// `expired` for a join nobody approved in 14 days, `person_registered` for pending links to
+    /// a person who then registered themselves).
     Ended,
 }
 
 impl SdmLinkStatus {
-    pub const ALL: [Self; 4] = [
+    pub const ALL: [Self; 5] = [
         Self::PendingReview,
+        Self::PendingApproval,
         Self::Active,
         Self::Rejected,
         Self::Ended,
@@ -104,6 +110,7 @@ impl SdmLinkStatus {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::PendingReview => "pending_review",
+            Self::PendingApproval => "pending_approval",
             Self::Active => "active",
             Self::Rejected => "rejected",
             Self::Ended => "ended",
@@ -114,9 +121,14 @@ impl SdmLinkStatus {
         Self::ALL.into_iter().find(|v| v.as_str() == s)
     }
 
-    /// Pending or active: the link still counts (it can be reviewed, ended or come of age).
+    /// Pending (either way) or active: the link still counts (it can be decided, ended or
+    /// come of age).
     pub fn is_open(self) -> bool {
-        matches!(self, Self::PendingReview | Self::Active)
+        self.is_pending() || self == Self::Active
+    }
+
+    pub fn is_pending(self) -> bool {
+        matches!(self, Self::PendingReview | Self::PendingApproval)
     }
 }
 
@@ -213,6 +225,26 @@ pub struct SdmDocumentMeta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ListSdmLinksResponse {
     pub links: Vec<SdmLinkResponse>,
+}
+
+/// One thing an SDM did for the dependant, recorded in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SdmActionEntry {
+    pub action_id: String,
+    pub link_id: String,
+    pub sdm_patient_id: String,
+    pub sdm_name: EnglishName,
+    pub relationship: SdmRelationship,
+    /// The operation, by its name: e.g. `grant_consent`, `revoke_consent`, `read_records`,
+    /// `new_access_key`, `create_reminder`, `sync_push`.
+    pub action: String,
+    pub at: String,
+}
+
+/// `GET /v1/patients/{patient_id}/sdm-actions`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ListSdmActionsResponse {
+    pub actions: Vec<SdmActionEntry>,
 }
 
 /// One of the caller's dependants, through one link.

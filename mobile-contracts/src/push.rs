@@ -125,6 +125,8 @@ wire_enum! {
         ConsentEvent = "consent_event",
         ComingOfAge = "coming_of_age", SdmAuthorityEnded = "sdm_authority_ended",
         SdmJoined = "sdm_joined", SdmLinkReviewed = "sdm_link_reviewed",
+        /// To the dependant's SDMs with authority: someone asks to join; approve or decline.
+        SdmJoinRequested = "sdm_join_requested",
         SdmLinkEnded = "sdm_link_ended", AccountClaimed = "account_claimed",
         /// Silent: pull the scope now.
         SyncPoke = "sync_poke",

@@ -103,6 +103,10 @@ impl Language {
             Self::ZhHk => "zh-HK",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::En, Self::ZhHk].into_iter().find(|l| l.as_str() == s)
+    }
 }
 
 /// Start of self-registration (people aged 16 or over on today's Hong Kong date).

@@ -76,12 +76,30 @@ pub struct RecordRowFields {
     pub location_id: Option<String>,
 }
 
+/// `sdm_links` (read-only, in the dependant's scope): who acts for the dependant, who asks to,
+/// and who no longer does. Changes with every decision on the link.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SdmLinkRowFields {
+    pub sdm_patient_id: String,
+    pub sdm_name: crate::EnglishName,
+    pub relationship: crate::SdmRelationship,
+    pub basis: crate::SdmBasis,
+    /// 1 is the highest.
+    pub priority: i32,
+    pub status: crate::SdmLinkStatus,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+    pub ended_reason: Option<String>,
+    /// For `ended_by_office`: the office's stated reason.
+    pub ended_detail: Option<String>,
+}
+
 /// `access_log` (read-only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct AccessLogRowFields {
     pub seq: i64,
     pub at: String,
-    /// `allowed` or `refused`.
+    /// `allowed`, `refused` or `lookup` (found by identity document; nothing read).
     pub outcome: String,
     /// For a refusal: its code.
     pub reason: Option<String>,

@@ -59,13 +59,24 @@ impl TestApp {
         body.json_as()
     }
 
-    /// Verifies a patient through the registration office.
+    /// Verifies a patient through the registration office, confirming every open SDM link.
     pub async fn verify(&self, patient_id: &str) -> (StatusCode, Value) {
+        let open = self.open_links_of(patient_id).await;
+        self.verify_confirming(patient_id, &open).await
+    }
+
+    /// Verifies a patient, confirming only the SDM links `confirmed`.
+    pub async fn verify_confirming(
+        &self,
+        patient_id: &str,
+        confirmed: &[String],
+    ) -> (StatusCode, Value) {
         self.call(
             Method::POST,
             &format!("/v1/officer/registrations/{patient_id}/verify"),
             Some(OFFICER_TOKEN),
-            Some(json!({"method": "in_person", "reference": "RC-0001"})),
+            Some(json!({"method": "in_person", "reference": "RC-0001",
+                "confirmed_link_ids": confirmed})),
         )
         .await
     }

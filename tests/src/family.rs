@@ -62,6 +62,46 @@ impl TestApp {
         (created.patient_id, created.link_id)
     }
 
+    /// The ids of `patient_id`'s open (pending or active) SDM links, as stored.
+    pub async fn open_links_of(&self, patient_id: &str) -> Vec<String> {
+        let who = patient_id.to_owned();
+        self.state
+            .db
+            .run(move |c| Ok(ehealth_api::store::family::of_patient(c, &who)?))
+            .await
+            .unwrap_or_else(|e| panic!("links: {e}"))
+            .into_iter()
+            .filter(ehealth_api::store::family::Link::is_open)
+            .map(|l| l.id.to_string())
+            .collect()
+    }
+
+    /// `token` joins `p` (already registered) as a further SDM and `approver`, an SDM with
+    /// authority, approves; panics unless the join waits for approval and is then active.
+    pub async fn join_approved(
+        &self,
+        token: &str,
+        p: &Person,
+        relationship: &str,
+        approver: &str,
+    ) -> String {
+        let (status, body) = self.add_dependant(token, p, relationship, false).await;
+        assert_eq!(status, StatusCode::CREATED, "join: {body}");
+        let joined: CreateDependantResponse = body.json_as();
+        assert_eq!(joined.link_status, SdmLinkStatus::PendingApproval, "{body}");
+        let (status, body) = self
+            .call(
+                Method::POST,
+                &format!("/v1/sdm-links/{}/approve", joined.link_id),
+                Some(approver),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "approve: {body}");
+        assert_eq!(body["status"], "active", "{body}");
+        joined.link_id
+    }
+
     /// `PUT /v1/sdm-links/{link}/document` with a raw body.
     pub async fn upload_document(
         &self,

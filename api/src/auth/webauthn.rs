@@ -4,8 +4,8 @@ use actix_web::http::StatusCode;
 use anyhow::Context;
 use ehealth_contracts::ErrorCode;
 use webauthn_rs::prelude::{
-    CreationChallengeResponse, CredentialID, PasskeyRegistration, Uuid, Webauthn, WebauthnBuilder,
-    WebauthnError,
+    CreationChallengeResponse, CredentialID, PasskeyRegistration, PublicKeyCredential, Uuid,
+    Webauthn, WebauthnBuilder, WebauthnError,
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
@@ -42,6 +42,22 @@ pub fn start_passkey(
         sel.require_resident_key = true;
     }
     Ok((ccr, state))
+}
+
+/// A sign-in whose client data says it ran in a frame of another site (`crossOrigin: true`) is
+/// refused (401 `origin_mismatch`) unless the deployment allows it: webauthn-rs checks this
+/// for registrations only. Client data that does not parse is left to the ceremony to refuse.
+pub fn refuse_cross_origin(cred: &PublicKeyCredential, allowed: bool) -> Result<(), ApiError> {
+    if allowed {
+        return Ok(());
+    }
+    let data: serde_json::Value =
+        serde_json::from_slice(cred.response.client_data_json.as_ref()).unwrap_or_default();
+    if data.get("crossOrigin") == Some(&serde_json::Value::Bool(true)) {
+        tracing::info!("webauthn assertion from a cross-origin frame refused");
+        return Err(ApiError::unauthorized(ErrorCode::OriginMismatch));
+    }
+    Ok(())
 }
 
 /// A failed ceremony: `status` is 400 for registration, 401 for sign-in.

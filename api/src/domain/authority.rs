@@ -16,6 +16,18 @@ pub const CAME_OF_AGE: &str = "came_of_age";
 pub const STEPPED_DOWN: &str = "stepped_down";
 pub const REMOVED: &str = "removed";
 pub const ENDED_BY_OFFICE: &str = "ended_by_office";
+/// A join nobody approved within [`JOIN_DECISION_DAYS`].
+pub const EXPIRED: &str = "expired";
+/// A pending link to someone who then registered themselves with the same document.
+pub const PERSON_REGISTERED: &str = "person_registered";
+
+/// How long a join waits for an SDM's (or the office's) approval.
+pub const JOIN_DECISION_DAYS: i64 = 14;
+
+/// Whether a join asked for at `asked_at` (ms) can no longer be approved at `now`.
+pub fn join_expired(asked_at: i64, now: i64) -> bool {
+    now - asked_at >= JOIN_DECISION_DAYS * 24 * 60 * 60 * 1000
+}
 
 /// Priority (1 is highest) and whether the registration office must review the link, for a
 /// relationship on a basis; `None` when the relationship cannot be an SDM on that basis.
@@ -120,6 +132,7 @@ mod tests {
             ended_reason: ended_reason.map(Into::into),
             ended_by: None,
             ended_detail: None,
+            sync_version: 0,
         }
     }
 

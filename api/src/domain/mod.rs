@@ -9,3 +9,4 @@ pub mod officer;
 pub mod person;
 pub mod reminder;
 pub mod schedule;
+pub mod text;

@@ -138,6 +138,15 @@ pub fn sdm_joined(
     }
 }
 
+pub fn sdm_join_requested(patient_id: &PatientId, link_id: &LinkId) -> PushData {
+    PushData {
+        patient_id: some(patient_id),
+        link_id: some(link_id),
+        link_status: some(SdmLinkStatus::PendingApproval.as_str()),
+        ..PushData::new(PushType::SdmJoinRequested)
+    }
+}
+
 pub fn sdm_link_reviewed(
     patient_id: &PatientId,
     link_id: &LinkId,

@@ -21,6 +21,11 @@ pub struct BodyLimit(pub usize);
 
 pub struct ApiJson<T>(pub T);
 
+/// [`ApiJson`] for a sync push: the envelope follows the free-text rule, but a bad string
+/// inside one mutation's `set` refuses only that mutation (its seq is consumed), so one bad
+/// note never blocks the device's queue.
+pub struct SyncJson<T>(pub T);
+
 /// Like [`ApiJson`], but an empty body (with or without a content type) means `T::default()`,
 /// for bodies that are optional, such as the empty `{}` of a sign-in challenge.
 pub struct ApiJsonOrEmpty<T>(pub T);
@@ -33,8 +38,27 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
         let body = read_json(req, payload, false);
         Box::pin(async move {
             body.await
-                .and_then(|b| object(&b).and_then(|()| parse(&b)))
+                .and_then(|b| {
+                    object(&b)
+                        .and_then(|()| clean_text(&b))
+                        .and_then(|()| parse(&b))
+                })
                 .map(ApiJson)
+        })
+    }
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for SyncJson<T> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = read_json(req, payload, false);
+        Box::pin(async move {
+            let body = body.await?;
+            object(&body)?;
+            clean_text_except(&body, &is_mutation_set)?;
+            parse(&body).map(SyncJson)
         })
     }
 }
@@ -51,6 +75,7 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> 
                 return Ok(ApiJsonOrEmpty(T::default()));
             }
             object(&body)?;
+            clean_text(&body)?;
             parse(&body).map(ApiJsonOrEmpty)
         })
     }
@@ -125,6 +150,41 @@ fn object(body: &[u8]) -> Result<(), ApiError> {
         ),
         _ => Err(ApiError::bad_request(ErrorCode::MalformedJson)),
     }
+}
+
+/// Refuses a body with a string that breaks the free-text rule (`domain::text`), naming it.
+/// Only a body that could hold one (an escape, or the UTF-8 of a C1 control or a bidi control)
+/// is read into a tree to look: the common body costs one byte scan.
+pub fn clean_text(body: &[u8]) -> Result<(), ApiError> {
+    clean_text_except(body, &|_| false)
+}
+
+fn clean_text_except(body: &[u8], skip: &dyn Fn(&str) -> bool) -> Result<(), ApiError> {
+    if !may_hold_bad_text(body) {
+        return Ok(());
+    }
+    let Ok(tree) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(()); // malformed: `parse` says so
+    };
+    match crate::domain::text::first_bad_except(&tree, skip) {
+        Some(field) => Err(ApiError::invalid_characters(field)),
+        None => Ok(()),
+    }
+}
+
+/// `mutations[<i>].set`: checked per mutation by the push itself.
+fn is_mutation_set(path: &str) -> bool {
+    path.strip_prefix("mutations[")
+        .and_then(|rest| rest.strip_suffix("].set"))
+        .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+}
+
+fn may_hold_bad_text(body: &[u8]) -> bool {
+    body.windows(2).any(|w| {
+        matches!(w, [b'\\', b'u' | b'n' | b't' | b'r' | b'b' | b'f'])
+            // C1 controls (U+0080..U+009F) and the bidi controls' lead bytes (U+202A.., U+2066..)
+            || matches!(w, [0xC2, 0x80..=0x9F] | [0xE2, 0x80 | 0x81])
+    })
 }
 
 /// Deserialises `body`, mapping serde's failure to 400 (syntax) or 422 (shape, with the field).

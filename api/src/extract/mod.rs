@@ -3,5 +3,5 @@
 pub mod json;
 pub mod principal;
 
-pub use json::{ApiJson, ApiJsonOrEmpty};
+pub use json::{ApiJson, ApiJsonOrEmpty, SyncJson};
 pub use principal::{HcpSystemSession, Officer, PatientSession, StaffSession};

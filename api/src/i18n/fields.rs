@@ -70,4 +70,8 @@ field_texts! {
         en: "This relationship cannot act for this person (see the priority tables).",
         zh: "此關係不可代此人行事（見優先次序表）。",
     }
+    InvalidCharacters {
+        en: "Contains a control character or a direction override.",
+        zh: "含有控制字元或文字方向控制字元。",
+    }
 }

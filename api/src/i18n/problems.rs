@@ -348,4 +348,8 @@ problem_texts! {
         en: "This system is already revoked" / "Nothing was changed.",
         zh: "此系統已被撤銷" / "未有任何更改。",
     }
+    InvalidCharacters {
+        en: "Text contains characters that are not allowed" / "Remove control characters (such as NUL) and direction overrides from the field named.",
+        zh: "文字含有不允許的字元" / "請從所列欄位中刪除控制字元（例如 NUL）及文字方向控制字元。",
+    }
 }

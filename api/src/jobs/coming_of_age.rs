@@ -1,12 +1,12 @@
 //! Daily from 00:00 Hong Kong time: notices 30 days and 1 day before a child's 16th birthday (to
 //! each SDM, and to the child if they have a device), and child links marked ended from the
 //! birthday. Authority itself never waits for this job: it is decided from the clock on every
-//! request (see `domain::authority::standing`).
+//! request (see `domain::authority::standing`). The same run ends joins nobody approved within
+//! 14 days (`expired`) and tells the person who asked.
 
 use chrono::{Days, Months, NaiveDate};
-use ehealth_contracts::SdmLinkStatus;
 
-use crate::domain::authority::{CAME_OF_AGE, authority_ends_on};
+use crate::domain::authority::{CAME_OF_AGE, EXPIRED, JOIN_DECISION_DAYS, authority_ends_on};
 use crate::domain::notices;
 use crate::domain::person::parse_dob;
 use crate::error::ApiResult;
@@ -24,6 +24,8 @@ pub const NOTICES: [i64; 2] = [30, 1];
 pub struct Report {
     pub notices: usize,
     pub ended: usize,
+    /// Joins that expired unapproved.
+    pub expired: usize,
 }
 
 /// Runs today's occurrence unless another instance has; `None` when it was not this one.
@@ -37,7 +39,12 @@ pub async fn run(state: &AppState) -> ApiResult<Option<Report>> {
 
 pub async fn run_logged(state: &AppState) {
     match run(state).await {
-        Ok(Some(r)) => tracing::info!(notices = r.notices, ended = r.ended, "coming-of-age run"),
+        Ok(Some(r)) => tracing::info!(
+            notices = r.notices,
+            ended = r.ended,
+            expired = r.expired,
+            "coming-of-age run"
+        ),
         Ok(None) => tracing::debug!("coming-of-age run already done by another instance"),
         Err(e) => tracing::warn!(error = %e, "coming-of-age run failed; the next run catches up"),
     }
@@ -45,6 +52,7 @@ pub async fn run_logged(state: &AppState) {
 
 fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
     let mut report = Report::default();
+    expire_joins(c, now, &mut report)?;
     // Everyone whose 16th birthday is within the notice window or past: born on or before
     // (today + 31 days) - 16 years (one spare day; the exact rule is applied below).
     let born_by = today
@@ -57,7 +65,7 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
             continue;
         };
         let days_left = (ends - today).num_days();
-        if link.is(SdmLinkStatus::PendingReview) {
+        if link.is_pending() {
             // Never approved, and now it never can be: close it quietly.
             if days_left <= 0 {
                 family::end(c, &link.id, CAME_OF_AGE, JOB, now)?;
@@ -96,4 +104,24 @@ fn work(c: &mut DbConn, today: NaiveDate, now: i64) -> ApiResult<Report> {
         }
     }
     Ok(report)
+}
+
+/// Joins still waiting for a decision after [`JOIN_DECISION_DAYS`] end (`expired`); the person
+/// who asked is told once.
+fn expire_joins(c: &mut DbConn, now: i64, report: &mut Report) -> ApiResult<()> {
+    let cutoff = now - JOIN_DECISION_DAYS * 24 * 60 * 60 * 1000;
+    for link in family::approvals_asked_by(c, cutoff)? {
+        if !family::end(c, &link.id, EXPIRED, JOB, now)? {
+            continue;
+        }
+        report.expired += 1;
+        let notice = OutboxRow::notice(
+            &link.sdm_patient_id,
+            notices::sdm_link_ended(&link.patient_id, &link.id, EXPIRED),
+            now,
+        )?
+        .once(format!("{JOB}:{}:expired", link.id));
+        report.notices += usize::from(store::outbox::enqueue_once(c, &notice)?);
+    }
+    Ok(())
 }

@@ -48,6 +48,10 @@ fn english(kind: PushType) -> Option<(&'static str, &'static str)> {
             "Substitute decision maker role ended",
             "A dependant has turned 16.",
         ),
+        PushType::SdmJoinRequested => (
+            "Request to act for your dependant",
+            "Someone asks to become a substitute decision maker. Open the app to approve or decline.",
+        ),
         PushType::SdmJoined
         | PushType::SdmLinkReviewed
         | PushType::SdmLinkEnded
@@ -88,6 +92,10 @@ fn chinese(kind: PushType) -> Option<(&'static str, &'static str)> {
             "代決人權限將於16歲生日終止。請開啟應用程式。",
         ),
         PushType::SdmAuthorityEnded => ("代決人身份已終止", "一名受照顧者已年滿16歲。"),
+        PushType::SdmJoinRequested => (
+            "代決人加入申請",
+            "有人申請成為受照顧者的代決人。請開啟應用程式批准或拒絕。",
+        ),
         PushType::SdmJoined
         | PushType::SdmLinkReviewed
         | PushType::SdmLinkEnded

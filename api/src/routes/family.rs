@@ -3,8 +3,8 @@ use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use actix_web::{HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
     ClaimAccountRequest, ClaimCodeResponse, CreateDependantRequest, CreateDependantResponse,
-    CreateRegistrationResponse, DocumentBytes, ErrorCode, ListDependantsResponse, PatientResponse,
-    Problem, SdmDocumentResponse,
+    CreateRegistrationResponse, DocumentBytes, ErrorCode, ListDependantsResponse,
+    ListSdmActionsResponse, PatientResponse, Problem, SdmDocumentResponse, SdmLinkResponse,
 };
 use futures_util::StreamExt;
 
@@ -24,13 +24,16 @@ use crate::state::AppState;
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
     create_dependant, list_dependants, get_patient, end_sdm_link, put_sdm_document,
-    create_claim_code, claim_account,
+    approve_sdm_join, decline_sdm_join, list_sdm_actions, create_claim_code, claim_account,
 };
 
 /// Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or
 /// join as a further SDM of one already registered by proving their identity document and date
-/// of birth. Parents, family members and people living with the dependant are `active` at once;
-/// other relationships are `pending_review` until the registration office approves a document.
+/// of birth. Registering a child, a parent, family member or person living with them is
+/// `active` at once; other relationships, and every link on the `incapable` basis, are
+/// `pending_review` until the registration office approves a document. A join never grants at
+/// once: it is `pending_approval` (any SDM with authority approves or declines it, within 14
+/// days) when the dependant is verified and has such an SDM, `pending_review` otherwise.
 #[utoipa::path(post, path = "/v1/dependants", tag = "family", operation_id = "create_dependant",
     security(("bearer" = [])),
     request_body = CreateDependantRequest,
@@ -104,6 +107,72 @@ pub async fn end_sdm_link(
 ) -> ApiResult<HttpResponse> {
     dependants::end_link(&state, &who, &path).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Approve a join to your dependant that waits for an SDM (`pending_approval`): the link becomes
+/// `active` and the person who asked is told.
+#[utoipa::path(post, path = "/v1/sdm-links/{link_id}/approve", tag = "family",
+    operation_id = "approve_sdm_join",
+    security(("bearer" = [])),
+    params(("link_id" = String, Path, description = "A join waiting for your approval")),
+    responses(
+        (status = 200, description = "Approved", body = SdmLinkResponse),
+        NotSignedIn,
+        (status = 404, description = "Not a join you may decide (only an SDM with authority over the dependant may)", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`sdm_link_not_pending`: decided, ended or expired", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn approve_sdm_join(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<LinkId>,
+) -> ApiResult<web::Json<SdmLinkResponse>> {
+    Ok(web::Json(
+        dependants::decide(&state, &who, &path, true).await?,
+    ))
+}
+
+/// Decline a join to your dependant that waits for an SDM: the link is `rejected` and the
+/// person who asked is told.
+#[utoipa::path(post, path = "/v1/sdm-links/{link_id}/decline", tag = "family",
+    operation_id = "decline_sdm_join",
+    security(("bearer" = [])),
+    params(("link_id" = String, Path, description = "A join waiting for your approval")),
+    responses(
+        (status = 200, description = "Declined", body = SdmLinkResponse),
+        NotSignedIn,
+        (status = 404, description = "Not a join you may decide", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`sdm_link_not_pending`: decided, ended or expired", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn decline_sdm_join(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<LinkId>,
+) -> ApiResult<web::Json<SdmLinkResponse>> {
+    Ok(web::Json(
+        dependants::decide(&state, &who, &path, false).await?,
+    ))
+}
+
+/// Who acted for the patient as an SDM, through which link, what and when (newest first, at
+/// most 500). For the patient's SDMs with authority, and for the patient themselves.
+#[utoipa::path(get, path = "/v1/patients/{patient_id}/sdm-actions", tag = "family",
+    operation_id = "list_sdm_actions",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    responses(
+        (status = 200, description = "Actions", body = ListSdmActionsResponse),
+        NotSignedIn,
+        (status = 403, description = "`sdm_authority_ended`: the child has turned 16", body = Problem, content_type = PROBLEM),
+        NotYourPatient,
+    ))]
+pub async fn list_sdm_actions(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<PatientId>,
+) -> ApiResult<web::Json<ListSdmActionsResponse>> {
+    Ok(web::Json(
+        dependants::list_actions(&state, &who, &path).await?,
+    ))
 }
 
 /// Upload (or replace) the supporting document of your pending link: the raw bytes of a PDF,

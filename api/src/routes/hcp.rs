@@ -18,7 +18,7 @@ use crate::error::ApiResult;
 use crate::extract::principal::{HcpPrincipal, client_address};
 use crate::extract::{ApiJson, HcpSystemSession, StaffSession};
 use crate::services::consent::{access_key, feed, requests, smart_card};
-use crate::services::{hcp, records, systems};
+use crate::services::{hcp, lookup, records, systems};
 use crate::state::AppState;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
@@ -251,12 +251,16 @@ pub async fn consent_by_smart_card(
     ))
 }
 
-/// Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+/// Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At
+/// most one request of the HCP to the patient is open: asking again answers the open one (200)
+/// and notifies nobody again. Each staff member's requests are rate-limited.
 #[utoipa::path(post, path = "/v1/hcp/consent-requests", tag = "hcp", operation_id = "create_consent_request",
     security(("staff" = [])),
     request_body = CreateConsentRequestRequest,
     responses(
         (status = 201, description = "Requested; the patient and their SDMs are notified", body = ConsentRequestResponse),
+        (status = 200, description = "The HCP's request to this patient that is still open", body = ConsentRequestResponse),
+        (status = 429, description = "Too many requests by this staff member", body = Problem, content_type = PROBLEM),
         NotSignedInAsStaff,
         NotVerifiedOrWithdrawn,
         (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
@@ -267,7 +271,12 @@ pub async fn create_consent_request(
     who: StaffSession,
     ApiJson(body): ApiJson<CreateConsentRequestRequest>,
 ) -> ApiResult<HttpResponse> {
-    Ok(created(&requests::request(&state, &who, body).await?))
+    let (request, new) = requests::request(&state, &who, body).await?;
+    Ok(if new {
+        created(&request)
+    } else {
+        HttpResponse::Ok().json(request)
+    })
 }
 
 /// Find the patient at the counter by identity document.
@@ -286,7 +295,7 @@ pub async fn lookup_patient(
     who: StaffSession,
     ApiJson(body): ApiJson<PatientLookupRequest>,
 ) -> ApiResult<web::Json<PatientLookupResponse>> {
-    Ok(web::Json(records::lookup(&state, &who, body).await?))
+    Ok(web::Json(lookup::lookup(&state, &who, body).await?))
 }
 
 /// Read a patient's record. Allowed only when the patient is verified and not withdrawn, your

@@ -1,12 +1,14 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
     CompletePasskeyRequest, CreatePasskeyResponse, ListDevicesResponse, MeResponse,
-    PasskeyResponse, Problem, PushTokenResponse, PutPushTokenRequest,
+    PasskeyResponse, PreferencesResponse, Problem, PushTokenResponse, PutPushTokenRequest,
+    UpdatePreferencesRequest,
 };
 
 use super::operation::{Operation, operations};
-use super::responses::{InvalidFields, NotSignedIn};
+use super::responses::{InvalidFields, MalformedJson, NotSignedIn, NotYourPatient};
 use super::{PROBLEM, created};
+use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, PatientSession};
 use crate::services::account;
@@ -15,6 +17,7 @@ use crate::state::AppState;
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
     get_me, list_devices, delete_device, put_push_token, create_passkey, complete_passkey,
+    update_preferences,
 };
 
 /// The signed-in patient's profile (identity number masked), status, devices and passkeys.
@@ -124,4 +127,30 @@ pub async fn complete_passkey(
 ) -> ApiResult<HttpResponse> {
     let passkey = account::complete_passkey_enrolment(&state, &who, &path, body).await?;
     Ok(created(&passkey))
+}
+
+/// Change whether the patient is told of every attempt to read their record (allowed or
+/// refused), and the language of their notices; by the patient or an SDM with authority.
+#[utoipa::path(patch, path = "/v1/patients/{patient_id}/preferences", tag = "account",
+    operation_id = "update_preferences",
+    security(("bearer" = [])),
+    params(("patient_id" = String, Path, description = "Yourself or your dependant")),
+    request_body = UpdatePreferencesRequest,
+    responses(
+        (status = 200, description = "The preferences as stored", body = PreferencesResponse),
+        MalformedJson,
+        NotSignedIn,
+        (status = 403, description = "`sdm_authority_ended`: the child has turned 16", body = Problem, content_type = PROBLEM),
+        NotYourPatient,
+        InvalidFields,
+    ))]
+pub async fn update_preferences(
+    state: web::Data<AppState>,
+    who: PatientSession,
+    path: web::Path<PatientId>,
+    ApiJson(body): ApiJson<UpdatePreferencesRequest>,
+) -> ApiResult<web::Json<PreferencesResponse>> {
+    Ok(web::Json(
+        account::preferences::update(&state, &who, &path, body).await?,
+    ))
 }

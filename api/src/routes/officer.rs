@@ -44,7 +44,8 @@ pub async fn verify_registration(
     Ok(web::Json(officer::verify(&state, &path, body).await?))
 }
 
-/// Registration office: links waiting for review, oldest first (at most 200).
+/// Registration office: links waiting for a decision (`pending_review`, and the joins waiting
+/// for an SDM's approval, which the office may also decide), oldest first (at most 200).
 #[utoipa::path(get, path = "/v1/officer/sdm-links", tag = "officer",
     operation_id = "list_pending_sdm_links",
     security(("officer" = [])),
@@ -60,8 +61,8 @@ pub async fn list_pending_sdm_links(
     Ok(web::Json(documents::pending(&state).await?))
 }
 
-/// Registration office: the supporting document of a link, as uploaded; its `ETag` is the
-/// SHA-256 to approve it by.
+/// Registration office: the supporting document of a link, as uploaded, as an attachment (never
+/// shown inline); its `ETag` is the SHA-256 to approve it by.
 #[utoipa::path(get, path = "/v1/officer/sdm-links/{link_id}/document", tag = "officer",
     operation_id = "get_sdm_document",
     security(("officer" = [])),
@@ -77,12 +78,24 @@ pub async fn get_sdm_document(
     path: web::Path<LinkId>,
 ) -> ApiResult<HttpResponse> {
     let (content_type, bytes, sha256) = documents::document(&state, &path).await?;
+    let extension = match content_type.as_str() {
+        "application/pdf" => "pdf",
+        "image/png" => "png",
+        _ => "jpg",
+    };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         // The hash of exactly these bytes: send it back as `document_sha256` to approve them.
         .insert_header(("ETag", format!("\"{sha256}\"")))
         .insert_header(("Cache-Control", "no-store"))
-        .insert_header(("X-Content-Type-Options", "nosniff"))
+        // Downloaded, never rendered in the office's browser session.
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"sdm-document-{}.{extension}\"",
+                path.as_str()
+            ),
+        ))
         .body(bytes))
 }
 

@@ -9,7 +9,7 @@ use super::operation::{Operation, operations};
 use super::responses::{NotSignedIn, NotYourPatient};
 use crate::domain::ids::PatientId;
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, PatientSession};
+use crate::extract::{ApiJson, PatientSession, SyncJson};
 use crate::services::{conflicts, sync};
 use crate::state::AppState;
 
@@ -38,7 +38,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
 pub async fn push_sync(
     state: web::Data<AppState>,
     who: PatientSession,
-    ApiJson(body): ApiJson<PushRequest>,
+    SyncJson(body): SyncJson<PushRequest>,
 ) -> ApiResult<web::Json<PushResponse>> {
     Ok(web::Json(sync::push::push(&state, &who, body).await?))
 }

@@ -3,18 +3,23 @@
 //! and verified on request.
 
 use ehealth_contracts::{
-    AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, FieldCode, Profession,
-    VerifyAccessLogQuery, VerifyAccessLogResponse,
+    AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, ErrorCode, FieldCode,
+    Profession, VerifyAccessLogQuery, VerifyAccessLogResponse,
 };
+
+use uuid::Uuid;
 
 use super::family::act_for;
 use crate::clock::rfc3339_ms;
 use crate::crypto::Secrets;
 use crate::domain::ids::PatientId;
+use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::PatientSession;
+use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
 use crate::store::access_log::LogEntry;
+use crate::store::hcps::Hcp;
+use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
 /// The genesis "previous hash" of every patient's log.
@@ -98,9 +103,10 @@ pub async fn list(
     patient_id: &PatientId,
 ) -> ApiResult<AccessLogResponse> {
     let acting = act_for(state, who, patient_id, "read_access_log").await?;
-    let rows = state
-        .db
-        .run(move |c| Ok(store::access_log::log_of(c, &acting.patient_id)?))
+    let rows = acting
+        .read(state, move |c, acting| {
+            Ok(store::access_log::log_of(c, &acting.patient_id)?)
+        })
         .await?;
     Ok(AccessLogResponse {
         entries: rows
@@ -158,9 +164,10 @@ pub async fn verify(
         }
     };
     let acting = act_for(state, who, patient_id, "verify_access_log").await?;
-    let rows = state
-        .db
-        .run(move |c| Ok(store::access_log::log_of(c, &acting.patient_id)?))
+    let rows = acting
+        .read(state, move |c, acting| {
+            Ok(store::access_log::log_of(c, &acting.patient_id)?)
+        })
         .await?;
     let mut verdict = verify_chain(&state.secrets, &rows)?;
     if let Some((seq, hash)) = checkpoint
@@ -171,6 +178,81 @@ pub async fn verify(
         verdict.first_broken_seq = Some(seq.min(verdict.entries + 1));
     }
     Ok(verdict)
+}
+
+/// What became of an attempt on a patient's record, as its log entry says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Outcome {
+    Allowed,
+    Refused(ErrorCode),
+    /// A professional found the patient by identity document (no records read).
+    Lookup,
+}
+
+/// A professional's attempt as a log entry, before it is chained by [`append`].
+pub(super) fn log_entry(
+    who: &StaffSession,
+    hcp: &Hcp,
+    patient_id: &PatientId,
+    categories: &[DataCategory],
+    purpose: &str,
+    outcome: Outcome,
+    now: i64,
+) -> LogEntry {
+    LogEntry {
+        patient_id: patient_id.to_string(),
+        seq: 0,
+        id: Uuid::now_v7().to_string(),
+        staff_id: Some(who.staff_id.clone()),
+        staff_name: Some(who.name.clone()),
+        hcp_id: hcp.id.clone(),
+        hcp_name: hcp.name_en.clone(),
+        profession: Some(who.profession.clone()),
+        categories: categories
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
+        purpose: purpose.trim().to_owned(),
+        outcome: match outcome {
+            Outcome::Allowed => "allowed",
+            Outcome::Refused(_) => "refused",
+            Outcome::Lookup => "lookup",
+        }
+        .to_owned(),
+        reason: match outcome {
+            Outcome::Refused(code) => Some(code.as_str().to_owned()),
+            _ => None,
+        },
+        at: now,
+        prev_hash: String::new(),
+        hash: String::new(),
+        sync_version: 0,
+    }
+}
+
+/// Appends the attempt to the patient's log (their row locked by the caller) and tells
+/// the family's devices to sync it: with a `record_accessed` notice when the read was allowed
+/// and the patient asked to hear of reads (`notify`), with a poke otherwise.
+pub(super) fn log_attempt(
+    c: &mut DbConn,
+    secrets: &Secrets,
+    entry: LogEntry,
+    notify: bool,
+    now: i64,
+) -> ApiResult<LogEntry> {
+    let entry = append(c, secrets, entry)?;
+    let id = entry.patient_id.clone();
+    if notify {
+        // One outbox row: the notice also tells the family's devices to sync the
+        // new log entry (`sync: true`), so no separate poke is queued.
+        let mut notice = OutboxRow::notice(&id, notices::record_accessed(&id, &entry.id), now)?;
+        notice.scope = Some(id.clone());
+        store::outbox::enqueue(c, &notice)?;
+    } else {
+        crate::services::sync::poke(c, &id, "server", now)?;
+    }
+    Ok(entry)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The signed-in patient's own account: profile, devices and passkeys.
 
+pub mod preferences;
 pub mod withdraw;
 
 use actix_web::http::StatusCode;
@@ -73,11 +74,8 @@ fn profile(
         },
         phone: p.phone,
         email: p.email,
-        preferred_language: match p.preferred_language.as_str() {
-            "zh-HK" => Language::ZhHk,
-            "en" => Language::En,
-            _ => return Err(corrupt("language")),
-        },
+        preferred_language: Language::parse(&p.preferred_language)
+            .ok_or_else(|| corrupt("language"))?,
         notify_on_access: p.notify_on_access,
         status: PatientStatus::parse(&p.status).ok_or_else(|| corrupt("status"))?,
         verification,

@@ -21,9 +21,8 @@ pub async fn list(
     patient_id: &PatientId,
     q: ListConflictsQuery,
 ) -> ApiResult<ListConflictsResponse> {
-    let scope = act_for(state, who, patient_id, "list_sync_conflicts")
-        .await?
-        .patient_id;
+    let acting = act_for(state, who, patient_id, "list_sync_conflicts").await?;
+    let scope = acting.patient_id.clone();
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(ApiError::validation(vec![FieldError::new(
@@ -33,9 +32,8 @@ pub async fn list(
     }
     let after = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let include_resolved = q.include_resolved.unwrap_or(false);
-    let mut rows = state
-        .db
-        .run(move |c| {
+    let mut rows = acting
+        .read(state, move |c, _| {
             let after = after.as_ref().map(|(at, id)| (*at, id.as_str()));
             Ok(store::sync_conflicts::list_conflicts(
                 c,
@@ -66,21 +64,19 @@ pub async fn resolve(
     patient_id: &PatientId,
     conflict_id: &str,
 ) -> ApiResult<SyncConflict> {
-    let scope = act_for(state, who, patient_id, "resolve_sync_conflict")
-        .await?
-        .patient_id;
+    let acting = act_for(state, who, patient_id, "resolve_sync_conflict").await?;
     let now = state.now_ms();
     let id = conflict_id.to_owned();
     state
         .db
         .transaction(move |c| {
-            Ok(store::sync_conflicts::resolve_conflict(
-                c, &scope, &id, now,
-            )?)
+            let resolved =
+                store::sync_conflicts::resolve_conflict(c, &acting.patient_id, &id, now)?
+                    .ok_or_else(ApiError::not_found)?;
+            acting.record(c, now)?;
+            Ok(to_wire(resolved))
         })
-        .await?
-        .map(to_wire)
-        .ok_or_else(ApiError::not_found)
+        .await
 }
 
 fn decode_cursor(raw: &str) -> ApiResult<(i64, String)> {

@@ -16,6 +16,7 @@ use crate::clock::rfc3339_ms;
 use crate::domain::ids::PatientId;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
+use crate::services::family::Acting;
 use crate::state::AppState;
 use crate::store::{bp_readings, glucose_readings};
 
@@ -27,6 +28,8 @@ const MAX_RANGE_DAYS: i64 = 366;
 #[derive(Clone)]
 struct Window {
     scope: String,
+    /// Who reads, recorded once the read succeeded.
+    acting: Acting,
     from_ms: i64,
     to_ms: i64,
     limit: i64,
@@ -81,11 +84,10 @@ async fn window(
         return Err(ApiError::unprocessable(ErrorCode::InvalidRange));
     }
     let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
-    let scope = super::family::act_for(state, who, patient_id, "read_diary")
-        .await?
-        .patient_id;
+    let acting = super::family::act_for(state, who, patient_id, "read_diary").await?;
     Ok(Window {
-        scope: scope.into(),
+        scope: acting.patient_id.to_string(),
+        acting,
         from_ms,
         to_ms,
         limit,
@@ -198,6 +200,7 @@ pub async fn blood_pressure(
             ))
         })
         .await?;
+    w.acting.read_done(state).await?;
     let mut buckets: BTreeMap<NaiveDate, [Acc; 3]> = BTreeMap::new();
     for (ms, s, d, p) in values {
         let Some(ms) = ms else { continue };
@@ -266,6 +269,7 @@ pub async fn glucose(
             ))
         })
         .await?;
+    w.acting.read_done(state).await?;
     let mut buckets: BTreeMap<NaiveDate, Acc> = BTreeMap::new();
     for (ms, tenths) in values {
         if let (Some(ms), Some(t)) = (ms, tenths) {

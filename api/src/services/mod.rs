@@ -14,6 +14,7 @@ pub mod diary;
 pub mod family;
 pub mod hcp;
 pub(crate) mod limits;
+pub mod lookup;
 pub mod officer;
 pub mod records;
 pub mod registration;

@@ -4,25 +4,19 @@
 
 use chrono::DateTime;
 use ehealth_contracts::{
-    DataCategory, DepositRecordRequest, ErrorCode, FieldCode, ListRecordsResponse,
-    PatientLookupRequest, PatientLookupResponse, PatientStatus, Profession, RecordReadRequest,
-    RecordReadResponse, RecordResponse,
+    DataCategory, DepositRecordRequest, ErrorCode, FieldCode, ListRecordsResponse, PatientStatus,
+    Profession, RecordReadRequest, RecordReadResponse, RecordResponse,
 };
 use uuid::Uuid;
 
-use super::access_log::append;
+use super::access_log::{Outcome, log_attempt, log_entry};
 use super::consent::has_valid_consent;
 use super::family::act_for;
-use crate::crypto::Secrets;
-use crate::domain::identity::ValidIdentity;
 use crate::domain::ids::PatientId;
-use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
-use crate::store::access_log::LogEntry;
 use crate::store::hcps::Hcp;
-use crate::store::outbox::OutboxRow;
 use crate::store::patients::Patient;
 use crate::store::records::Record;
 use crate::store::{self, DbConn};
@@ -158,9 +152,10 @@ pub async fn list_for_patient(
     patient_id: &PatientId,
 ) -> ApiResult<ListRecordsResponse> {
     let acting = act_for(state, who, patient_id, "read_records").await?;
-    let rows = state
-        .db
-        .run(move |c| fetch(c, &acting.patient_id, DataCategory::ALL))
+    let rows = acting
+        .read(state, |c, acting| {
+            fetch(c, &acting.patient_id, DataCategory::ALL)
+        })
         .await?;
     Ok(ListRecordsResponse {
         records: rows
@@ -170,36 +165,11 @@ pub async fn list_for_patient(
     })
 }
 
-/// Finding the patient at the counter by identity document (logged, ids only).
-pub async fn lookup(
-    state: &AppState,
-    who: &StaffSession,
-    req: PatientLookupRequest,
-) -> ApiResult<PatientLookupResponse> {
-    let identity = ValidIdentity::parse(&req.identity_document, "identity_document")
-        .map_err(ApiError::validation)?;
-    super::limits::rate_limit(
-        state,
-        &format!("lookup:{}", who.staff_id),
-        state.config.rate_limit_per_address,
-        std::time::Duration::from_secs(60),
-    )
-    .await?;
-    let hash = state.secrets.lookup_hash(&identity.uniqueness_key());
-    let patient = state
-        .db
-        .run(move |c| Ok(store::patients::find_by_id_hash(c, &hash)?))
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    tracing::info!(staff_id = %who.staff_id, hcp_id = %who.hcp_id, patient_id = %patient.id, "patient looked up");
-    Ok(PatientLookupResponse {
-        patient_id: patient.id.into(),
-    })
-}
-
 /// A professional's read. Allowed or refused, the attempt is logged in the same transaction
 /// as the consent check and the records read; the patient's row is locked first, so a
-/// revocation that committed before the read began is always seen.
+/// revocation that committed before the read began is always seen, and the read's time is
+/// taken after the lock, so no allowed read is stamped later than a revocation that followed.
+/// A patient who asked to be told of reads hears of refused ones too.
 pub async fn read(
     state: &AppState,
     who: &StaffSession,
@@ -208,7 +178,7 @@ pub async fn read(
 ) -> ApiResult<RecordReadResponse> {
     let (profession, categories) = asked_categories(who, &req)?;
     let today = state.clock.today_hk();
-    let now = state.now_ms();
+    let clock = state.clock.clone();
     let who = who.clone();
     let id = patient_id.to_owned();
     let log_access = state.config.access_log_enabled;
@@ -218,14 +188,16 @@ pub async fn read(
         .db
         .transaction(move |c| {
             let (patient, hcp) = authorise_reader(c, &who, &id)?;
+            let now = clock.now_ms();
             let refused = refusal(c, &patient, &hcp, profession, &categories, &req, today)?;
             let records = match refused {
                 None => fetch(c, &id, &categories)?,
                 Some(_) => Vec::new(),
             };
-            let entry = log_entry(&who, &hcp, &id, &categories, &req.purpose, refused, now);
+            let outcome = refused.map_or(Outcome::Allowed, Outcome::Refused);
+            let entry = log_entry(&who, &hcp, &id, &categories, &req.purpose, outcome, now);
             let entry = if log_access {
-                let notify = refused.is_none() && patient.notify_on_access;
+                let notify = patient.notify_on_access;
                 log_attempt(c, &secrets, entry, notify, now)?
             } else {
                 entry
@@ -318,7 +290,9 @@ fn refusal(
     if !req.under_care {
         return Ok(Some(ErrorCode::CareRelationshipRequired));
     }
-    if req.purpose.trim().is_empty() {
+    // A purpose says something: at least one letter or digit (a zero-width space, or
+    // punctuation alone, is no purpose).
+    if !req.purpose.chars().any(char::is_alphanumeric) {
         return Ok(Some(ErrorCode::PurposeRequired));
     }
     Ok(None)
@@ -328,67 +302,4 @@ fn refusal(
 fn fetch(c: &mut DbConn, patient_id: &str, categories: &[DataCategory]) -> ApiResult<Vec<Record>> {
     let names: Vec<String> = categories.iter().map(|k| k.as_str().to_owned()).collect();
     Ok(store::records::records_of(c, patient_id, &names)?)
-}
-
-/// The access-log entry for a read attempt, before it takes its place in the chain.
-fn log_entry(
-    who: &StaffSession,
-    hcp: &Hcp,
-    patient_id: &PatientId,
-    categories: &[DataCategory],
-    purpose: &str,
-    refused: Option<ErrorCode>,
-    now: i64,
-) -> LogEntry {
-    LogEntry {
-        patient_id: patient_id.to_string(),
-        seq: 0,
-        id: Uuid::now_v7().to_string(),
-        staff_id: Some(who.staff_id.clone()),
-        staff_name: Some(who.name.clone()),
-        hcp_id: hcp.id.clone(),
-        hcp_name: hcp.name_en.clone(),
-        profession: Some(who.profession.clone()),
-        categories: categories
-            .iter()
-            .map(|k| k.as_str())
-            .collect::<Vec<_>>()
-            .join(","),
-        purpose: purpose.trim().to_owned(),
-        outcome: if refused.is_none() {
-            "allowed"
-        } else {
-            "refused"
-        }
-        .to_owned(),
-        reason: refused.map(|c| c.as_str().to_owned()),
-        at: now,
-        prev_hash: String::new(),
-        hash: String::new(),
-        sync_version: 0,
-    }
-}
-
-/// Appends the attempt to the patient's log (their row locked by `authorise_reader`) and tells
-/// the family's devices to sync it: with a `record_accessed` notice when the read was allowed
-/// and the patient asked to hear of reads (`notify`), with a poke otherwise.
-fn log_attempt(
-    c: &mut DbConn,
-    secrets: &Secrets,
-    entry: LogEntry,
-    notify: bool,
-    now: i64,
-) -> ApiResult<LogEntry> {
-    let entry = append(c, secrets, entry)?;
-    let id = entry.patient_id.clone();
-    if notify {
-        // One outbox row: the notice also tells the family's devices to sync the
-        // new log entry (`sync: true`), so no separate poke is queued.
-        let mut notice = OutboxRow::notice(&id, notices::record_accessed(&id, &entry.id), now)?;
-        notice.scope = Some(id.clone());
-        store::outbox::enqueue(c, &notice)?;
-    } else {
-        crate::services::sync::poke(c, &id, "server", now)?;
-    }
-    Ok(entry)
 }

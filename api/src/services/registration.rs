@@ -22,6 +22,7 @@ use crate::clock::rfc3339_ms;
 use crate::domain::identity::ValidIdentity;
 use crate::domain::person::{self, ADULT_AGE};
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::family::released;
 use crate::state::AppState;
 use crate::store::{self, passkeys::PasskeyRow, patients::Patient, registrations::Registration};
 
@@ -213,7 +214,10 @@ async fn admit(
     let hash = id_hash.clone();
     if state
         .db
-        .run(move |c| Ok(store::patients::id_hash_taken(c, &hash)?))
+        .run(move |c| {
+            Ok(store::patients::id_hash_taken(c, &hash)?
+                && released::held_only_by_pending(c, &hash)?.is_none())
+        })
         .await?
     {
         return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
@@ -288,7 +292,9 @@ pub async fn complete(
             if !store::registrations::mark_completed(c, &reg_id, now)? {
                 return Err(ApiError::conflict(ErrorCode::RegistrationAlreadyCompleted));
             }
-            if store::patients::id_hash_taken(c, &patient.id_hash)? {
+            if let Some(held) = released::held_only_by_pending(c, &patient.id_hash)? {
+                released::release(c, &held, now)?;
+            } else if store::patients::id_hash_taken(c, &patient.id_hash)? {
                 return Err(ApiError::conflict(ErrorCode::AlreadyRegistered));
             }
             if store::passkeys::credential_taken(c, &passkey_row.credential_id)? {

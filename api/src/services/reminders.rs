@@ -9,7 +9,7 @@ use ehealth_contracts::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::family::act_for;
+use super::family::{Acting, act_for};
 use super::sync::server_write;
 use super::sync::tables::{Reminders, StoredRow};
 use crate::clock::rfc3339_ms;
@@ -62,7 +62,7 @@ fn fields(v: Value) -> ApiResult<Fields> {
 /// Writes through the merge and answers the row as stored (with its next occurrence).
 async fn write(
     state: &AppState,
-    patient: PatientId,
+    acting: Acting,
     id: String,
     create: bool,
     set: Option<Fields>,
@@ -73,23 +73,16 @@ async fn write(
     let answer = state
         .db
         .transaction(move |c| {
-            let row = server_write(
-                c,
-                &Reminders,
-                &patient,
-                &id,
-                create,
-                set.as_ref(),
-                &hlc,
-                now,
-            )?;
+            let patient = &acting.patient_id;
+            let row = server_write(c, &Reminders, patient, &id, create, set.as_ref(), &hlc, now)?;
+            acting.record(c, now)?;
             if !row.state.is_live() {
                 return Ok(None);
             }
             let next = store::reminders::find_many(c, std::slice::from_ref(&id))?
                 .first()
                 .and_then(|r| r.next_due_at);
-            Ok(Some(wire(&patient, &row, next)?))
+            Ok(Some(wire(patient, &row, next)?))
         })
         .await?;
     state.due_queue.requeue(&state.db, vec![written]).await;
@@ -110,7 +103,7 @@ pub async fn create(
     }
     write(
         state,
-        acting.patient_id,
+        acting,
         Uuid::now_v7().to_string(),
         true,
         Some(fields(set)?),
@@ -148,7 +141,7 @@ pub async fn update(
     }
     write(
         state,
-        acting.patient_id,
+        acting,
         reminder_id.to_owned(),
         false,
         Some(fields(Value::Object(set))?),
@@ -164,14 +157,7 @@ pub async fn delete(
     reminder_id: &str,
 ) -> ApiResult<()> {
     let acting = act_for(state, who, patient_id, "delete_reminder").await?;
-    write(
-        state,
-        acting.patient_id,
-        reminder_id.to_owned(),
-        false,
-        None,
-    )
-    .await?;
+    write(state, acting, reminder_id.to_owned(), false, None).await?;
     Ok(())
 }
 
@@ -182,15 +168,16 @@ pub async fn list(
 ) -> ApiResult<ListRemindersResponse> {
     let acting = act_for(state, who, patient_id, "list_reminders").await?;
     let patient = acting.patient_id.clone();
-    let rows = state
-        .db
-        .run(move |c| Ok(store::reminders::live_of(c, &patient)?))
+    let rows = acting
+        .read(state, move |c, _| {
+            Ok(store::reminders::live_of(c, &patient)?)
+        })
         .await?;
     let mut reminders = Vec::new();
     for r in rows {
         let next = r.next_due_at;
         let stored = Reminders.stored_row(r)?;
-        reminders.push(wire(&acting.patient_id, &stored, next)?);
+        reminders.push(wire(patient_id, &stored, next)?);
     }
     Ok(ListRemindersResponse { reminders })
 }

@@ -13,7 +13,7 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey,
 
 use super::limits::rate_limit;
 use super::tokens::{attach_device, staff_tokens, token_response};
-use crate::auth::webauthn::ceremony_error;
+use crate::auth::webauthn::{ceremony_error, refuse_cross_origin};
 use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
@@ -77,6 +77,7 @@ pub async fn sign_in(
         .await?
         .and_then(|s| serde_json::from_str(&s).ok())
         .ok_or_else(|| ApiError::bad_request(ErrorCode::ChallengeInvalid))?;
+    refuse_cross_origin(&req.credential, state.config.webauthn_cross_origin)?;
     let (user_handle, credential_id) = state
         .webauthn
         .identify_discoverable_authentication(&req.credential)

@@ -30,6 +30,20 @@ pub fn find_request(conn: &mut DbConn, id: &str) -> QueryResult<Option<ConsentRe
     consent_requests::table.find(id).first(conn).optional()
 }
 
+/// The HCP's request to the patient that is still pending, if any.
+pub fn open_request(
+    conn: &mut DbConn,
+    patient_id: &str,
+    hcp_id: &str,
+) -> QueryResult<Option<ConsentRequest>> {
+    consent_requests::table
+        .filter(consent_requests::patient_id.eq(patient_id))
+        .filter(consent_requests::hcp_id.eq(hcp_id))
+        .filter(consent_requests::status.eq("pending"))
+        .first(conn)
+        .optional()
+}
+
 pub fn requests_of(conn: &mut DbConn, patient_id: &str) -> QueryResult<Vec<ConsentRequest>> {
     consent_requests::table
         .filter(consent_requests::patient_id.eq(patient_id))

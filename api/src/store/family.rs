@@ -9,8 +9,11 @@ use super::schema::{patients, sdm_actions, sdm_documents, sdm_links};
 use crate::domain::ids::{LinkId, PatientId};
 
 const PENDING: &str = SdmLinkStatus::PendingReview.as_str();
+const APPROVAL: &str = SdmLinkStatus::PendingApproval.as_str();
 const ACTIVE: &str = SdmLinkStatus::Active.as_str();
 const ENDED: &str = SdmLinkStatus::Ended.as_str();
+/// Every status a link can still change from.
+const OPEN: [&str; 3] = [PENDING, APPROVAL, ACTIVE];
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = sdm_links)]
@@ -31,6 +34,8 @@ pub struct Link {
     pub ended_by: Option<String>,
     /// When the registration office ended the link: its stated reason.
     pub ended_detail: Option<String>,
+    /// The version of the dependant's scope that last changed the link (`sdm_links` syncs down).
+    pub sync_version: i64,
 }
 
 impl Link {
@@ -49,7 +54,11 @@ impl Link {
     }
 
     pub fn is_open(&self) -> bool {
-        self.is(SdmLinkStatus::PendingReview) || self.is(SdmLinkStatus::Active)
+        OPEN.contains(&self.status.as_str())
+    }
+
+    pub fn is_pending(&self) -> bool {
+        self.is(SdmLinkStatus::PendingReview) || self.is(SdmLinkStatus::PendingApproval)
     }
 
     pub fn is_child(&self) -> bool {
@@ -60,8 +69,47 @@ impl Link {
 pub fn insert(conn: &mut DbConn, link: &Link) -> QueryResult<()> {
     diesel::insert_into(sdm_links::table)
         .values(link)
-        .execute(conn)
-        .map(drop)
+        .execute(conn)?;
+    publish(conn, &link.id, link.created_at)
+}
+
+/// Gives a changed link the next version of its dependant's scope and pokes that scope's
+/// devices, in the transaction of the change: the SDMs' phones pull it in order with the rest.
+fn publish(conn: &mut DbConn, id: &str, now: i64) -> QueryResult<()> {
+    let scope: String = sdm_links::table
+        .find(id)
+        .select(sdm_links::patient_id)
+        .first(conn)?;
+    let version = super::sync_scopes::take_versions(conn, &scope, 1)?;
+    diesel::update(sdm_links::table.find(id))
+        .set(sdm_links::sync_version.eq(version))
+        .execute(conn)?;
+    super::outbox::enqueue(
+        conn,
+        &super::outbox::OutboxRow::poke(&scope, "server", now)?,
+    )
+}
+
+/// Links of the dependant `scope` changed after version `after`, each with its SDM's English
+/// surname and given names, in version order.
+pub fn links_changed(
+    conn: &mut DbConn,
+    scope: &str,
+    after: i64,
+    limit: i64,
+) -> QueryResult<Vec<(Link, String, String)>> {
+    sdm_links::table
+        .inner_join(patients::table.on(patients::id.eq(sdm_links::sdm_patient_id)))
+        .filter(sdm_links::patient_id.eq(scope))
+        .filter(sdm_links::sync_version.gt(after))
+        .order(sdm_links::sync_version.asc())
+        .limit(limit)
+        .select((
+            sdm_links::all_columns,
+            patients::english_surname,
+            patients::english_given_names,
+        ))
+        .load(conn)
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<Link>> {
@@ -112,7 +160,7 @@ pub fn open_child_links_born_by(
 ) -> QueryResult<Vec<(Link, String)>> {
     sdm_links::table
         .inner_join(patients::table)
-        .filter(sdm_links::status.eq_any([PENDING, ACTIVE]))
+        .filter(sdm_links::status.eq_any(OPEN))
         .filter(sdm_links::basis.eq(SdmBasis::Child.as_str()))
         .filter(patients::date_of_birth.le(born_by))
         .select((sdm_links::all_columns, patients::date_of_birth))
@@ -120,10 +168,10 @@ pub fn open_child_links_born_by(
         .load(conn)
 }
 
-/// Links waiting for the registration office, oldest first.
+/// Links waiting for a decision (the registration office's, or an SDM's), oldest first.
 pub fn pending(conn: &mut DbConn, limit: i64) -> QueryResult<Vec<Link>> {
     sdm_links::table
-        .filter(sdm_links::status.eq(PENDING))
+        .filter(sdm_links::status.eq_any([PENDING, APPROVAL]))
         .order((sdm_links::created_at.asc(), sdm_links::id.asc()))
         .limit(limit)
         .load(conn)
@@ -136,14 +184,24 @@ pub fn lock_pending(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
     diesel::update(
         sdm_links::table
             .find(id)
-            .filter(sdm_links::status.eq(PENDING)),
+            .filter(sdm_links::status.eq_any([PENDING, APPROVAL])),
     )
-    .set(sdm_links::status.eq(PENDING))
+    .set(sdm_links::id.eq(id))
     .execute(conn)
     .map(|n| n == 1)
 }
 
-/// Approves or rejects a pending link. Returns false when it was no longer pending.
+/// Joins nobody decided on, asked for at or before `cutoff` (ms), oldest first.
+pub fn approvals_asked_by(conn: &mut DbConn, cutoff: i64) -> QueryResult<Vec<Link>> {
+    sdm_links::table
+        .filter(sdm_links::status.eq(APPROVAL))
+        .filter(sdm_links::created_at.le(cutoff))
+        .order((sdm_links::created_at.asc(), sdm_links::id.asc()))
+        .load(conn)
+}
+
+/// Approves or rejects a pending link (either kind). Returns false when it was no longer
+/// pending. `by` is the officer, or `sdm:<patient id>` for an SDM's decision on a join.
 pub fn review(
     conn: &mut DbConn,
     id: &str,
@@ -152,10 +210,10 @@ pub fn review(
     reason: Option<&str>,
     at: i64,
 ) -> QueryResult<bool> {
-    diesel::update(
+    let changed = diesel::update(
         sdm_links::table
             .find(id)
-            .filter(sdm_links::status.eq(PENDING)),
+            .filter(sdm_links::status.eq_any([PENDING, APPROVAL])),
     )
     .set((
         sdm_links::status.eq(status.as_str()),
@@ -163,16 +221,20 @@ pub fn review(
         sdm_links::reviewed_by.eq(by),
         sdm_links::review_reason.eq(reason),
     ))
-    .execute(conn)
-    .map(|n| n == 1)
+    .execute(conn)?
+        == 1;
+    if changed {
+        publish(conn, id, at)?;
+    }
+    Ok(changed)
 }
 
 /// Ends an open link. Returns false when it was already closed.
 pub fn end(conn: &mut DbConn, id: &str, reason: &str, by: &str, at: i64) -> QueryResult<bool> {
-    diesel::update(
+    let changed = diesel::update(
         sdm_links::table
             .find(id)
-            .filter(sdm_links::status.eq_any([PENDING, ACTIVE])),
+            .filter(sdm_links::status.eq_any(OPEN)),
     )
     .set((
         sdm_links::status.eq(ENDED),
@@ -180,8 +242,12 @@ pub fn end(conn: &mut DbConn, id: &str, reason: &str, by: &str, at: i64) -> Quer
         sdm_links::ended_reason.eq(reason),
         sdm_links::ended_by.eq(by),
     ))
-    .execute(conn)
-    .map(|n| n == 1)
+    .execute(conn)?
+        == 1;
+    if changed {
+        publish(conn, id, at)?;
+    }
+    Ok(changed)
 }
 
 /// Keeps the registration office's stated reason on a link it ended.
@@ -248,4 +314,13 @@ pub fn record_action(conn: &mut DbConn, a: &Action) -> QueryResult<()> {
         .values(a)
         .execute(conn)
         .map(drop)
+}
+
+/// What SDMs did for `patient`, newest first, at most `limit`.
+pub fn recent_actions(conn: &mut DbConn, patient: &str, limit: i64) -> QueryResult<Vec<Action>> {
+    sdm_actions::table
+        .filter(sdm_actions::patient_id.eq(patient))
+        .order((sdm_actions::at.desc(), sdm_actions::id.desc()))
+        .limit(limit)
+        .load(conn)
 }

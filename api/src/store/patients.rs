@@ -137,3 +137,43 @@ pub fn withdraw(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
         .execute(conn)
         .map(drop)
 }
+
+/// A record that gives up its identity to the person who registered themselves with it: its
+/// lookup hash becomes unique to the record (so it matches no document again), the encrypted
+/// number is cleared and the record is withdrawn. Only for records nobody ever had authority
+/// over (see `services::family::released`).
+pub fn release_identity(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<()> {
+    diesel::update(patients::table.find(id))
+        .set((
+            patients::id_hash.eq(format!("released:{id}")),
+            patients::id_cipher.eq(Vec::<u8>::new()),
+            patients::status.eq(PatientStatus::Withdrawn.as_str()),
+            patients::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Changes the preferences given (`None` keeps the stored value).
+pub fn set_preferences(
+    conn: &mut DbConn,
+    id: &str,
+    notify_on_access: Option<bool>,
+    preferred_language: Option<&str>,
+    at: i64,
+) -> QueryResult<()> {
+    if let Some(notify) = notify_on_access {
+        diesel::update(patients::table.find(id))
+            .set(patients::notify_on_access.eq(notify))
+            .execute(conn)?;
+    }
+    if let Some(lang) = preferred_language {
+        diesel::update(patients::table.find(id))
+            .set(patients::preferred_language.eq(lang))
+            .execute(conn)?;
+    }
+    diesel::update(patients::table.find(id))
+        .set(patients::updated_at.eq(at))
+        .execute(conn)
+        .map(drop)
+}

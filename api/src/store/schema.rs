@@ -277,6 +277,7 @@ diesel::table! {
         ended_reason -> Nullable<Text>,
         ended_by -> Nullable<Text>,
         ended_detail -> Nullable<Text>,
+        sync_version -> BigInt,
     }
 }
 

@@ -69,15 +69,18 @@ impl Demo {
         .await
     }
 
-    /// The registration office verifies a patient's identity in person.
+    /// The registration office verifies a patient's identity in person, confirming the SDM
+    /// links the documents showed.
     pub async fn verify(
         &self,
         patient_id: &str,
         reference: &str,
+        confirmed_links: &[&str],
     ) -> anyhow::Result<VerifyPatientResponse> {
         self.officer(
             &format!("/v1/officer/registrations/{patient_id}/verify"),
-            json!({"method": "in_person", "reference": reference}),
+            json!({"method": "in_person", "reference": reference,
+                "confirmed_link_ids": confirmed_links}),
         )
         .await
     }

@@ -93,7 +93,7 @@ impl Demo {
         ));
 
         say("2. The registration office checks her identity card and verifies her.".into());
-        let verified = self.verify(&tokens.patient_id, "DEMO-1").await?;
+        let verified = self.verify(&tokens.patient_id, "DEMO-1", &[]).await?;
         say(format!(
             "   Mum is now {} (office reference {}).",
             verified.status.as_str(),
@@ -134,9 +134,12 @@ impl Demo {
             child.patient_id,
             wire(child.link_status)
         ));
-        let verified = self.verify(&child.patient_id, "DEMO-2").await?;
+        let verified = self
+            .verify(&child.patient_id, "DEMO-2", &[&child.link_id])
+            .await?;
         say(format!(
-            "   The office checks her birth certificate too: Siu Ming is {}.",
+            "   The office checks her birth certificate too, which shows Mum as her parent: \
+             Siu Ming is {}, and Mum's link is confirmed.",
             verified.status.as_str()
         ));
         Ok(child.patient_id)

@@ -4,6 +4,7 @@
 
 mod access_key;
 mod access_log;
+mod earned;
 mod expiry;
 mod grant;
 mod providers;

@@ -5,6 +5,7 @@ mod access;
 mod dependants;
 mod joining;
 mod review;
+mod trust;
 
 use ehealth_contracts::{CreateDependantResponse, SdmLinkStatus};
 use ehealth_tests::{JsonAs, TestApp};

@@ -3,7 +3,7 @@
 
 use ehealth_contracts::{
     AccessLogRowFields, BpReadingFields, ConsentRowFields, GlucoseReadingFields, RecordRowFields,
-    ReminderFields,
+    ReminderFields, SdmLinkRowFields,
 };
 use ehealth_tests::devices::{Device, fields, now_ms};
 use ehealth_tests::family::{child, verified_adult};
@@ -71,10 +71,11 @@ async fn pulled_rows_of_every_table_have_their_contract_shape() {
                 "consents" => check::<ConsentRowFields>(&change.table, &row),
                 "records" => check::<RecordRowFields>(&change.table, &row),
                 "access_log" => check::<AccessLogRowFields>(&change.table, &row),
+                "sdm_links" => check::<SdmLinkRowFields>(&change.table, &row),
                 other => panic!("a table without a contract type: {other}"),
             }
             tables.insert(change.table);
         }
     }
-    assert_eq!(tables.len(), 6, "{tables:?}");
+    assert_eq!(tables.len(), 7, "{tables:?}");
 }

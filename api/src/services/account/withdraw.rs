@@ -23,6 +23,7 @@ pub async fn withdraw(
     let ended = state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             store::patients::lock(c, &id)?;
             let p = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             if p.status()? == PatientStatus::Withdrawn {

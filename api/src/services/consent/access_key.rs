@@ -46,6 +46,7 @@ pub async fn new_access_key(
     state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             // Same order as the counter: patient, then key (no lost failure counts).
             store::patients::lock(c, &acting.patient_id)?;
             let p =

@@ -96,6 +96,7 @@ pub async fn create(
     let response = state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             grant(
                 c,
                 &acting.patient_id,
@@ -119,9 +120,8 @@ pub async fn list(
 ) -> ApiResult<ListConsentsResponse> {
     let acting = act_for(state, who, patient_id, "list_consents").await?;
     let today = state.clock.today_hk();
-    state
-        .db
-        .run(move |c| {
+    acting
+        .read(state, move |c, acting| {
             let mut out = Vec::new();
             for consent in consents::for_patient(c, &acting.patient_id)? {
                 let mut wire = wire_with_hcp(c, consent.clone())?;
@@ -149,6 +149,7 @@ pub async fn revoke(
     let response = state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             store::patients::lock(c, &acting.patient_id)?;
             let consent = consents::find(c, &id)?
                 .filter(|x| x.patient_id == acting.patient_id)
@@ -180,6 +181,7 @@ pub async fn renew(
     state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             store::patients::lock(c, &acting.patient_id)?;
             let consent = consents::find(c, &id)?
                 .filter(|x| x.patient_id == acting.patient_id)

@@ -15,6 +15,7 @@ use crate::domain::notices;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::services::family::act_for;
+use crate::services::limits::rate_limit;
 use crate::state::AppState;
 use crate::store::consent_requests::ConsentRequest;
 use crate::store::outbox::OutboxRow;
@@ -37,12 +38,21 @@ fn request_wire(c: &mut DbConn, r: ConsentRequest) -> ApiResult<ConsentRequestRe
     })
 }
 
-/// An HCP asks the patient for consent; the patient and their active SDMs are notified.
+/// An HCP asks the patient for consent; the patient and their active SDMs are notified once.
+/// The HCP's request that is still open is answered again (`false`: not new) instead of a
+/// second one, so repeated clicks never flood the patient.
 pub async fn request(
     state: &AppState,
     who: &StaffSession,
     req: CreateConsentRequestRequest,
-) -> ApiResult<ConsentRequestResponse> {
+) -> ApiResult<(ConsentRequestResponse, bool)> {
+    rate_limit(
+        state,
+        &format!("consent-request:{}", who.staff_id),
+        state.config.rate_limit_per_identity,
+        std::time::Duration::from_secs(3600),
+    )
+    .await?;
     let (hcp, staff) = (who.hcp_id.clone(), who.staff_id.clone());
     let today = state.clock.today_hk();
     let now = state.now_ms();
@@ -53,6 +63,11 @@ pub async fn request(
             require_sharable(&p)?;
             if has_valid_consent(c, &p.id, &hcp, today)? {
                 return Err(ApiError::conflict(ErrorCode::ConsentAlreadyActive));
+            }
+            // One open request per HCP and patient: the patient's row lock orders two askers.
+            store::patients::lock(c, &p.id)?;
+            if let Some(open) = store::consent_requests::open_request(c, &p.id, &hcp)? {
+                return Ok((request_wire(c, open)?, false));
             }
             let row = ConsentRequest {
                 id: Uuid::now_v7().to_string(),
@@ -74,7 +89,7 @@ pub async fn request(
             for recipient in to {
                 store::outbox::enqueue(c, &OutboxRow::notice(&recipient, payload.clone(), now)?)?;
             }
-            request_wire(c, row)
+            Ok((request_wire(c, row)?, true))
         })
         .await
 }
@@ -85,9 +100,8 @@ pub async fn list_requests(
     patient_id: &PatientId,
 ) -> ApiResult<ListConsentRequestsResponse> {
     let acting = act_for(state, who, patient_id, "list_consent_requests").await?;
-    state
-        .db
-        .run(move |c| {
+    acting
+        .read(state, move |c, acting| {
             let rows = store::consent_requests::requests_of(c, &acting.patient_id)?;
             let requests = rows
                 .into_iter()
@@ -123,6 +137,7 @@ pub async fn decide(
     state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             let r = store::consent_requests::find_request(c, &id)?
                 .filter(|r| r.patient_id == acting.patient_id)
                 .ok_or_else(ApiError::not_found)?;

@@ -109,6 +109,7 @@ pub async fn sdm_code(
     let expires_at = state
         .db
         .transaction(move |c| {
+            acting.record(c, now)?;
             let p =
                 store::patients::find(c, &acting.patient_id)?.ok_or_else(ApiError::not_found)?;
             let ends = authority_ends_on(parse_dob(&p.date_of_birth)?).ok_or_else(not_available)?;

@@ -5,6 +5,7 @@
 pub mod claim;
 pub mod dependants;
 pub mod documents;
+pub mod released;
 
 use std::collections::BTreeMap;
 
@@ -60,16 +61,60 @@ pub fn authority(
     }
 }
 
-/// Who is acting on a patient's data, and through which link.
+/// Who is acting on a patient's data, through which link, and in which operation.
 #[derive(Debug, Clone)]
 pub struct Acting {
     pub patient_id: PatientId,
     pub actor_id: PatientId,
     pub link_id: Option<LinkId>,
+    /// The operation, as recorded in `sdm_actions` (e.g. `grant_consent`).
+    pub action: &'static str,
 }
 
-/// Authorises `who` to act on `patient_id` (themselves, or an active SDM of theirs) and, for
-/// an SDM, records the action. Anyone else gets 404, which reveals nothing.
+impl Acting {
+    /// For an SDM, records the action. Call it inside the transaction that makes the change
+    /// (or, for a read, after the read succeeded), so an action that fails is never listed.
+    pub fn record(&self, c: &mut DbConn, now: i64) -> ApiResult<()> {
+        match &self.link_id {
+            Some(link) => record(c, &self.patient_id, &self.actor_id, link, self.action, now),
+            None => Ok(()),
+        }
+    }
+
+    /// Records a read that had to run on its own (a snapshot): after it succeeded.
+    pub async fn read_done(&self, state: &AppState) -> ApiResult<()> {
+        if self.link_id.is_none() {
+            return Ok(());
+        }
+        let (acting, now) = (self.clone(), state.now_ms());
+        state.db.transaction(move |c| acting.record(c, now)).await
+    }
+
+    /// Runs a read for the actor: for an SDM in one transaction with the record of the action
+    /// (written only when the read succeeded); the patient's own read stays a plain read.
+    pub async fn read<T, F>(self, state: &AppState, body: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn, &Acting) -> ApiResult<T> + Send + 'static,
+    {
+        if self.link_id.is_none() {
+            return state.db.run(move |c| body(c, &self)).await;
+        }
+        let now = state.now_ms();
+        state
+            .db
+            .transaction(move |c| {
+                let out = body(c, &self)?;
+                self.record(c, now)?;
+                Ok(out)
+            })
+            .await
+    }
+}
+
+/// Authorises `who` to act on `patient_id` (themselves, or an active SDM of theirs). Anyone
+/// else gets 404, which reveals nothing. Nothing is recorded here: the caller records the
+/// action with [`Acting::record`] where it makes the change.
 pub async fn act_for(
     state: &AppState,
     who: &PatientSession,
@@ -82,23 +127,20 @@ pub async fn act_for(
             patient_id: patient_id.clone(),
             actor_id: actor,
             link_id: None,
+            action,
         });
     }
     let patient = patient_id.clone();
     let today = state.clock.today_hk();
-    let now = state.now_ms();
     state
         .db
-        .transaction(move |c| {
+        .run(move |c| {
             let link = authority(c, &actor, &patient, today)?;
-            let link_id = link.map(|l| l.id);
-            if let Some(id) = &link_id {
-                record(c, &patient, &actor, id, action, now)?;
-            }
             Ok(Acting {
                 patient_id: patient,
                 actor_id: actor,
-                link_id,
+                link_id: link.map(|l| l.id),
+                action,
             })
         })
         .await
@@ -205,6 +247,26 @@ pub(crate) fn patient_sex(p: &Patient) -> ApiResult<Sex> {
         "F" => Ok(Sex::F),
         _ => Err(ApiError::internal("patient row has an unknown sex")),
     }
+}
+
+/// The SDMs who may act for `patient_id` today: the ones who decide on a join.
+pub(crate) fn deciders(
+    c: &mut DbConn,
+    patient_id: &PatientId,
+    today: NaiveDate,
+) -> ApiResult<Vec<PatientId>> {
+    let Some(p) = store::patients::find(c, patient_id)? else {
+        return Ok(Vec::new());
+    };
+    let dob = parse_dob(&p.date_of_birth)?;
+    let mut to: Vec<PatientId> = family::of_patient(c, patient_id)?
+        .into_iter()
+        .filter(|l| standing(l, dob, today) == Standing::Grants)
+        .map(|l| l.sdm_patient_id)
+        .collect();
+    to.sort();
+    to.dedup();
+    Ok(to)
 }
 
 /// Who hears about a change to a patient's SDMs: every active SDM but `except`, and the patient

@@ -77,13 +77,14 @@ async fn a_revoked_consent_stops_the_very_next_read_and_every_read_is_logged(app
         )
         .await;
     assert_eq!(verdict, json!({"intact": true, "entries": 3}));
+    // The patient asked to hear of reads: every attempt, refused ones too, is told.
     let notices = app.notices_for(&me).await;
     assert_eq!(
         notices
             .iter()
             .filter(|(k, _)| k == "record_accessed")
             .count(),
-        1
+        3
     );
 
     // The HCP's feed: granted then revoked, gap-free and resumable.

@@ -32,14 +32,21 @@ async fn an_hcp_asks_for_consent_and_a_parent_approves_for_the_child(app: TestAp
     assert_eq!(status, StatusCode::CREATED, "{first}");
     let first: ConsentRequestResponse = first.json_as();
     assert_eq!(first.status, ConsentRequestStatus::Pending);
-    let second: ConsentRequestResponse = ask().await.1.json_as();
-    // The parent hears about it.
-    assert!(
-        app.notices_for(&parent.patient_id)
-            .await
-            .iter()
-            .any(|(k, p)| k == "consent_requested" && p["request_id"] == first.request_id.as_str())
+    // Asking again while it is open answers the open request, and nobody is told twice.
+    let (status, again) = ask().await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(
+        again.json_as::<ConsentRequestResponse>().request_id,
+        first.request_id
     );
+    let asked: Vec<_> = app
+        .notices_for(&parent.patient_id)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "consent_requested")
+        .collect();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].1["request_id"], first.request_id.as_str());
     let list: ListConsentRequestsResponse = app
         .get_as(
             &format!("/v1/patients/{kid}/consent-requests"),
@@ -47,17 +54,14 @@ async fn an_hcp_asks_for_consent_and_a_parent_approves_for_the_child(app: TestAp
         )
         .await;
     let statuses: Vec<ConsentRequestStatus> = list.requests.iter().map(|r| r.status).collect();
-    assert_eq!(
-        statuses,
-        vec![ConsentRequestStatus::Pending, ConsentRequestStatus::Pending]
-    );
+    assert_eq!(statuses, vec![ConsentRequestStatus::Pending]);
 
     let decide = |id: &str, what: &str| {
         let path = format!("/v1/patients/{kid}/consent-requests/{id}/{what}");
         let (app, token) = (&app, parent.access_token.clone());
         async move { app.call(Method::POST, &path, Some(&token), None).await }
     };
-    let (status, body) = decide(&second.request_id, "decline").await;
+    let (status, body) = decide(&first.request_id, "decline").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(
         body.json_as::<ConsentRequestResponse>().status,
@@ -68,6 +72,10 @@ async fn an_hcp_asks_for_consent_and_a_parent_approves_for_the_child(app: TestAp
         (status, body["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("no_sharing_consent"))
     );
+    // Once decided, a new request may be made.
+    let (status, second) = ask().await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let first: ConsentRequestResponse = second.json_as();
     let (status, body) = decide(&first.request_id, "approve").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let approved: ConsentRequestResponse = body.json_as();

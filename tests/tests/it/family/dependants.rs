@@ -141,9 +141,10 @@ async fn who_may_be_registered_by_whom_follows_the_domain_rules() {
         .add_dependant(t, &child("2019-01-01"), "dsw_mho_guardian", false)
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Every link on the `incapable` basis waits for the office, which sees the person.
     let (status, body) = app.add_dependant(t, &adult, "family_member", true).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(link_status(&body), SdmLinkStatus::Active);
+    assert_eq!(link_status(&body), SdmLinkStatus::PendingReview);
     let (status, body) = app
         .add_dependant(t, &Person::born("1999-09-09"), "dsw_mho_guardian", true)
         .await;

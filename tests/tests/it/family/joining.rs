@@ -16,6 +16,7 @@ async fn a_second_parent_joins_and_priority_decides_who_may_remove_whom(app: Tes
     let (aunt, _) = verified_adult(&app).await;
     let kid = child("2018-08-08");
     let (child_id, mother_link) = app.add_child(&mother.access_token, &kid).await;
+    app.verify(&child_id).await;
 
     let wrong = Person {
         date_of_birth: "2018-08-09".to_owned(),
@@ -35,6 +36,8 @@ async fn a_second_parent_joins_and_priority_decides_who_may_remove_whom(app: Tes
     let joined: CreateDependantResponse = body.json_as();
     assert_eq!(joined.patient_id, child_id);
     assert!(!joined.dependant_created);
+    // A join waits for an SDM with authority: the mother approves it.
+    assert_eq!(joined.link_status, SdmLinkStatus::PendingApproval);
     let father_link = joined.link_id;
     let (status, body) = app
         .add_dependant(&father.access_token, &kid, "parent", false)
@@ -47,14 +50,26 @@ async fn a_second_parent_joins_and_priority_decides_who_may_remove_whom(app: Tes
         app.notices_for(&mother.patient_id)
             .await
             .iter()
-            .any(|(k, _)| k == "sdm_joined")
+            .any(|(k, p)| k == "sdm_join_requested" && p["link_id"] == father_link.as_str())
     );
-
     let (status, body) = app
-        .add_dependant(&aunt.access_token, &kid, "family_member", false)
+        .call(
+            Method::POST,
+            &format!("/v1/sdm-links/{father_link}/approve"),
+            Some(&mother.access_token),
+            None,
+        )
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let aunt_link = body.json_as::<CreateDependantResponse>().link_id;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let aunt_link = app
+        .join_approved(
+            &aunt.access_token,
+            &kid,
+            "family_member",
+            &father.access_token,
+        )
+        .await;
     let mut aunt_phone = Device::signed_in(&aunt);
     aunt_phone.pull_all(&app, 100).await;
 

@@ -1,5 +1,7 @@
 //! Username-less passkey sign-in: challenges, the devices it names, and everything it refuses.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::Duration;
 use ehealth_contracts::{MeResponse, TokenResponse};
 use ehealth_tests::{JsonAs, Person, TestApp, TestPasskey, on_both_backends};
@@ -214,4 +216,32 @@ async fn a_challenge_may_be_asked_for_with_an_empty_body(app: TestApp) {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+on_both_backends!(an_assertion_made_in_a_frame_of_another_site_is_refused);
+async fn an_assertion_made_in_a_frame_of_another_site_is_refused(app: TestApp) {
+    let (_, mut passkey) = app.register(&ehealth_tests::Person::adult()).await;
+    let (challenge_id, options) = app.challenge().await;
+    let mut credential = serde_json::to_value(passkey.assert(options)).unwrap_or_default();
+    // What a browser reports when the ceremony ran inside another site's iframe.
+    let data = credential["response"]["clientDataJSON"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let raw = URL_SAFE_NO_PAD.decode(data).unwrap_or_default();
+    let mut client: serde_json::Value = serde_json::from_slice(&raw).unwrap_or_default();
+    client["crossOrigin"] = serde_json::json!(true);
+    credential["response"]["clientDataJSON"] =
+        serde_json::json!(URL_SAFE_NO_PAD.encode(serde_json::to_vec(&client).unwrap_or_default()));
+    let (status, body) = app
+        .post(
+            "/v1/sessions",
+            serde_json::json!({"challenge_id": challenge_id, "credential": credential,
+                "device": {"name": "Phone", "platform": "ios"}}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("origin_mismatch"))
+    );
 }

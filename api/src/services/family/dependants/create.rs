@@ -1,7 +1,7 @@
 //! `POST /v1/dependants`: an SDM registers a dependant, or joins as a further SDM of someone
 //! already registered. In steps: check the request, check the caller, find (join) or register
-//! the dependant, open the link (active, or pending the registration office's review), and tell
-//! those concerned.
+//! the dependant, open the link (active; pending the registration office's review; or, for a
+//! join, pending an SDM's approval), and tell those concerned.
 
 use std::time::Duration;
 
@@ -20,7 +20,7 @@ use crate::domain::person::{self, ADULT_AGE, parse_dob};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::services::checks::{take, unique_as};
-use crate::services::family::concerned;
+use crate::services::family::{concerned, deciders};
 use crate::services::limits::rate_limit;
 use crate::state::AppState;
 use crate::store::family::{self, Link};
@@ -142,8 +142,8 @@ struct Dependant {
     patient_id: PatientId,
     /// Whether this request registered them.
     created: bool,
-    /// Whether the registration office must review the link whatever the relationship.
-    forced_review: bool,
+    /// The status the new link starts in.
+    link_status: SdmLinkStatus,
 }
 
 pub async fn create(
@@ -179,16 +179,18 @@ pub async fn create(
             let dependant = match store::patients::find_by_id_hash(c, &id_hash)? {
                 Some(existing) => {
                     join::prove(&existing, valid.date_of_birth)?;
+                    let link_status =
+                        join::join_status(c, &existing, valid.basis, valid.needs_review, today)?;
                     Dependant {
                         patient_id: existing.id.clone(),
                         created: false,
-                        forced_review: join::needs_review(c, &existing, valid.basis)?,
+                        link_status,
                     }
                 }
-                None => register(c, &sdm, &valid, id_hash, id_cipher, today, now)?,
+                None => register(c, &sdm, &valid, id_hash, id_cipher, now)?,
             };
             let link = open_link(c, &actor, &dependant, &valid, now)?;
-            announce(c, &link, &actor, now)?;
+            announce(c, &link, &actor, today, now)?;
             Ok(CreateDependantResponse {
                 patient_id: dependant.patient_id.into(),
                 link_status: link.status()?,
@@ -214,7 +216,6 @@ fn register(
     valid: &ValidDependant,
     id_hash: String,
     id_cipher: Vec<u8>,
-    today: NaiveDate,
     now: i64,
 ) -> ApiResult<Dependant> {
     let patient = Patient {
@@ -247,20 +248,22 @@ fn register(
     store::patients::insert(c, &patient)
         .map_err(|e| unique_as(e, ErrorCode::IdentityProofMismatch))?;
     store::sync_scopes::create_scope(c, &patient.id, &patient.id, now)?;
-    // An incapable link for a child would outlive the 16th birthday: the registration office
-    // must approve it (DOMAIN.md, coming of age).
-    let outlives_childhood = valid.basis == SdmBasis::Incapable
-        && !person::has_attained(valid.date_of_birth, ADULT_AGE, today);
+    // Every link on the `incapable` basis waits for the registration office, which sees the
+    // person: otherwise anyone could register an adult's document as their dependant.
+    let link_status = if valid.needs_review || valid.basis == SdmBasis::Incapable {
+        SdmLinkStatus::PendingReview
+    } else {
+        SdmLinkStatus::Active
+    };
     Ok(Dependant {
         patient_id: patient.id,
         created: true,
-        forced_review: outlives_childhood,
+        link_status,
     })
 }
 
-/// Opens the caller's link to the dependant (one open link per basis): pending the
-/// registration office's review when the relationship or the dependant's situation needs it,
-/// active otherwise.
+/// Opens the caller's link to the dependant (one open link per basis), in the status decided
+/// by [`register`] or [`join::join_status`].
 fn open_link(
     c: &mut DbConn,
     actor: &PatientId,
@@ -275,7 +278,6 @@ fn open_link(
     {
         return Err(ApiError::conflict(ErrorCode::SdmLinkExists));
     }
-    let pending = valid.needs_review || dependant.forced_review;
     let link = Link {
         id: LinkId::mint(),
         patient_id: dependant.patient_id.clone(),
@@ -283,13 +285,7 @@ fn open_link(
         basis: basis.to_owned(),
         relationship: valid.relationship.as_str().to_owned(),
         priority: valid.priority,
-        status: if pending {
-            SdmLinkStatus::PendingReview
-        } else {
-            SdmLinkStatus::Active
-        }
-        .as_str()
-        .to_owned(),
+        status: dependant.link_status.as_str().to_owned(),
         created_at: now,
         reviewed_at: None,
         reviewed_by: None,
@@ -298,15 +294,25 @@ fn open_link(
         ended_reason: None,
         ended_by: None,
         ended_detail: None,
+        sync_version: 0,
     };
     family::insert(c, &link).map_err(|e| unique_as(e, ErrorCode::SdmLinkExists))?;
     Ok(link)
 }
 
 /// Everyone who acts for the dependant, and the person themselves if they hold an account,
-/// hears that someone joined or asked to.
-fn announce(c: &mut DbConn, link: &Link, actor: &str, now: i64) -> ApiResult<()> {
-    let payload = notices::sdm_joined(&link.patient_id, &link.id, link.status()?);
+/// hears that someone joined or asked to; a join that waits for an SDM's approval asks each
+/// SDM with authority (`sdm_join_requested`).
+fn announce(c: &mut DbConn, link: &Link, actor: &str, today: NaiveDate, now: i64) -> ApiResult<()> {
+    let status = link.status()?;
+    if status == SdmLinkStatus::PendingApproval {
+        let payload = notices::sdm_join_requested(&link.patient_id, &link.id);
+        for to in deciders(c, &link.patient_id, today)? {
+            store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
+        }
+        return Ok(());
+    }
+    let payload = notices::sdm_joined(&link.patient_id, &link.id, status);
     for to in concerned(c, &link.patient_id, actor)? {
         store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
     }

@@ -1,9 +1,11 @@
-//! Joining as a further SDM of someone already registered: the request proves who they are,
-//! and some joins wait for the registration office.
+//! Joining as a further SDM of someone already registered: the request proves the caller knows
+//! the person's document and date of birth, which a stranger can know too, so a join never
+//! grants anything at once. It waits for one of the person's SDMs or for the registration office.
 
 use chrono::NaiveDate;
 use ehealth_contracts::{ErrorCode, PatientStatus, SdmBasis, SdmLinkStatus};
 
+use crate::domain::authority::{Standing, standing};
 use crate::domain::person::parse_dob;
 use crate::error::{ApiError, ApiResult};
 use crate::store::family;
@@ -22,14 +24,33 @@ pub(super) fn prove(existing: &Patient, date_of_birth: NaiveDate) -> ApiResult<(
     Ok(())
 }
 
-/// Whether joining an already registered person must wait for the registration office: always
-/// for the `incapable` basis (it outlives the 16th birthday), when the person holds their own
-/// account, and when the office has already approved an SDM of theirs (a self-declared parent
-/// must not outrank or remove a guardian or court appointee the office checked). Our choice.
-pub(super) fn needs_review(c: &mut DbConn, existing: &Patient, basis: SdmBasis) -> ApiResult<bool> {
-    Ok(basis == SdmBasis::Incapable
+/// Who decides a join to `existing`. The registration office (`pending_review`) when the
+/// person must be seen or the relationship shown (the `incapable` basis, a relationship that
+/// needs a document), when the person is not yet verified (nobody has checked who they are,
+/// so the first SDM vouches for nothing), when they hold their own account, and when nobody
+/// has authority over them now. Otherwise any one of their SDMs with authority
+/// (`pending_approval`), or the office.
+pub(super) fn join_status(
+    c: &mut DbConn,
+    existing: &Patient,
+    basis: SdmBasis,
+    needs_document: bool,
+    today: NaiveDate,
+) -> ApiResult<SdmLinkStatus> {
+    if basis == SdmBasis::Incapable
+        || needs_document
+        || existing.status()? != PatientStatus::Verified
         || store::passkeys::has_any(c, &existing.id)?
-        || family::of_patient(c, &existing.id)?
-            .iter()
-            .any(|l| l.is(SdmLinkStatus::Active) && l.reviewed_at.is_some()))
+    {
+        return Ok(SdmLinkStatus::PendingReview);
+    }
+    let dob = parse_dob(&existing.date_of_birth)?;
+    let someone_decides = family::of_patient(c, &existing.id)?
+        .iter()
+        .any(|l| standing(l, dob, today) == Standing::Grants);
+    Ok(if someone_decides {
+        SdmLinkStatus::PendingApproval
+    } else {
+        SdmLinkStatus::PendingReview
+    })
 }

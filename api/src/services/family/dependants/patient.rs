@@ -1,7 +1,7 @@
 //! `GET /v1/patients/{patient_id}`: a patient as seen by themselves or by an SDM who may act
 //! for them, with the SDMs who act or asked to act for them.
 
-use ehealth_contracts::{PatientResponse, PatientSdm, SdmLinkStatus};
+use ehealth_contracts::{PatientResponse, PatientSdm};
 
 use crate::clock::rfc3339_ms;
 use crate::domain::authority::{basis_of, effective_status, relationship_of};
@@ -22,16 +22,15 @@ pub async fn get_patient(
 ) -> ApiResult<PatientResponse> {
     let acting = act_for(state, who, patient_id, "view_patient").await?;
     let today = state.clock.today_hk();
-    state
-        .db
-        .run(move |c| {
+    acting
+        .read(state, move |c, acting| {
             let p =
                 store::patients::find(c, &acting.patient_id)?.ok_or_else(ApiError::not_found)?;
             let dob = parse_dob(&p.date_of_birth)?;
             let mut sdms = Vec::new();
             for link in family::of_patient(c, &p.id)? {
                 let (status, _) = effective_status(&link, dob, today)?;
-                if !matches!(status, SdmLinkStatus::Active | SdmLinkStatus::PendingReview) {
+                if !status.is_open() {
                     continue;
                 }
                 let sdm = store::patients::find(c, &link.sdm_patient_id)?

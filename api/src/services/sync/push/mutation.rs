@@ -171,6 +171,14 @@ fn check_mutation(t: &dyn SyncTable, device: &str, m: &Mutation) -> Result<(Hlc,
             "The node of `hlc` must be the sending device's id.",
         ));
     }
+    if let Some(field) = m.set.as_ref().and_then(bad_text) {
+        return Err((
+            "invalid_characters",
+            Some(format!(
+                "`{field}` contains a control character or a direction override."
+            )),
+        ));
+    }
     let set = match (m.op, m.set.as_ref()) {
         (MutationOp::Delete, _) => Fields::new(),
         (MutationOp::Upsert, Some(set)) => t
@@ -181,6 +189,12 @@ fn check_mutation(t: &dyn SyncTable, device: &str, m: &Mutation) -> Result<(Hlc,
         }
     };
     Ok((hlc, set))
+}
+
+/// The first field of `set` that breaks the free-text rule (`domain::text`).
+fn bad_text(set: &Fields) -> Option<String> {
+    let tree = serde_json::to_value(set).ok()?;
+    crate::domain::text::first_bad(&tree)
 }
 
 /// Rules are checked on what the mutation itself says (a new life must be complete; a pair

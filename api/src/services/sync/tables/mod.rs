@@ -25,6 +25,7 @@ pub static TABLES: &[&dyn SyncTable] = &[
     &readonly::Consents,
     &readonly::Records,
     &readonly::AccessLog,
+    &readonly::SdmLinks,
 ];
 
 pub fn table(name: &str) -> Option<&'static dyn SyncTable> {

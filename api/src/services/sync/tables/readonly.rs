@@ -1,4 +1,4 @@
-//! Tables that sync down only: the patient's consents, records and access log. The server
+//! Tables that sync down only: the patient's consents, records, access log and SDM links. The server
 //! writes them (giving each change the next version of the patient's scope); devices receive
 //! every change and can never push one (`read_only_table`).
 
@@ -12,11 +12,13 @@ use crate::error::{ApiError, ApiResult, FieldError};
 use crate::store::DbConn;
 use crate::store::access_log::LogEntry;
 use crate::store::consents::{self, Consent};
+use crate::store::family::Link;
 use crate::store::records::Record;
 
 pub struct Consents;
 pub struct Records;
 pub struct AccessLog;
+pub struct SdmLinks;
 
 /// A server-written row: every field stamped with the server's time of the change, so a
 /// device's merge always takes it whole. Fields that do not decode, or a time before 1970,
@@ -70,6 +72,23 @@ fn log_row(e: LogEntry) -> ApiResult<StoredRow> {
             "hcp_id": e.hcp_id, "hcp_name": e.hcp_name, "staff_name": e.staff_name,
             "profession": e.profession, "categories": e.categories, "purpose": e.purpose,
             "hash": e.hash}),
+    )
+}
+
+/// A link of the dependant whose scope this is, with its SDM's English name: what the SDMs'
+/// phones show offline (who acts, who asks to, who stepped down).
+fn link_row((l, surname, given_names): (Link, String, String)) -> ApiResult<StoredRow> {
+    let changed_at = l.ended_at.or(l.reviewed_at).unwrap_or(l.created_at);
+    row(
+        l.id.into(),
+        l.patient_id.into(),
+        l.sync_version,
+        changed_at,
+        json!({"sdm_patient_id": l.sdm_patient_id, "sdm_name": {"surname": surname,
+            "given_names": given_names}, "relationship": l.relationship, "basis": l.basis,
+            "priority": l.priority, "status": l.status, "created_at": rfc3339_ms(l.created_at),
+            "ended_at": l.ended_at.map(rfc3339_ms), "ended_reason": l.ended_reason,
+            "ended_detail": l.ended_detail}),
     )
 }
 
@@ -133,4 +152,10 @@ read_only_table!(
     "access_log",
     crate::store::access_log::log_changed,
     log_row
+);
+read_only_table!(
+    SdmLinks,
+    "sdm_links",
+    crate::store::family::links_changed,
+    link_row
 );

@@ -39,6 +39,11 @@ import {
     PasskeyResponseToJSON,
 } from '../models/PasskeyResponse';
 import {
+    type PreferencesResponse,
+    PreferencesResponseFromJSON,
+    PreferencesResponseToJSON,
+} from '../models/PreferencesResponse';
+import {
     type Problem,
     ProblemFromJSON,
     ProblemToJSON,
@@ -53,6 +58,11 @@ import {
     PutPushTokenRequestFromJSON,
     PutPushTokenRequestToJSON,
 } from '../models/PutPushTokenRequest';
+import {
+    type UpdatePreferencesRequest,
+    UpdatePreferencesRequestFromJSON,
+    UpdatePreferencesRequestToJSON,
+} from '../models/UpdatePreferencesRequest';
 
 export interface CompletePasskeyOperationRequest {
     /**
@@ -81,6 +91,17 @@ export interface PutPushTokenOperationRequest {
      * 
      */
     putPushTokenRequest: PutPushTokenRequest;
+}
+
+export interface UpdatePreferencesOperationRequest {
+    /**
+     * Yourself or your dependant
+     */
+    patientId: string;
+    /**
+     * 
+     */
+    updatePreferencesRequest: UpdatePreferencesRequest;
 }
 
 /**
@@ -398,6 +419,69 @@ export class AccountApi extends runtime.BaseAPI {
      */
     async putPushToken(requestParameters: PutPushTokenOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<PushTokenResponse> {
         const response = await this.putPushTokenRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for updatePreferences without sending the request
+     */
+    async updatePreferencesRequestOpts(requestParameters: UpdatePreferencesOperationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['patientId'] == null) {
+            throw new runtime.RequiredError(
+                'patientId',
+                'Required parameter "patientId" was null or undefined when calling updatePreferences().'
+            );
+        }
+
+        if (requestParameters['updatePreferencesRequest'] == null) {
+            throw new runtime.RequiredError(
+                'updatePreferencesRequest',
+                'Required parameter "updatePreferencesRequest" was null or undefined when calling updatePreferences().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("bearer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/patients/{patient_id}/preferences`;
+        urlPath = urlPath.replace('{patient_id}', encodeURIComponent(String(requestParameters['patientId'])));
+
+        return {
+            path: urlPath,
+            method: 'PATCH',
+            headers: headerParameters,
+            query: queryParameters,
+            body: UpdatePreferencesRequestToJSON(requestParameters['updatePreferencesRequest']),
+        };
+    }
+
+    /**
+     * Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     */
+    async updatePreferencesRaw(requestParameters: UpdatePreferencesOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<PreferencesResponse>> {
+        const requestOptions = await this.updatePreferencesRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => PreferencesResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     */
+    async updatePreferences(requestParameters: UpdatePreferencesOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<PreferencesResponse> {
+        const response = await this.updatePreferencesRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

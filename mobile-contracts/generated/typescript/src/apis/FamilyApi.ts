@@ -34,6 +34,11 @@ import {
     ListDependantsResponseToJSON,
 } from '../models/ListDependantsResponse';
 import {
+    type ListSdmActionsResponse,
+    ListSdmActionsResponseFromJSON,
+    ListSdmActionsResponseToJSON,
+} from '../models/ListSdmActionsResponse';
+import {
     type PatientResponse,
     PatientResponseFromJSON,
     PatientResponseToJSON,
@@ -48,6 +53,18 @@ import {
     SdmDocumentResponseFromJSON,
     SdmDocumentResponseToJSON,
 } from '../models/SdmDocumentResponse';
+import {
+    type SdmLinkResponse,
+    SdmLinkResponseFromJSON,
+    SdmLinkResponseToJSON,
+} from '../models/SdmLinkResponse';
+
+export interface ApproveSdmJoinRequest {
+    /**
+     * A join waiting for your approval
+     */
+    linkId: string;
+}
 
 export interface CreateClaimCodeRequest {
     /**
@@ -63,6 +80,13 @@ export interface CreateDependantOperationRequest {
     createDependantRequest: CreateDependantRequest;
 }
 
+export interface DeclineSdmJoinRequest {
+    /**
+     * A join waiting for your approval
+     */
+    linkId: string;
+}
+
 export interface EndSdmLinkRequest {
     /**
      * The link
@@ -71,6 +95,13 @@ export interface EndSdmLinkRequest {
 }
 
 export interface GetPatientRequest {
+    /**
+     * Yourself or your dependant
+     */
+    patientId: string;
+}
+
+export interface ListSdmActionsRequest {
     /**
      * Yourself or your dependant
      */
@@ -92,6 +123,59 @@ export interface PutSdmDocumentRequest {
  * 
  */
 export class FamilyApi extends runtime.BaseAPI {
+
+    /**
+     * Creates request options for approveSdmJoin without sending the request
+     */
+    async approveSdmJoinRequestOpts(requestParameters: ApproveSdmJoinRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['linkId'] == null) {
+            throw new runtime.RequiredError(
+                'linkId',
+                'Required parameter "linkId" was null or undefined when calling approveSdmJoin().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("bearer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/sdm-links/{link_id}/approve`;
+        urlPath = urlPath.replace('{link_id}', encodeURIComponent(String(requestParameters['linkId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Approve a join to your dependant that waits for an SDM (`pending_approval`): the link becomes `active` and the person who asked is told.
+     */
+    async approveSdmJoinRaw(requestParameters: ApproveSdmJoinRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SdmLinkResponse>> {
+        const requestOptions = await this.approveSdmJoinRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => SdmLinkResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Approve a join to your dependant that waits for an SDM (`pending_approval`): the link becomes `active` and the person who asked is told.
+     */
+    async approveSdmJoin(requestParameters: ApproveSdmJoinRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SdmLinkResponse> {
+        const response = await this.approveSdmJoinRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
 
     /**
      * Creates request options for createClaimCode without sending the request
@@ -184,7 +268,7 @@ export class FamilyApi extends runtime.BaseAPI {
     }
 
     /**
-     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are `active` at once; other relationships are `pending_review` until the registration office approves a document.
+     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is `active` at once; other relationships, and every link on the `incapable` basis, are `pending_review` until the registration office approves a document. A join never grants at once: it is `pending_approval` (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, `pending_review` otherwise.
      */
     async createDependantRaw(requestParameters: CreateDependantOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CreateDependantResponse>> {
         const requestOptions = await this.createDependantRequestOpts(requestParameters);
@@ -194,10 +278,63 @@ export class FamilyApi extends runtime.BaseAPI {
     }
 
     /**
-     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are `active` at once; other relationships are `pending_review` until the registration office approves a document.
+     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is `active` at once; other relationships, and every link on the `incapable` basis, are `pending_review` until the registration office approves a document. A join never grants at once: it is `pending_approval` (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, `pending_review` otherwise.
      */
     async createDependant(requestParameters: CreateDependantOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateDependantResponse> {
         const response = await this.createDependantRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for declineSdmJoin without sending the request
+     */
+    async declineSdmJoinRequestOpts(requestParameters: DeclineSdmJoinRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['linkId'] == null) {
+            throw new runtime.RequiredError(
+                'linkId',
+                'Required parameter "linkId" was null or undefined when calling declineSdmJoin().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("bearer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/sdm-links/{link_id}/decline`;
+        urlPath = urlPath.replace('{link_id}', encodeURIComponent(String(requestParameters['linkId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Decline a join to your dependant that waits for an SDM: the link is `rejected` and the person who asked is told.
+     */
+    async declineSdmJoinRaw(requestParameters: DeclineSdmJoinRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<SdmLinkResponse>> {
+        const requestOptions = await this.declineSdmJoinRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => SdmLinkResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Decline a join to your dependant that waits for an SDM: the link is `rejected` and the person who asked is told.
+     */
+    async declineSdmJoin(requestParameters: DeclineSdmJoinRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SdmLinkResponse> {
+        const response = await this.declineSdmJoinRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -348,6 +485,59 @@ export class FamilyApi extends runtime.BaseAPI {
      */
     async listDependants(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ListDependantsResponse> {
         const response = await this.listDependantsRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listSdmActions without sending the request
+     */
+    async listSdmActionsRequestOpts(requestParameters: ListSdmActionsRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['patientId'] == null) {
+            throw new runtime.RequiredError(
+                'patientId',
+                'Required parameter "patientId" was null or undefined when calling listSdmActions().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("bearer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/patients/{patient_id}/sdm-actions`;
+        urlPath = urlPath.replace('{patient_id}', encodeURIComponent(String(requestParameters['patientId'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient\'s SDMs with authority, and for the patient themselves.
+     */
+    async listSdmActionsRaw(requestParameters: ListSdmActionsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ListSdmActionsResponse>> {
+        const requestOptions = await this.listSdmActionsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ListSdmActionsResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient\'s SDMs with authority, and for the patient themselves.
+     */
+    async listSdmActions(requestParameters: ListSdmActionsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ListSdmActionsResponse> {
+        const response = await this.listSdmActionsRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -477,7 +477,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member\'s requests are rate-limited.
      */
     async createConsentRequestRaw(requestParameters: CreateConsentRequestOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ConsentRequestResponse>> {
         const requestOptions = await this.createConsentRequestRequestOpts(requestParameters);
@@ -487,7 +487,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member\'s requests are rate-limited.
      */
     async createConsentRequest(requestParameters: CreateConsentRequestOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentRequestResponse> {
         const response = await this.createConsentRequestRaw(requestParameters, initOverrides);

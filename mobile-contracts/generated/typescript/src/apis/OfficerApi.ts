@@ -525,7 +525,7 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
-     * Registration office: the supporting document of a link, as uploaded; its `ETag` is the SHA-256 to approve it by.
+     * Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its `ETag` is the SHA-256 to approve it by.
      */
     async getSdmDocumentRaw(requestParameters: GetSdmDocumentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<runtime.HttpFile>> {
         const requestOptions = await this.getSdmDocumentRequestOpts(requestParameters);
@@ -535,7 +535,7 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
-     * Registration office: the supporting document of a link, as uploaded; its `ETag` is the SHA-256 to approve it by.
+     * Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its `ETag` is the SHA-256 to approve it by.
      */
     async getSdmDocument(requestParameters: GetSdmDocumentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.HttpFile> {
         const response = await this.getSdmDocumentRaw(requestParameters, initOverrides);
@@ -623,7 +623,7 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
-     * Registration office: links waiting for review, oldest first (at most 200).
+     * Registration office: links waiting for a decision (`pending_review`, and the joins waiting for an SDM\'s approval, which the office may also decide), oldest first (at most 200).
      */
     async listPendingSdmLinksRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ListSdmLinksResponse>> {
         const requestOptions = await this.listPendingSdmLinksRequestOpts();
@@ -633,7 +633,7 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
-     * Registration office: links waiting for review, oldest first (at most 200).
+     * Registration office: links waiting for a decision (`pending_review`, and the joins waiting for an SDM\'s approval, which the office may also decide), oldest first (at most 200).
      */
     async listPendingSdmLinks(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ListSdmLinksResponse> {
         const response = await this.listPendingSdmLinksRaw(initOverrides);

@@ -40,7 +40,7 @@ export interface AccessLogRowFields {
      */
     hcpName: string;
     /**
-     * `allowed` or `refused`.
+     * `allowed`, `refused` or `lookup` (found by identity document; nothing read).
      */
     outcome: string;
     /**

@@ -20,6 +20,7 @@
 export const AccessOutcome = {
     Allowed: 'allowed',
     Refused: 'refused',
+    Lookup: 'lookup',
 } as const;
 export type AccessOutcome = typeof AccessOutcome[keyof typeof AccessOutcome];
 

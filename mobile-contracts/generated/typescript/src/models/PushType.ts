@@ -29,6 +29,7 @@ export const PushType = {
     SdmAuthorityEnded: 'sdm_authority_ended',
     SdmJoined: 'sdm_joined',
     SdmLinkReviewed: 'sdm_link_reviewed',
+    SdmJoinRequested: 'sdm_join_requested',
     SdmLinkEnded: 'sdm_link_ended',
     AccountClaimed: 'account_claimed',
     SyncPoke: 'sync_poke',

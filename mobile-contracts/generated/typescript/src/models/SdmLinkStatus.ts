@@ -19,6 +19,7 @@
  */
 export const SdmLinkStatus = {
     PendingReview: 'pending_review',
+    PendingApproval: 'pending_approval',
     Active: 'active',
     Rejected: 'rejected',
     Ended: 'ended',

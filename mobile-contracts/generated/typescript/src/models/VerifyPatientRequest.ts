@@ -28,6 +28,12 @@ import {
  */
 export interface VerifyPatientRequest {
     /**
+     * For a dependant: the SDM links whose relationship the documents showed. Required when
+     * the person has open SDM links: the named ones are confirmed (a pending one becomes
+     * active), every other open link ends (`ended_by_office`) and its holder is told.
+     */
+    confirmedLinkIds?: Array<string> | null;
+    /**
      * 
      */
     method: VerificationMethod;
@@ -62,6 +68,7 @@ export function VerifyPatientRequestFromJSONTyped(json: any, ignoreDiscriminator
     }
     return {
         
+        'confirmedLinkIds': json['confirmed_link_ids'] === undefined ? undefined : json['confirmed_link_ids'] === null ? null : json['confirmed_link_ids'],
         'method': VerificationMethodFromJSON(json['method']),
         'officer': json['officer'] === undefined ? undefined : json['officer'] === null ? null : json['officer'],
         'reference': json['reference'],
@@ -79,6 +86,7 @@ export function VerifyPatientRequestToJSONTyped(value?: VerifyPatientRequest | n
 
     return {
         
+        'confirmed_link_ids': value['confirmedLinkIds'],
         'method': VerificationMethodToJSON(value['method']),
         'officer': value['officer'],
         'reference': value['reference'],

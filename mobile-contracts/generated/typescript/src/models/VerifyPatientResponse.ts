@@ -35,6 +35,14 @@ import {
  */
 export interface VerifyPatientResponse {
     /**
+     * The SDM links confirmed by this verification.
+     */
+    confirmedLinkIds?: Array<string>;
+    /**
+     * The open SDM links this verification ended (`ended_by_office`).
+     */
+    endedLinkIds?: Array<string>;
+    /**
      * 
      */
     patientId: string;
@@ -80,6 +88,8 @@ export function VerifyPatientResponseFromJSONTyped(json: any, ignoreDiscriminato
     }
     return {
         
+        'confirmedLinkIds': json['confirmed_link_ids'] == null ? undefined : json['confirmed_link_ids'],
+        'endedLinkIds': json['ended_link_ids'] == null ? undefined : json['ended_link_ids'],
         'patientId': json['patient_id'],
         'reference': json['reference'],
         'status': PatientStatusFromJSON(json['status']),
@@ -99,6 +109,8 @@ export function VerifyPatientResponseToJSONTyped(value?: VerifyPatientResponse |
 
     return {
         
+        'confirmed_link_ids': value['confirmedLinkIds'],
+        'ended_link_ids': value['endedLinkIds'],
         'patient_id': value['patientId'],
         'reference': value['reference'],
         'status': PatientStatusToJSON(value['status']),

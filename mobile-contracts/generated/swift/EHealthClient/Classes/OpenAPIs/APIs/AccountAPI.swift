@@ -294,4 +294,55 @@ open class AccountAPI {
 
         return localVariableRequestBuilder.init(method: "PUT", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
+
+    /**
+     Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     
+     - parameter patientId: (path) Yourself or your dependant 
+     - parameter updatePreferencesRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func updatePreferences(patientId: String, updatePreferencesRequest: UpdatePreferencesRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: PreferencesResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return updatePreferencesWithRequestBuilder(patientId: patientId, updatePreferencesRequest: updatePreferencesRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     - PATCH /v1/patients/{patient_id}/preferences
+     - Bearer Token:
+       - type: http
+       - name: bearer
+     - parameter patientId: (path) Yourself or your dependant 
+     - parameter updatePreferencesRequest: (body)  
+     - returns: RequestBuilder<PreferencesResponse> 
+     */
+    open class func updatePreferencesWithRequestBuilder(patientId: String, updatePreferencesRequest: UpdatePreferencesRequest) -> RequestBuilder<PreferencesResponse> {
+        var localVariablePath = "/v1/patients/{patient_id}/preferences"
+        let patientIdPreEscape = "\(APIHelper.mapValueToPathItem(patientId))"
+        let patientIdPostEscape = patientIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{patient_id}", with: patientIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: updatePreferencesRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<PreferencesResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "PATCH", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
 }

@@ -13,6 +13,55 @@ import AnyCodable
 open class FamilyAPI {
 
     /**
+     Approve a join to your dependant that waits for an SDM (`pending_approval`): the link becomes `active` and the person who asked is told.
+     
+     - parameter linkId: (path) A join waiting for your approval 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func approveSdmJoin(linkId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: SdmLinkResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return approveSdmJoinWithRequestBuilder(linkId: linkId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Approve a join to your dependant that waits for an SDM (`pending_approval`): the link becomes `active` and the person who asked is told.
+     - POST /v1/sdm-links/{link_id}/approve
+     - Bearer Token:
+       - type: http
+       - name: bearer
+     - parameter linkId: (path) A join waiting for your approval 
+     - returns: RequestBuilder<SdmLinkResponse> 
+     */
+    open class func approveSdmJoinWithRequestBuilder(linkId: String) -> RequestBuilder<SdmLinkResponse> {
+        var localVariablePath = "/v1/sdm-links/{link_id}/approve"
+        let linkIdPreEscape = "\(APIHelper.mapValueToPathItem(linkId))"
+        let linkIdPostEscape = linkIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{link_id}", with: linkIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<SdmLinkResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      As an SDM, get a one-time code with which the dependant claims their account; only in the 30 days before their 16th birthday. A new code replaces the previous one.
      
      - parameter patientId: (path) Your dependant 
@@ -62,7 +111,7 @@ open class FamilyAPI {
     }
 
     /**
-     Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are `active` at once; other relationships are `pending_review` until the registration office approves a document.
+     Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is `active` at once; other relationships, and every link on the `incapable` basis, are `pending_review` until the registration office approves a document. A join never grants at once: it is `pending_approval` (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, `pending_review` otherwise.
      
      - parameter createDependantRequest: (body)  
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -81,7 +130,7 @@ open class FamilyAPI {
     }
 
     /**
-     Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are `active` at once; other relationships are `pending_review` until the registration office approves a document.
+     Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is `active` at once; other relationships, and every link on the `incapable` basis, are `pending_review` until the registration office approves a document. A join never grants at once: it is `pending_approval` (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, `pending_review` otherwise.
      - POST /v1/dependants
      - Bearer Token:
        - type: http
@@ -103,6 +152,55 @@ open class FamilyAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<CreateDependantResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Decline a join to your dependant that waits for an SDM: the link is `rejected` and the person who asked is told.
+     
+     - parameter linkId: (path) A join waiting for your approval 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func declineSdmJoin(linkId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: SdmLinkResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return declineSdmJoinWithRequestBuilder(linkId: linkId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Decline a join to your dependant that waits for an SDM: the link is `rejected` and the person who asked is told.
+     - POST /v1/sdm-links/{link_id}/decline
+     - Bearer Token:
+       - type: http
+       - name: bearer
+     - parameter linkId: (path) A join waiting for your approval 
+     - returns: RequestBuilder<SdmLinkResponse> 
+     */
+    open class func declineSdmJoinWithRequestBuilder(linkId: String) -> RequestBuilder<SdmLinkResponse> {
+        var localVariablePath = "/v1/sdm-links/{link_id}/decline"
+        let linkIdPreEscape = "\(APIHelper.mapValueToPathItem(linkId))"
+        let linkIdPostEscape = linkIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{link_id}", with: linkIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<SdmLinkResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
@@ -245,6 +343,55 @@ open class FamilyAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<ListDependantsResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient's SDMs with authority, and for the patient themselves.
+     
+     - parameter patientId: (path) Yourself or your dependant 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listSdmActions(patientId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ListSdmActionsResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return listSdmActionsWithRequestBuilder(patientId: patientId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient's SDMs with authority, and for the patient themselves.
+     - GET /v1/patients/{patient_id}/sdm-actions
+     - Bearer Token:
+       - type: http
+       - name: bearer
+     - parameter patientId: (path) Yourself or your dependant 
+     - returns: RequestBuilder<ListSdmActionsResponse> 
+     */
+    open class func listSdmActionsWithRequestBuilder(patientId: String) -> RequestBuilder<ListSdmActionsResponse> {
+        var localVariablePath = "/v1/patients/{patient_id}/sdm-actions"
+        let patientIdPreEscape = "\(APIHelper.mapValueToPathItem(patientId))"
+        let patientIdPostEscape = patientIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{patient_id}", with: patientIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ListSdmActionsResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }

@@ -153,7 +153,7 @@ open class HcpAPI {
     }
 
     /**
-     Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member's requests are rate-limited.
      
      - parameter createConsentRequestRequest: (body)  
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -172,7 +172,7 @@ open class HcpAPI {
     }
 
     /**
-     Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member's requests are rate-limited.
      - POST /v1/hcp/consent-requests
      - Bearer Token:
        - type: http

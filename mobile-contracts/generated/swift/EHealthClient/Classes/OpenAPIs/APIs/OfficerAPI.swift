@@ -263,7 +263,7 @@ open class OfficerAPI {
     }
 
     /**
-     Registration office: the supporting document of a link, as uploaded; its `ETag` is the SHA-256 to approve it by.
+     Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its `ETag` is the SHA-256 to approve it by.
      
      - parameter linkId: (path) The link 
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -282,7 +282,7 @@ open class OfficerAPI {
     }
 
     /**
-     Registration office: the supporting document of a link, as uploaded; its `ETag` is the SHA-256 to approve it by.
+     Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its `ETag` is the SHA-256 to approve it by.
      - GET /v1/officer/sdm-links/{link_id}/document
      - Bearer Token:
        - type: http
@@ -361,7 +361,7 @@ open class OfficerAPI {
     }
 
     /**
-     Registration office: links waiting for review, oldest first (at most 200).
+     Registration office: links waiting for a decision (`pending_review`, and the joins waiting for an SDM's approval, which the office may also decide), oldest first (at most 200).
      
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
@@ -379,7 +379,7 @@ open class OfficerAPI {
     }
 
     /**
-     Registration office: links waiting for review, oldest first (at most 200).
+     Registration office: links waiting for a decision (`pending_review`, and the joins waiting for an SDM's approval, which the office may also decide), oldest first (at most 200).
      - GET /v1/officer/sdm-links
      - Bearer Token:
        - type: http

@@ -20,7 +20,7 @@ public struct AccessLogRowFields: Codable, JSONEncodable, Hashable {
     public var hash: String
     public var hcpId: String
     public var hcpName: String
-    /** `allowed` or `refused`. */
+    /** `allowed`, `refused` or `lookup` (found by identity document; nothing read). */
     public var outcome: String
     public var profession: String?
     public var purpose: String

@@ -13,4 +13,5 @@ import AnyCodable
 public enum AccessOutcome: String, Codable, CaseIterable {
     case allowed = "allowed"
     case refused = "refused"
+    case lookup = "lookup"
 }

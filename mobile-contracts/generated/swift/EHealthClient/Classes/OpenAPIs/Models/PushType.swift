@@ -23,6 +23,7 @@ public enum PushType: String, Codable, CaseIterable {
     case sdmAuthorityEnded = "sdm_authority_ended"
     case sdmJoined = "sdm_joined"
     case sdmLinkReviewed = "sdm_link_reviewed"
+    case sdmJoinRequested = "sdm_join_requested"
     case sdmLinkEnded = "sdm_link_ended"
     case accountClaimed = "account_claimed"
     case syncPoke = "sync_poke"

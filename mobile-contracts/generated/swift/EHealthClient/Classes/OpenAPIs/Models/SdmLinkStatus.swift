@@ -12,6 +12,7 @@ import AnyCodable
 
 public enum SdmLinkStatus: String, Codable, CaseIterable {
     case pendingReview = "pending_review"
+    case pendingApproval = "pending_approval"
     case active = "active"
     case rejected = "rejected"
     case ended = "ended"

@@ -13,19 +13,23 @@ import AnyCodable
 /** Registration office: record that a patient&#39;s identity was checked. */
 public struct VerifyPatientRequest: Codable, JSONEncodable, Hashable {
 
+    /** For a dependant: the SDM links whose relationship the documents showed. Required when the person has open SDM links: the named ones are confirmed (a pending one becomes active), every other open link ends (`ended_by_office`) and its holder is told. */
+    public var confirmedLinkIds: [String]?
     public var method: VerificationMethod
     /** Who checked the identity (staff number or name), recorded with the verification. */
     public var officer: String?
     /** The office's reference for the check (e.g. counter receipt number). */
     public var reference: String
 
-    public init(method: VerificationMethod, officer: String? = nil, reference: String) {
+    public init(confirmedLinkIds: [String]? = nil, method: VerificationMethod, officer: String? = nil, reference: String) {
+        self.confirmedLinkIds = confirmedLinkIds
         self.method = method
         self.officer = officer
         self.reference = reference
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        case confirmedLinkIds = "confirmed_link_ids"
         case method
         case officer
         case reference
@@ -35,6 +39,7 @@ public struct VerifyPatientRequest: Codable, JSONEncodable, Hashable {
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(confirmedLinkIds, forKey: .confirmedLinkIds)
         try container.encode(method, forKey: .method)
         try container.encodeIfPresent(officer, forKey: .officer)
         try container.encode(reference, forKey: .reference)

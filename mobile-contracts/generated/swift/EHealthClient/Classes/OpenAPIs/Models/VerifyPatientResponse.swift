@@ -12,6 +12,10 @@ import AnyCodable
 
 public struct VerifyPatientResponse: Codable, JSONEncodable, Hashable {
 
+    /** The SDM links confirmed by this verification. */
+    public var confirmedLinkIds: [String]?
+    /** The open SDM links this verification ended (`ended_by_office`). */
+    public var endedLinkIds: [String]?
     public var patientId: String
     public var reference: String
     public var status: PatientStatus
@@ -19,7 +23,9 @@ public struct VerifyPatientResponse: Codable, JSONEncodable, Hashable {
     /** The officer recorded, or `registration_office` when none was named. */
     public var verifiedBy: String
 
-    public init(patientId: String, reference: String, status: PatientStatus, verification: Verification, verifiedBy: String) {
+    public init(confirmedLinkIds: [String]? = nil, endedLinkIds: [String]? = nil, patientId: String, reference: String, status: PatientStatus, verification: Verification, verifiedBy: String) {
+        self.confirmedLinkIds = confirmedLinkIds
+        self.endedLinkIds = endedLinkIds
         self.patientId = patientId
         self.reference = reference
         self.status = status
@@ -28,6 +34,8 @@ public struct VerifyPatientResponse: Codable, JSONEncodable, Hashable {
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        case confirmedLinkIds = "confirmed_link_ids"
+        case endedLinkIds = "ended_link_ids"
         case patientId = "patient_id"
         case reference
         case status
@@ -39,6 +47,8 @@ public struct VerifyPatientResponse: Codable, JSONEncodable, Hashable {
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(confirmedLinkIds, forKey: .confirmedLinkIds)
+        try container.encodeIfPresent(endedLinkIds, forKey: .endedLinkIds)
         try container.encode(patientId, forKey: .patientId)
         try container.encode(reference, forKey: .reference)
         try container.encode(status, forKey: .status)

@@ -32,9 +32,11 @@ import hk.ehealth.client.models.CreatePasskeyResponse
 import hk.ehealth.client.models.ListDevicesResponse
 import hk.ehealth.client.models.MeResponse
 import hk.ehealth.client.models.PasskeyResponse
+import hk.ehealth.client.models.PreferencesResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.PushTokenResponse
 import hk.ehealth.client.models.PutPushTokenRequest
+import hk.ehealth.client.models.UpdatePreferencesRequest
 
 import com.squareup.moshi.Json
 
@@ -488,6 +490,83 @@ open class AccountApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.PUT,
             path = "/v1/me/devices/{device_id}/push-token".replace("{"+"device_id"+"}", encodeURIComponent(deviceId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * PATCH /v1/patients/{patient_id}/preferences
+     * Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     * 
+     * @param patientId Yourself or your dependant
+     * @param updatePreferencesRequest 
+     * @return PreferencesResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun updatePreferences(patientId: kotlin.String, updatePreferencesRequest: UpdatePreferencesRequest) : PreferencesResponse {
+        val localVarResponse = updatePreferencesWithHttpInfo(patientId = patientId, updatePreferencesRequest = updatePreferencesRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as PreferencesResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * PATCH /v1/patients/{patient_id}/preferences
+     * Change whether the patient is told of every attempt to read their record (allowed or refused), and the language of their notices; by the patient or an SDM with authority.
+     * 
+     * @param patientId Yourself or your dependant
+     * @param updatePreferencesRequest 
+     * @return ApiResponse<PreferencesResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun updatePreferencesWithHttpInfo(patientId: kotlin.String, updatePreferencesRequest: UpdatePreferencesRequest) : ApiResponse<PreferencesResponse?> {
+        val localVariableConfig = updatePreferencesRequestConfig(patientId = patientId, updatePreferencesRequest = updatePreferencesRequest)
+
+        return request<UpdatePreferencesRequest, PreferencesResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation updatePreferences
+     *
+     * @param patientId Yourself or your dependant
+     * @param updatePreferencesRequest 
+     * @return RequestConfig
+     */
+    fun updatePreferencesRequestConfig(patientId: kotlin.String, updatePreferencesRequest: UpdatePreferencesRequest) : RequestConfig<UpdatePreferencesRequest> {
+        val localVariableBody = updatePreferencesRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.PATCH,
+            path = "/v1/patients/{patient_id}/preferences".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

@@ -31,9 +31,11 @@ import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CreateDependantRequest
 import hk.ehealth.client.models.CreateDependantResponse
 import hk.ehealth.client.models.ListDependantsResponse
+import hk.ehealth.client.models.ListSdmActionsResponse
 import hk.ehealth.client.models.PatientResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.SdmDocumentResponse
+import hk.ehealth.client.models.SdmLinkResponse
 
 import com.squareup.moshi.Json
 
@@ -57,6 +59,79 @@ open class FamilyApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
         val defaultBasePath: String by lazy {
             System.getProperties().getProperty(ApiClient.BASE_URL_KEY, "http://localhost")
         }
+    }
+
+    /**
+     * POST /v1/sdm-links/{link_id}/approve
+     * Approve a join to your dependant that waits for an SDM (&#x60;pending_approval&#x60;): the link becomes &#x60;active&#x60; and the person who asked is told.
+     * 
+     * @param linkId A join waiting for your approval
+     * @return SdmLinkResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun approveSdmJoin(linkId: kotlin.String) : SdmLinkResponse {
+        val localVarResponse = approveSdmJoinWithHttpInfo(linkId = linkId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as SdmLinkResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/sdm-links/{link_id}/approve
+     * Approve a join to your dependant that waits for an SDM (&#x60;pending_approval&#x60;): the link becomes &#x60;active&#x60; and the person who asked is told.
+     * 
+     * @param linkId A join waiting for your approval
+     * @return ApiResponse<SdmLinkResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun approveSdmJoinWithHttpInfo(linkId: kotlin.String) : ApiResponse<SdmLinkResponse?> {
+        val localVariableConfig = approveSdmJoinRequestConfig(linkId = linkId)
+
+        return request<Unit, SdmLinkResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation approveSdmJoin
+     *
+     * @param linkId A join waiting for your approval
+     * @return RequestConfig
+     */
+    fun approveSdmJoinRequestConfig(linkId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/sdm-links/{link_id}/approve".replace("{"+"link_id"+"}", encodeURIComponent(linkId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
     }
 
     /**
@@ -134,7 +209,7 @@ open class FamilyApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
 
     /**
      * POST /v1/dependants
-     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are &#x60;active&#x60; at once; other relationships are &#x60;pending_review&#x60; until the registration office approves a document.
+     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is &#x60;active&#x60; at once; other relationships, and every link on the &#x60;incapable&#x60; basis, are &#x60;pending_review&#x60; until the registration office approves a document. A join never grants at once: it is &#x60;pending_approval&#x60; (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, &#x60;pending_review&#x60; otherwise.
      * 
      * @param createDependantRequest 
      * @return CreateDependantResponse
@@ -166,7 +241,7 @@ open class FamilyApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
 
     /**
      * POST /v1/dependants
-     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Parents, family members and people living with the dependant are &#x60;active&#x60; at once; other relationships are &#x60;pending_review&#x60; until the registration office approves a document.
+     * Register a dependant (a child under 16, or a person of 16 or over who cannot consent), or join as a further SDM of one already registered by proving their identity document and date of birth. Registering a child, a parent, family member or person living with them is &#x60;active&#x60; at once; other relationships, and every link on the &#x60;incapable&#x60; basis, are &#x60;pending_review&#x60; until the registration office approves a document. A join never grants at once: it is &#x60;pending_approval&#x60; (any SDM with authority approves or declines it, within 14 days) when the dependant is verified and has such an SDM, &#x60;pending_review&#x60; otherwise.
      * 
      * @param createDependantRequest 
      * @return ApiResponse<CreateDependantResponse?>
@@ -199,6 +274,79 @@ open class FamilyApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/dependants",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/sdm-links/{link_id}/decline
+     * Decline a join to your dependant that waits for an SDM: the link is &#x60;rejected&#x60; and the person who asked is told.
+     * 
+     * @param linkId A join waiting for your approval
+     * @return SdmLinkResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun declineSdmJoin(linkId: kotlin.String) : SdmLinkResponse {
+        val localVarResponse = declineSdmJoinWithHttpInfo(linkId = linkId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as SdmLinkResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/sdm-links/{link_id}/decline
+     * Decline a join to your dependant that waits for an SDM: the link is &#x60;rejected&#x60; and the person who asked is told.
+     * 
+     * @param linkId A join waiting for your approval
+     * @return ApiResponse<SdmLinkResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun declineSdmJoinWithHttpInfo(linkId: kotlin.String) : ApiResponse<SdmLinkResponse?> {
+        val localVariableConfig = declineSdmJoinRequestConfig(linkId = linkId)
+
+        return request<Unit, SdmLinkResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation declineSdmJoin
+     *
+     * @param linkId A join waiting for your approval
+     * @return RequestConfig
+     */
+    fun declineSdmJoinRequestConfig(linkId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/sdm-links/{link_id}/decline".replace("{"+"link_id"+"}", encodeURIComponent(linkId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -413,6 +561,79 @@ open class FamilyApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
         return RequestConfig(
             method = RequestMethod.GET,
             path = "/v1/dependants",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/patients/{patient_id}/sdm-actions
+     * Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient&#39;s SDMs with authority, and for the patient themselves.
+     * 
+     * @param patientId Yourself or your dependant
+     * @return ListSdmActionsResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listSdmActions(patientId: kotlin.String) : ListSdmActionsResponse {
+        val localVarResponse = listSdmActionsWithHttpInfo(patientId = patientId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ListSdmActionsResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/patients/{patient_id}/sdm-actions
+     * Who acted for the patient as an SDM, through which link, what and when (newest first, at most 500). For the patient&#39;s SDMs with authority, and for the patient themselves.
+     * 
+     * @param patientId Yourself or your dependant
+     * @return ApiResponse<ListSdmActionsResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listSdmActionsWithHttpInfo(patientId: kotlin.String) : ApiResponse<ListSdmActionsResponse?> {
+        val localVariableConfig = listSdmActionsRequestConfig(patientId = patientId)
+
+        return request<Unit, ListSdmActionsResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listSdmActions
+     *
+     * @param patientId Yourself or your dependant
+     * @return RequestConfig
+     */
+    fun listSdmActionsRequestConfig(patientId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/patients/{patient_id}/sdm-actions".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

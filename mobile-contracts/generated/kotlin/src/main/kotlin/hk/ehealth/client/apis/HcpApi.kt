@@ -304,7 +304,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consent-requests
-     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member&#39;s requests are rate-limited.
      * 
      * @param createConsentRequestRequest 
      * @return ConsentRequestResponse
@@ -336,7 +336,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consent-requests
-     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app.
+     * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member&#39;s requests are rate-limited.
      * 
      * @param createConsentRequestRequest 
      * @return ApiResponse<ConsentRequestResponse?>

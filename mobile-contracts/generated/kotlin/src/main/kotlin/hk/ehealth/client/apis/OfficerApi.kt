@@ -449,7 +449,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * GET /v1/officer/sdm-links/{link_id}/document
-     * Registration office: the supporting document of a link, as uploaded; its &#x60;ETag&#x60; is the SHA-256 to approve it by.
+     * Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its &#x60;ETag&#x60; is the SHA-256 to approve it by.
      * 
      * @param linkId The link
      * @return java.io.File
@@ -481,7 +481,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * GET /v1/officer/sdm-links/{link_id}/document
-     * Registration office: the supporting document of a link, as uploaded; its &#x60;ETag&#x60; is the SHA-256 to approve it by.
+     * Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its &#x60;ETag&#x60; is the SHA-256 to approve it by.
      * 
      * @param linkId The link
      * @return ApiResponse<java.io.File?>
@@ -595,7 +595,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * GET /v1/officer/sdm-links
-     * Registration office: links waiting for review, oldest first (at most 200).
+     * Registration office: links waiting for a decision (&#x60;pending_review&#x60;, and the joins waiting for an SDM&#39;s approval, which the office may also decide), oldest first (at most 200).
      * 
      * @return ListSdmLinksResponse
      * @throws IllegalStateException If the request is not correctly configured
@@ -626,7 +626,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * GET /v1/officer/sdm-links
-     * Registration office: links waiting for review, oldest first (at most 200).
+     * Registration office: links waiting for a decision (&#x60;pending_review&#x60;, and the joins waiting for an SDM&#39;s approval, which the office may also decide), oldest first (at most 200).
      * 
      * @return ApiResponse<ListSdmLinksResponse?>
      * @throws IllegalStateException If the request is not correctly configured

@@ -35,7 +35,7 @@ import com.squareup.moshi.JsonClass
  * @param hash The entry's hash in the patient's chain (see `/access-log/verify`).
  * @param hcpId 
  * @param hcpName 
- * @param outcome `allowed` or `refused`.
+ * @param outcome `allowed`, `refused` or `lookup` (found by identity document; nothing read).
  * @param purpose 
  * @param seq 
  * @param profession 
@@ -63,7 +63,7 @@ data class AccessLogRowFields (
     @Json(name = "hcp_name")
     val hcpName: kotlin.String,
 
-    /* `allowed` or `refused`. */
+    /* `allowed`, `refused` or `lookup` (found by identity document; nothing read). */
     @Json(name = "outcome")
     val outcome: kotlin.String,
 

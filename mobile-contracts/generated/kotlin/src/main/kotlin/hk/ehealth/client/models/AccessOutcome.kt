@@ -30,7 +30,7 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: allowed,refused
+ * Values: allowed,refused,lookup
  */
 
 @JsonClass(generateAdapter = false)
@@ -40,7 +40,10 @@ enum class AccessOutcome(val value: kotlin.String) {
     allowed("allowed"),
 
     @Json(name = "refused")
-    refused("refused");
+    refused("refused"),
+
+    @Json(name = "lookup")
+    lookup("lookup");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use

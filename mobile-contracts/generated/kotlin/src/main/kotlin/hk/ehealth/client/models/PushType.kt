@@ -30,7 +30,7 @@ import com.squareup.moshi.JsonClass
 /**
  * What a push is about: the `type` of its data payload. Apps ignore types they do not know.
  *
- * Values: record_accessed,reminder_due,consent_granted,consent_requested,consent_expiring,consent_expired,consent_event,coming_of_age,sdm_authority_ended,sdm_joined,sdm_link_reviewed,sdm_link_ended,account_claimed,sync_poke
+ * Values: record_accessed,reminder_due,consent_granted,consent_requested,consent_expiring,consent_expired,consent_event,coming_of_age,sdm_authority_ended,sdm_joined,sdm_link_reviewed,sdm_join_requested,sdm_link_ended,account_claimed,sync_poke
  */
 
 @JsonClass(generateAdapter = false)
@@ -68,6 +68,9 @@ enum class PushType(val value: kotlin.String) {
 
     @Json(name = "sdm_link_reviewed")
     sdm_link_reviewed("sdm_link_reviewed"),
+
+    @Json(name = "sdm_join_requested")
+    sdm_join_requested("sdm_join_requested"),
 
     @Json(name = "sdm_link_ended")
     sdm_link_ended("sdm_link_ended"),

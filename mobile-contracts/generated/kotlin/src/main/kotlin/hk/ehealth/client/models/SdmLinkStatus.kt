@@ -30,7 +30,7 @@ import com.squareup.moshi.JsonClass
 /**
  * 
  *
- * Values: pending_review,active,rejected,ended
+ * Values: pending_review,pending_approval,active,rejected,ended
  */
 
 @JsonClass(generateAdapter = false)
@@ -38,6 +38,9 @@ enum class SdmLinkStatus(val value: kotlin.String) {
 
     @Json(name = "pending_review")
     pending_review("pending_review"),
+
+    @Json(name = "pending_approval")
+    pending_approval("pending_approval"),
 
     @Json(name = "active")
     active("active"),

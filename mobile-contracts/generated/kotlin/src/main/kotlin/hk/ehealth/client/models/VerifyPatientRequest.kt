@@ -33,6 +33,7 @@ import com.squareup.moshi.JsonClass
  *
  * @param method 
  * @param reference The office's reference for the check (e.g. counter receipt number).
+ * @param confirmedLinkIds For a dependant: the SDM links whose relationship the documents showed. Required when the person has open SDM links: the named ones are confirmed (a pending one becomes active), every other open link ends (`ended_by_office`) and its holder is told.
  * @param officer Who checked the identity (staff number or name), recorded with the verification.
  */
 
@@ -45,6 +46,10 @@ data class VerifyPatientRequest (
     /* The office's reference for the check (e.g. counter receipt number). */
     @Json(name = "reference")
     val reference: kotlin.String,
+
+    /* For a dependant: the SDM links whose relationship the documents showed. Required when the person has open SDM links: the named ones are confirmed (a pending one becomes active), every other open link ends (`ended_by_office`) and its holder is told. */
+    @Json(name = "confirmed_link_ids")
+    val confirmedLinkIds: kotlin.collections.List<kotlin.String>? = null,
 
     /* Who checked the identity (staff number or name), recorded with the verification. */
     @Json(name = "officer")

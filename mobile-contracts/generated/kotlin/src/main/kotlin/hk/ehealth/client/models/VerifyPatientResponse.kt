@@ -37,6 +37,8 @@ import com.squareup.moshi.JsonClass
  * @param status 
  * @param verification 
  * @param verifiedBy The officer recorded, or `registration_office` when none was named.
+ * @param confirmedLinkIds The SDM links confirmed by this verification.
+ * @param endedLinkIds The open SDM links this verification ended (`ended_by_office`).
  */
 
 
@@ -56,7 +58,15 @@ data class VerifyPatientResponse (
 
     /* The officer recorded, or `registration_office` when none was named. */
     @Json(name = "verified_by")
-    val verifiedBy: kotlin.String
+    val verifiedBy: kotlin.String,
+
+    /* The SDM links confirmed by this verification. */
+    @Json(name = "confirmed_link_ids")
+    val confirmedLinkIds: kotlin.collections.List<kotlin.String>? = null,
+
+    /* The open SDM links this verification ended (`ended_by_office`). */
+    @Json(name = "ended_link_ids")
+    val endedLinkIds: kotlin.collections.List<kotlin.String>? = null
 
 ) {
 

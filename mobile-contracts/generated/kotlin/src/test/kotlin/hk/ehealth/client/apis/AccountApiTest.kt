@@ -32,9 +32,11 @@ import hk.ehealth.client.models.CreatePasskeyResponse
 import hk.ehealth.client.models.ListDevicesResponse
 import hk.ehealth.client.models.MeResponse
 import hk.ehealth.client.models.PasskeyResponse
+import hk.ehealth.client.models.PreferencesResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.PushTokenResponse
 import hk.ehealth.client.models.PutPushTokenRequest
+import hk.ehealth.client.models.UpdatePreferencesRequest
 
 class AccountApiTest : ShouldSpec() {
     init {
@@ -84,6 +86,15 @@ class AccountApiTest : ShouldSpec() {
             //val deviceId : kotlin.String = deviceId_example // kotlin.String | One of your devices
             //val putPushTokenRequest : PutPushTokenRequest =  // PutPushTokenRequest | 
             //val result : PushTokenResponse = apiInstance.putPushToken(deviceId, putPushTokenRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test updatePreferences
+        should("test updatePreferences") {
+            // uncomment below to test updatePreferences
+            //val patientId : kotlin.String = patientId_example // kotlin.String | Yourself or your dependant
+            //val updatePreferencesRequest : UpdatePreferencesRequest =  // UpdatePreferencesRequest | 
+            //val result : PreferencesResponse = apiInstance.updatePreferences(patientId, updatePreferencesRequest)
             //result shouldBe ("TODO")
         }
 

@@ -31,14 +31,24 @@ import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CreateDependantRequest
 import hk.ehealth.client.models.CreateDependantResponse
 import hk.ehealth.client.models.ListDependantsResponse
+import hk.ehealth.client.models.ListSdmActionsResponse
 import hk.ehealth.client.models.PatientResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.SdmDocumentResponse
+import hk.ehealth.client.models.SdmLinkResponse
 
 class FamilyApiTest : ShouldSpec() {
     init {
         // uncomment below to create an instance of FamilyApi
         //val apiInstance = FamilyApi()
+
+        // to test approveSdmJoin
+        should("test approveSdmJoin") {
+            // uncomment below to test approveSdmJoin
+            //val linkId : kotlin.String = linkId_example // kotlin.String | A join waiting for your approval
+            //val result : SdmLinkResponse = apiInstance.approveSdmJoin(linkId)
+            //result shouldBe ("TODO")
+        }
 
         // to test createClaimCode
         should("test createClaimCode") {
@@ -53,6 +63,14 @@ class FamilyApiTest : ShouldSpec() {
             // uncomment below to test createDependant
             //val createDependantRequest : CreateDependantRequest =  // CreateDependantRequest | 
             //val result : CreateDependantResponse = apiInstance.createDependant(createDependantRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test declineSdmJoin
+        should("test declineSdmJoin") {
+            // uncomment below to test declineSdmJoin
+            //val linkId : kotlin.String = linkId_example // kotlin.String | A join waiting for your approval
+            //val result : SdmLinkResponse = apiInstance.declineSdmJoin(linkId)
             //result shouldBe ("TODO")
         }
 
@@ -75,6 +93,14 @@ class FamilyApiTest : ShouldSpec() {
         should("test listDependants") {
             // uncomment below to test listDependants
             //val result : ListDependantsResponse = apiInstance.listDependants()
+            //result shouldBe ("TODO")
+        }
+
+        // to test listSdmActions
+        should("test listSdmActions") {
+            // uncomment below to test listSdmActions
+            //val patientId : kotlin.String = patientId_example // kotlin.String | Yourself or your dependant
+            //val result : ListSdmActionsResponse = apiInstance.listSdmActions(patientId)
             //result shouldBe ("TODO")
         }
 

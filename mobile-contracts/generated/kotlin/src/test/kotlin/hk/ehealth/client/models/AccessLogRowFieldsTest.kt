@@ -63,7 +63,7 @@ class AccessLogRowFieldsTest : ShouldSpec() {
             //modelInstance.hcpName shouldBe ("TODO")
         }
 
-        // to test the property `outcome` - `allowed` or `refused`.
+        // to test the property `outcome` - `allowed`, `refused` or `lookup` (found by identity document; nothing read).
         should("test outcome") {
             // uncomment below to test the property
             //modelInstance.outcome shouldBe ("TODO")

@@ -46,6 +46,12 @@ class VerifyPatientRequestTest : ShouldSpec() {
             //modelInstance.reference shouldBe ("TODO")
         }
 
+        // to test the property `confirmedLinkIds` - For a dependant: the SDM links whose relationship the documents showed. Required when the person has open SDM links: the named ones are confirmed (a pending one becomes active), every other open link ends (`ended_by_office`) and its holder is told.
+        should("test confirmedLinkIds") {
+            // uncomment below to test the property
+            //modelInstance.confirmedLinkIds shouldBe ("TODO")
+        }
+
         // to test the property `officer` - Who checked the identity (staff number or name), recorded with the verification.
         should("test officer") {
             // uncomment below to test the property

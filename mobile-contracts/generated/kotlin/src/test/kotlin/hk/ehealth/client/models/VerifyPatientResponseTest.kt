@@ -65,5 +65,17 @@ class VerifyPatientResponseTest : ShouldSpec() {
             //modelInstance.verifiedBy shouldBe ("TODO")
         }
 
+        // to test the property `confirmedLinkIds` - The SDM links confirmed by this verification.
+        should("test confirmedLinkIds") {
+            // uncomment below to test the property
+            //modelInstance.confirmedLinkIds shouldBe ("TODO")
+        }
+
+        // to test the property `endedLinkIds` - The open SDM links this verification ended (`ended_by_office`).
+        should("test endedLinkIds") {
+            // uncomment below to test the property
+            //modelInstance.endedLinkIds shouldBe ("TODO")
+        }
+
     }
 }
