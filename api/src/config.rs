@@ -80,6 +80,9 @@ pub struct Config {
     /// Raw key material; `None` means "load or create ./data/secret.key".
     pub secret_key: Option<String>,
     pub secret_key_file: PathBuf,
+    /// `EHEALTH_LOG_SIGNING_KEY`: the access log's Ed25519 seed (see `log_key`).
+    pub log_signing_key: Option<String>,
+    pub log_signing_key_file: PathBuf,
     pub officer_token: Option<String>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
@@ -179,6 +182,11 @@ impl Config {
             secret_key: var("EHEALTH_SECRET_KEY"),
             secret_key_file: PathBuf::from(
                 var("EHEALTH_SECRET_KEY_FILE").unwrap_or_else(|| "./data/secret.key".to_owned()),
+            ),
+            log_signing_key: var("EHEALTH_LOG_SIGNING_KEY"),
+            log_signing_key_file: PathBuf::from(
+                var("EHEALTH_LOG_SIGNING_KEY_FILE")
+                    .unwrap_or_else(|| "./data/log-signing.key".to_owned()),
             ),
             officer_token: var("EHEALTH_OFFICER_TOKEN"),
             access_token_ttl: secs("EHEALTH_ACCESS_TOKEN_TTL", 15 * 60)?,

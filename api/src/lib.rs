@@ -15,6 +15,7 @@ pub mod extract;
 pub mod hygiene;
 pub mod i18n;
 pub mod jobs;
+pub mod log_key;
 pub mod openapi;
 pub mod push;
 pub mod queue;

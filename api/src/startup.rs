@@ -117,6 +117,10 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         .await
         .context("database start-up task")??;
     let secrets = Secrets::load_or_create(config.secret_key.as_deref(), &config.secret_key_file)?;
+    let log_key = Arc::new(crate::log_key::LogKey::load_or_create(
+        config.log_signing_key.as_deref(),
+        &config.log_signing_key_file,
+    )?);
     let webauthn = Arc::new(crate::auth::webauthn::build(&config)?);
     let ephemeral = match &config.redis_url {
         Some(url) => Ephemeral::redis(url, config.redis_prefix.clone()).await?,
@@ -131,6 +135,7 @@ pub async fn build_state(config: Config, clock: Arc<dyn Clock>) -> anyhow::Resul
         db,
         clock,
         secrets,
+        log_key,
         webauthn,
         ephemeral,
         due_queue,

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::Secrets;
 use crate::ephemeral::Ephemeral;
+use crate::log_key::LogKey;
 use crate::queue::DueQueue;
 use crate::store::Db;
 use crate::store::sessions::Lifetimes;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub secrets: Secrets,
+    /// Signs access-log checkpoints (its own key, apart from `secrets`).
+    pub log_key: Arc<LogKey>,
     pub webauthn: Arc<Webauthn>,
     pub ephemeral: Ephemeral,
     /// Which reminder is due when (Redis when configured, else in-process).

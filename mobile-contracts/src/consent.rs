@@ -234,6 +234,32 @@ pub struct AccessLogEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct AccessLogResponse {
     pub entries: Vec<AccessLogEntry>,
+    /// The newest entry's checkpoint, signed with the access-log key: keep the newest one and
+    /// give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<LogCheckpoint>,
+}
+
+/// A point of a patient's access log, signed with the server's Ed25519 log key over
+/// `ehealth-access-log-checkpoint/v1\n{patient_id}\n{seq}\n{hash}` (UTF-8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogCheckpoint {
+    pub seq: i64,
+    pub hash: String,
+    /// Ed25519 signature, base64url.
+    pub signature: String,
+    /// Which key signed it (see `/.well-known/ehealth-log-key`).
+    pub key_id: String,
+}
+
+/// `GET /.well-known/ehealth-log-key`: the public half of the access-log signing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct LogKeyResponse {
+    /// `Ed25519`.
+    pub alg: String,
+    /// The 32-byte public key, base64url.
+    pub public_key: String,
+    pub key_id: String,
 }
 
 /// A checkpoint the device kept (an entry it synced earlier): verification then also fails if
@@ -243,6 +269,9 @@ pub struct AccessLogResponse {
 pub struct VerifyAccessLogQuery {
     pub seq: Option<String>,
     pub hash: Option<String>,
+    /// The checkpoint's signature: given, the checkpoint must be one the server signed (422
+    /// otherwise), so a device's kept checkpoint proves the log once held that entry.
+    pub signature: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -253,6 +282,10 @@ pub struct VerifyAccessLogResponse {
     /// The first entry whose hash or sequence does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_broken_seq: Option<i64>,
+    /// The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint)
+    /// or rewritten from there on.
+    #[serde(default)]
+    pub cut: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -351,10 +384,21 @@ impl std::fmt::Debug for SystemTokenResponse {
 /// An HCP system reports the patient's smart identity card inserted at its reader.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 pub struct SmartCardConsentRequest {
+    /// From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once,
+    /// within 120 seconds.
+    pub card_read_id: String,
     /// As read from the card's chip (an `hkid`).
     pub identity_document: IdentityDocument,
     /// When the card was read (RFC 3339); must be within the last 5 minutes.
     pub card_read_at: String,
+}
+
+/// A card read just started at an HCP system's reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct CardReadResponse {
+    pub card_read_id: String,
+    /// Seconds within which the read must be reported (120).
+    pub expires_in: i64,
 }
 
 impl std::fmt::Debug for SmartCardConsentRequest {

@@ -57,6 +57,7 @@ wire_enum! {
         ConsentRequestDecided = "consent_request_decided", SystemRevoked = "system_revoked",
         /// A string holds a NUL, another control character or a bidirectional override.
         InvalidCharacters = "invalid_characters",
+        CardReadUsed = "card_read_used", CardReadExpired = "card_read_expired",
     }
 }
 

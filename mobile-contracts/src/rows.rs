@@ -112,4 +112,6 @@ pub struct AccessLogRowFields {
     pub purpose: String,
     /// The entry's hash in the patient's chain (see `/access-log/verify`).
     pub hash: String,
+    /// This entry as a checkpoint signed with the access-log key: keep the newest.
+    pub checkpoint: crate::LogCheckpoint,
 }

@@ -155,6 +155,10 @@ impl Env {
                 "EHEALTH_SECRET_KEY",
                 "test-secret-key-material-0123456789abcdef",
             ),
+            (
+                "EHEALTH_LOG_SIGNING_KEY",
+                "dGVzdC1sb2ctc2lnbmluZy1zZWVkLTMyLWJ5dGVzISE",
+            ),
             ("EHEALTH_OFFICER_TOKEN", OFFICER_TOKEN),
             ("EHEALTH_WORKERS", "2"),
             ("EHEALTH_DB_POOL_SIZE", "4"),

@@ -37,13 +37,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_json(req, payload, false);
         Box::pin(async move {
-            body.await
-                .and_then(|b| {
-                    object(&b)
-                        .and_then(|()| clean_text(&b))
-                        .and_then(|()| parse(&b))
-                })
-                .map(ApiJson)
+            let body = mark_lone_surrogates(body.await?);
+            object(&body)?;
+            clean_text(&body)?;
+            parse(&body).map(ApiJson)
         })
     }
 }
@@ -55,7 +52,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for SyncJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_json(req, payload, false);
         Box::pin(async move {
-            let body = body.await?;
+            let body = mark_lone_surrogates(body.await?);
             object(&body)?;
             clean_text_except(&body, &is_mutation_set)?;
             parse(&body).map(SyncJson)
@@ -70,7 +67,7 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for ApiJsonOrEmpty<T> 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let body = read_json(req, payload, true);
         Box::pin(async move {
-            let body = body.await?;
+            let body = mark_lone_surrogates(body.await?);
             if body.iter().all(u8::is_ascii_whitespace) {
                 return Ok(ApiJsonOrEmpty(T::default()));
             }
@@ -172,6 +169,41 @@ fn clean_text_except(body: &[u8], skip: &dyn Fn(&str) -> bool) -> Result<(), Api
     }
 }
 
+/// A lone surrogate escape (`\ud800` not paired with a low surrogate, or a low one alone) is
+/// text no string can hold, so serde refuses the whole body; for a sync push that would stick
+/// the device's queue behind one bad note. It is marked as a NUL escape instead, which the
+/// free-text rule then refuses in its own field (or mutation), like any other bad character.
+fn mark_lone_surrogates(mut body: web::BytesMut) -> web::BytesMut {
+    let unit = |b: &[u8], at: usize| -> Option<u16> {
+        let esc = b.get(at..at + 6)?;
+        if esc[0] != b'\\' || esc[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&esc[2..]).ok()?, 16).ok()
+    };
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match unit(&body, i) {
+            Some(0xD800..=0xDBFF)
+                if unit(&body, i + 6).is_some_and(|low| (0xDC00..=0xDFFF).contains(&low)) =>
+            {
+                i += 12;
+            }
+            Some(0xD800..=0xDFFF) => {
+                body[i + 2..i + 6].copy_from_slice(b"0000");
+                i += 6;
+            }
+            // Any other escape (`\\` included): the backslash and the escaped byte.
+            _ => i += 2,
+        }
+    }
+    body
+}
+
 /// `mutations[<i>].set`: checked per mutation by the push itself.
 fn is_mutation_set(path: &str) -> bool {
     path.strip_prefix("mutations[")
@@ -249,6 +281,19 @@ fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lone_surrogate_escapes_become_nul_escapes_and_nothing_else_changes() {
+        let mark = |s: &str| {
+            String::from_utf8(mark_lone_surrogates(web::BytesMut::from(s)).to_vec())
+                .unwrap_or_default()
+        };
+        assert_eq!(mark(r#"{"a":"x\ud800y"}"#), r#"{"a":"x\u0000y"}"#);
+        assert_eq!(mark(r#"{"a":"\udc00"}"#), r#"{"a":"\u0000"}"#);
+        assert_eq!(mark(r#"{"a":"\ud83d\ude00"}"#), r#"{"a":"\ud83d\ude00"}"#);
+        assert_eq!(mark(r#"{"a":"\\ud800"}"#), r#"{"a":"\\ud800"}"#);
+        assert_eq!(mark(r#"{"a":"\ud800\u0041"}"#), r#"{"a":"\u0000\u0041"}"#);
+    }
     use serde::Deserialize;
 
     #[allow(dead_code)]

@@ -348,6 +348,14 @@ problem_texts! {
         en: "This system is already revoked" / "Nothing was changed.",
         zh: "此系統已被撤銷" / "未有任何更改。",
     }
+    CardReadUsed {
+        en: "This card read was already used" / "Insert the card again to start a new read.",
+        zh: "此讀卡紀錄已使用" / "請重新插入智能身份證以開始新的讀卡。",
+    }
+    CardReadExpired {
+        en: "This card read has expired" / "Report a card read within two minutes of inserting the card.",
+        zh: "此讀卡紀錄已過期" / "請於插入智能身份證後兩分鐘內提交讀卡紀錄。",
+    }
     InvalidCharacters {
         en: "Text contains characters that are not allowed" / "Remove control characters (such as NUL) and direction overrides from the field named.",
         zh: "文字含有不允許的字元" / "請從所列欄位中刪除控制字元（例如 NUL）及文字方向控制字元。",

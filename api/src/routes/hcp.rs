@@ -1,8 +1,8 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
-    CompleteEnrolmentRequest, ConsentByAccessKeyRequest, ConsentEventsQuery, ConsentEventsResponse,
-    ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest, CreateStaffRequest,
-    CreateStaffResponse, DepositRecordRequest, ListHcpsQuery, ListHcpsResponse,
+    CardReadResponse, CompleteEnrolmentRequest, ConsentByAccessKeyRequest, ConsentEventsQuery,
+    ConsentEventsResponse, ConsentRequestResponse, ConsentResponse, CreateConsentRequestRequest,
+    CreateStaffRequest, CreateStaffResponse, DepositRecordRequest, ListHcpsQuery, ListHcpsResponse,
     PatientLookupRequest, PatientLookupResponse, Problem, RecordReadRequest, RecordReadResponse,
     RecordResponse, SmartCardConsentRequest, StaffResponse, StaffTokenResponse,
     StartEnrolmentRequest, StartEnrolmentResponse, SystemTokenRequest, SystemTokenResponse,
@@ -25,7 +25,7 @@ use crate::state::AppState;
 pub(super) const ROUTES: &[Operation] = operations! {
     list_hcps, create_staff, list_staff, deactivate_staff, start_staff_enrolment,
     complete_staff_enrolment, consent_by_access_key, list_consent_events, deposit_record,
-    create_system_token, consent_by_smart_card, create_consent_request, lookup_patient,
+    create_system_token, start_card_read, consent_by_smart_card, create_consent_request, lookup_patient,
     read_records, put_staff_push_token,
 };
 
@@ -229,8 +229,25 @@ pub async fn create_system_token(
     ))
 }
 
-/// From an HCP system: the patient's smart identity card was read at its reader; the HCP gets
-/// an indefinite consent (or the one already active).
+/// From an HCP system, when the patient inserts their smart identity card: a read id, usable
+/// once within `expires_in` seconds to report the card. Ask for it when the card is inserted,
+/// never before: a read cannot be reported again, so a replayed report gives no consent.
+#[utoipa::path(post, path = "/v1/hcp/card-reads", tag = "hcp", operation_id = "start_card_read",
+    security(("system" = [])),
+    responses(
+        (status = 201, description = "Read started", body = CardReadResponse),
+        (status = 401, description = "Not an HCP system", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many reads by this system", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn start_card_read(
+    state: web::Data<AppState>,
+    who: HcpSystemSession,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&smart_card::start_card_read(&state, &who).await?))
+}
+
+/// From an HCP system: the patient's smart identity card was read at its reader (reported with
+/// the read's id, once); the HCP gets an indefinite consent (or the one already active).
 #[utoipa::path(post, path = "/v1/hcp/consents/by-smart-card", tag = "hcp", operation_id = "consent_by_smart_card",
     security(("system" = [])),
     request_body = SmartCardConsentRequest,
@@ -239,7 +256,8 @@ pub async fn create_system_token(
         (status = 401, description = "Not an HCP system", body = Problem, content_type = PROBLEM),
         NotVerifiedOrWithdrawn,
         (status = 404, description = "The card's holder is not registered", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Not an HKID, or `card_read_at` not within the last 5 minutes", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`card_read_used` (reported before) or `card_read_expired` (more than 120 seconds after it started)", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Not an HKID, `card_read_at` not within the last 5 minutes, or `card_read_id` not a read this system started", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn consent_by_smart_card(
     state: web::Data<AppState>,

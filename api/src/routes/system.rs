@@ -1,13 +1,27 @@
 use actix_web::{HttpResponse, web};
-use ehealth_contracts::{HealthCheck, HealthResponse};
+use ehealth_contracts::{HealthCheck, HealthResponse, LogKeyResponse};
 
 use super::operation::{Operation, operations};
 use crate::state::AppState;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
-    healthz, readyz,
+    healthz, readyz, log_key,
 };
+
+/// The public half of the access-log signing key: check a kept access-log checkpoint's
+/// `signature` with it (Ed25519 over
+/// `ehealth-access-log-checkpoint/v1\n{patient_id}\n{seq}\n{hash}`), offline if need be.
+#[utoipa::path(get, path = "/.well-known/ehealth-log-key", tag = "system",
+    operation_id = "get_log_key",
+    responses((status = 200, description = "The key", body = LogKeyResponse)))]
+pub async fn log_key(state: web::Data<AppState>) -> web::Json<LogKeyResponse> {
+    web::Json(LogKeyResponse {
+        alg: "Ed25519".to_owned(),
+        public_key: state.log_key.public_key(),
+        key_id: state.log_key.key_id(),
+    })
+}
 
 /// Liveness: the process is up.
 #[utoipa::path(get, path = "/healthz", tag = "system", operation_id = "get_health",

@@ -4,7 +4,7 @@
 
 use ehealth_contracts::{
     AccessLogEntry, AccessLogResponse, AccessOutcome, DataCategory, ErrorCode, FieldCode,
-    Profession, VerifyAccessLogQuery, VerifyAccessLogResponse,
+    LogCheckpoint, Profession, VerifyAccessLogQuery, VerifyAccessLogResponse,
 };
 
 use uuid::Uuid;
@@ -16,6 +16,7 @@ use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{PatientSession, StaffSession};
+use crate::log_key::LogKey;
 use crate::state::AppState;
 use crate::store::access_log::LogEntry;
 use crate::store::hcps::Hcp;
@@ -109,6 +110,7 @@ pub async fn list(
         })
         .await?;
     Ok(AccessLogResponse {
+        checkpoint: checkpoint(&state.log_key, patient_id, rows.last()),
         entries: rows
             .into_iter()
             .rev()
@@ -129,6 +131,7 @@ pub fn verify_chain(secrets: &Secrets, entries: &[LogEntry]) -> ApiResult<Verify
                 intact: false,
                 entries: i64::try_from(entries.len()).unwrap_or(i64::MAX),
                 first_broken_seq: Some(expected_seq.min(e.seq)),
+                cut: false,
             });
         }
         prev = e.hash.clone();
@@ -137,6 +140,21 @@ pub fn verify_chain(secrets: &Secrets, entries: &[LogEntry]) -> ApiResult<Verify
         intact: true,
         entries: i64::try_from(entries.len()).unwrap_or(i64::MAX),
         first_broken_seq: None,
+        cut: false,
+    })
+}
+
+/// The signed checkpoint of the newest entry of `patient_id`'s log, if any.
+pub fn checkpoint(
+    key: &LogKey,
+    patient_id: &str,
+    newest: Option<&LogEntry>,
+) -> Option<LogCheckpoint> {
+    newest.map(|e| LogCheckpoint {
+        seq: e.seq,
+        hash: e.hash.clone(),
+        signature: key.sign(patient_id, e.seq, &e.hash),
+        key_id: key.key_id(),
     })
 }
 
@@ -148,7 +166,7 @@ pub async fn verify(
     patient_id: &PatientId,
     q: VerifyAccessLogQuery,
 ) -> ApiResult<VerifyAccessLogResponse> {
-    let checkpoint = match (q.seq.as_deref(), q.hash.as_deref()) {
+    let kept = match (q.seq.as_deref(), q.hash.as_deref()) {
         (None, None) => None,
         (Some(seq), Some(hash)) => Some((
             seq.parse::<i64>().ok().filter(|s| *s >= 1).ok_or_else(|| {
@@ -169,13 +187,33 @@ pub async fn verify(
             Ok(store::access_log::log_of(c, &acting.patient_id)?)
         })
         .await?;
+    if kept.is_none() && q.signature.is_some() {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "seq",
+            FieldCode::Required,
+        )]));
+    }
+    if let (Some((seq, hash)), Some(signature)) = (&kept, q.signature.as_deref())
+        && !state.log_key.verifies(patient_id, *seq, hash, signature)
+    {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "signature",
+            FieldCode::InvalidValue,
+        )]));
+    }
     let mut verdict = verify_chain(&state.secrets, &rows)?;
-    if let Some((seq, hash)) = checkpoint
-        && verdict.intact
+    if let Some((seq, hash)) = kept
         && !rows.iter().any(|e| e.seq == seq && e.hash == hash)
     {
+        // The log no longer holds the entry the device saw: cut, or rewritten from there.
         verdict.intact = false;
-        verdict.first_broken_seq = Some(seq.min(verdict.entries + 1));
+        verdict.cut = true;
+        verdict.first_broken_seq = Some(
+            verdict
+                .first_broken_seq
+                .unwrap_or(i64::MAX)
+                .min(seq.min(verdict.entries + 1)),
+        );
     }
     Ok(verdict)
 }

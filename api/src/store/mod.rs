@@ -7,6 +7,7 @@
 pub mod access_keys;
 pub mod access_log;
 pub mod bp_readings;
+pub mod card_reads;
 pub mod challenges;
 pub mod consent_events;
 pub mod consent_requests;

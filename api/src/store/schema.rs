@@ -3,6 +3,17 @@
 // test compares the two migrated schemas.
 
 diesel::table! {
+    card_reads (id) {
+        id -> Text,
+        system_id -> Text,
+        hcp_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     patients (id) {
         id -> Text,
         id_doc_type -> Text,

@@ -187,3 +187,32 @@ async fn every_answer_carries_the_hygiene_headers(app: TestApp) {
         .to_owned();
     assert!(csp.contains("script-src 'self'"), "{csp}");
 }
+
+on_both_backends!(a_reading_from_the_future_or_before_1900_is_refused);
+async fn a_reading_from_the_future_or_before_1900_is_refused(app: TestApp) {
+    let (patient_id, mut d, _) = patient_with_devices(&app, 1).await;
+    let at = |days: i64| {
+        let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
+            i64::try_from(now_ms(&app)).unwrap_or(0),
+        )
+        .unwrap_or_default();
+        (now + chrono::Duration::days(days)).to_rfc3339()
+    };
+    for (when, applied) in [
+        (at(0), true),
+        (at(2), false),
+        ("1899-12-31T08:00:00+08:00".to_owned(), false),
+    ] {
+        let id = uuid::Uuid::now_v7().to_string();
+        let reading = fields(json!({"systolic": 120, "diastolic": 80, "measured_at": when}));
+        d[0].engine
+            .upsert("bp_readings", &id, &patient_id, reading, now_ms(&app));
+        let results = d[0].push_all(&app).await;
+        let status = results[0].results[0].status;
+        assert_eq!(
+            status == MutationStatus::Applied,
+            applied,
+            "{when}: {status:?}"
+        );
+    }
+}

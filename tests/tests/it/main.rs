@@ -21,3 +21,4 @@ mod sync;
 mod sync_ordering;
 mod sync_properties;
 mod sync_regressions;
+mod text_properties;

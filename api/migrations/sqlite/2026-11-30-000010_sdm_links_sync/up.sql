@@ -3,7 +3,7 @@
 -- scope's current ones (in id order), and each scope's counter moves past them.
 ALTER TABLE sdm_links ADD COLUMN sync_version BIGINT NOT NULL DEFAULT 0;
 UPDATE sdm_links SET sync_version =
-    (SELECT s.version FROM sync_scopes s WHERE s.scope = sdm_links.patient_id)
+    COALESCE((SELECT s.version FROM sync_scopes s WHERE s.scope = sdm_links.patient_id), 0)
     + (SELECT COUNT(*) FROM sdm_links l WHERE l.patient_id = sdm_links.patient_id AND l.id <= sdm_links.id);
 UPDATE sync_scopes SET version = version
     + (SELECT COUNT(*) FROM sdm_links l WHERE l.patient_id = sync_scopes.scope);

@@ -13,6 +13,7 @@ use super::tables::{StoredRow, TABLES};
 use super::{SyncContext, authorise, check_envelope};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::PatientSession;
+use crate::log_key::LogKey;
 use crate::state::AppState;
 use crate::store::{self, DbConn};
 
@@ -43,10 +44,11 @@ pub async fn pull(
         ),
     };
     let byte_budget = state.config.sync_max_bytes;
-    let page = state
+    let mut page = state
         .db
         .read_snapshot(move |c| read_page(c, ctx, previous, limit, byte_budget))
         .await?;
+    sign_log_rows(&mut page.changes, &state.log_key);
     Ok(PullResponse {
         cursor: page.cursor.encode(&key),
         has_more: page.has_more,
@@ -260,6 +262,27 @@ fn reset(changes: &mut ScopeChanges, scope: &str, reason: &str) -> i64 {
         reason: reason.to_owned(),
     });
     0
+}
+
+/// Every access-log row a device pulls carries a checkpoint of itself signed with the log key
+/// (`checkpoint`: `seq`, `hash`, `signature`, `key_id`), stamped like the row's other fields.
+fn sign_log_rows(changes: &mut [Change], key: &LogKey) {
+    for ch in changes.iter_mut().filter(|c| c.table == "access_log") {
+        let Some(row) = ch.row.as_mut() else { continue };
+        let seq = row.get("seq").and_then(serde_json::Value::as_i64);
+        let hash = row.get("hash").and_then(serde_json::Value::as_str);
+        let (Some(seq), Some(hash)) = (seq, hash) else {
+            continue;
+        };
+        let checkpoint = serde_json::json!({"seq": seq, "hash": hash,
+            "signature": key.sign(&ch.scope, seq, hash), "key_id": key.key_id()});
+        row.insert("checkpoint".to_owned(), checkpoint);
+        if let Some(stamps) = ch.hlc.as_mut()
+            && let Some(stamp) = stamps.get("hash").cloned()
+        {
+            stamps.insert("checkpoint".to_owned(), stamp);
+        }
+    }
 }
 
 fn to_change(table: &str, row: StoredRow) -> Change {

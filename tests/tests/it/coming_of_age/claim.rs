@@ -5,7 +5,7 @@ use ehealth_contracts::{
     ClaimCodeResponse, CreateRegistrationResponse, MeResponse, PatientResponse, PatientStatus,
     TokenResponse,
 };
-use ehealth_tests::devices::{Device, bp, now_ms};
+use ehealth_tests::devices::{Device, fields, now_ms};
 use ehealth_tests::family::{child, verified_adult};
 use ehealth_tests::{Backend, JsonAs, TestApp, TestPasskey, on_both_backends};
 use reqwest::{Method, StatusCode};
@@ -56,9 +56,12 @@ async fn the_young_person_claims_the_account_with_its_diary(app: TestApp) {
     let mut phone = Device::signed_in(&parent);
     phone.pull_all(&app, 100).await;
     let reading = uuid::Uuid::now_v7().to_string();
+    // Measured the day before (a reading from after the server's tomorrow is refused).
+    let measured = fields(serde_json::json!({"systolic": 112,
+        "diastolic": 72, "measured_at": "2026-10-19T08:00:00+08:00"}));
     phone
         .engine
-        .upsert("bp_readings", &reading, &kid_id, bp(112, 72), now_ms(&app));
+        .upsert("bp_readings", &reading, &kid_id, measured, now_ms(&app));
     phone.push_all(&app).await;
 
     // Ten days before the birthday the parent asks for a code; a second replaces the first.

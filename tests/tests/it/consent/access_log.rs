@@ -1,7 +1,11 @@
 //! The access log: every read attempt logged (notified or not), append-only, and a hash chain
 //! that finds tampering.
 
-use ehealth_contracts::{AccessLogResponse, CreateRegistrationResponse, TokenResponse};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ehealth_contracts::{
+    AccessLogResponse, CreateRegistrationResponse, LogKeyResponse, TokenResponse,
+};
 use ehealth_tests::family::verified_adult;
 use ehealth_tests::{Backend, JsonAs, Person, TestApp, TestPasskey, on_both_backends};
 use reqwest::StatusCode;
@@ -33,7 +37,7 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
     }
     let verify = format!("/v1/patients/{me}/access-log/verify");
     let (_, verdict) = app.get_auth(&verify, &patient.access_token).await;
-    assert_eq!(verdict, json!({"intact": true, "entries": 3}));
+    assert_eq!(verdict, json!({"intact": true, "entries": 3, "cut": false}));
 
     // The application's own connection cannot change or remove an entry.
     let update = format!(
@@ -56,7 +60,7 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
     let (_, verdict) = app.get_auth(&verify, &patient.access_token).await;
     assert_eq!(
         verdict,
-        json!({"intact": false, "entries": 3, "first_broken_seq": 2})
+        json!({"intact": false, "entries": 3, "first_broken_seq": 2, "cut": false})
     );
     if let Some(on) = on {
         sql(&app, on).await.unwrap_or_else(|e| panic!("{e}"));
@@ -95,7 +99,7 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
         .await;
     assert_eq!(
         verdict,
-        json!({"intact": false, "entries": 2, "first_broken_seq": 2})
+        json!({"intact": false, "entries": 2, "first_broken_seq": 2, "cut": false})
     );
 
     // A truncated tail leaves a consistent chain; the device's checkpoint finds it.
@@ -111,6 +115,26 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
         )
         .await;
     let last_hash = log.entries[0].hash.clone();
+    // The newest entry comes as a checkpoint signed with the log key, which anyone can check
+    // with the published public key (here with ring, not our code).
+    let kept = log
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| panic!("a log with entries has a checkpoint"));
+    assert_eq!((kept.seq, kept.hash.as_str()), (3, last_hash.as_str()));
+    let key: LogKeyResponse = app.get_as("/.well-known/ehealth-log-key", "").await;
+    assert_eq!(
+        (key.alg.as_str(), key.key_id.as_str()),
+        ("Ed25519", kept.key_id.as_str())
+    );
+    let public = URL_SAFE_NO_PAD.decode(&key.public_key).unwrap_or_default();
+    let signed = format!("ehealth-access-log-checkpoint/v1\n{p3}\n3\n{last_hash}");
+    let signature = URL_SAFE_NO_PAD.decode(&kept.signature).unwrap_or_default();
+    assert!(
+        ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
+            .verify(signed.as_bytes(), &signature)
+            .is_ok()
+    );
     sql(&app, off).await.ok();
     assert_eq!(
         sql(
@@ -127,7 +151,7 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
     let (_, plain) = app.get_auth(&path, &patient3.access_token).await;
     assert_eq!(
         plain,
-        json!({"intact": true, "entries": 2}),
+        json!({"intact": true, "entries": 2, "cut": false}),
         "without a checkpoint a cut tail is invisible"
     );
     let (_, checked) = app
@@ -138,8 +162,24 @@ async fn the_access_log_is_append_only_and_verify_finds_tampering(app: TestApp) 
         .await;
     assert_eq!(
         checked,
-        json!({"intact": false, "entries": 2, "first_broken_seq": 3})
+        json!({"intact": false, "entries": 2, "first_broken_seq": 3, "cut": true})
     );
+    let (status, signed_check) = app
+        .get_auth(
+            &format!("{path}?seq=3&hash={last_hash}&signature={}", kept.signature),
+            &patient3.access_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{signed_check}");
+    assert_eq!(signed_check["cut"], true);
+    // A checkpoint the server never signed is refused: it proves nothing.
+    let (status, _) = app
+        .get_auth(
+            &format!("{path}?seq=2&hash={last_hash}&signature={}", kept.signature),
+            &patient3.access_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, _) = app
         .get_auth(&format!("{path}?seq=3"), &patient3.access_token)
         .await;

@@ -76,7 +76,7 @@ async fn a_revoked_consent_stops_the_very_next_read_and_every_read_is_logged(app
             &patient.access_token,
         )
         .await;
-    assert_eq!(verdict, json!({"intact": true, "entries": 3}));
+    assert_eq!(verdict, json!({"intact": true, "entries": 3, "cut": false}));
     // The patient asked to hear of reads: every attempt, refused ones too, is told.
     let notices = app.notices_for(&me).await;
     assert_eq!(

@@ -71,7 +71,20 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
     let person = Person::adult();
     let (patient, _) = app.register(&person).await;
     app.verify(&patient.patient_id).await;
-    let card = |read_at: String| json!({"identity_document": {"type": "hkid", "number": person.hkid}, "card_read_at": read_at});
+    let card = |read: &str, read_at: String| {
+        json!({"card_read_id": read,
+        "identity_document": {"type": "hkid", "number": person.hkid}, "card_read_at": read_at})
+    };
+    // The card is inserted: the system starts a read.
+    let start = || async {
+        let (status, body) = app
+            .call(Method::POST, "/v1/hcp/card-reads", Some(&system), None)
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(body["expires_in"], 120);
+        body["card_read_id"].as_str().unwrap_or_default().to_owned()
+    };
+    let card_read = start().await;
     let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(
         i64::try_from(ehealth_tests::devices::now_ms(&app)).unwrap_or(0),
     )
@@ -82,7 +95,7 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
             Method::POST,
             "/v1/hcp/consents/by-smart-card",
             Some(&doctor.token),
-            Some(card(now.to_rfc3339())),
+            Some(card(&card_read, now.to_rfc3339())),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -91,7 +104,10 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
             Method::POST,
             "/v1/hcp/consents/by-smart-card",
             Some(&system),
-            Some(card((now - chrono::Duration::minutes(10)).to_rfc3339())),
+            Some(card(
+                &card_read,
+                (now - chrono::Duration::minutes(10)).to_rfc3339(),
+            )),
         )
         .await;
     assert_eq!(
@@ -104,10 +120,42 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
             Method::POST,
             "/v1/hcp/consents/by-smart-card",
             Some(&system),
-            Some(card(now.to_rfc3339())),
+            Some(card(&card_read, now.to_rfc3339())),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{consent}");
+    // The same report again is a replay: refused, whatever happened since.
+    let replay = || {
+        app.call(
+            Method::POST,
+            "/v1/hcp/consents/by-smart-card",
+            Some(&system),
+            Some(card(&card_read, now.to_rfc3339())),
+        )
+    };
+    let (status, body) = replay().await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("card_read_used"))
+    );
+    // A read reported more than two minutes after it started has expired.
+    let late = start().await;
+    app.clock.advance(chrono::Duration::seconds(121));
+    let (status, body) = app
+        .call(
+            Method::POST,
+            "/v1/hcp/consents/by-smart-card",
+            Some(&system),
+            Some(card(
+                &late,
+                (now + chrono::Duration::seconds(121)).to_rfc3339(),
+            )),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("card_read_expired"))
+    );
     let consent: ConsentResponse = consent.json_as();
     assert_eq!(
         (consent.method, consent.hcp_id.as_str()),
@@ -146,7 +194,7 @@ async fn hcp_systems_report_smart_cards_and_deposit_with_client_credentials(app:
             Method::POST,
             "/v1/hcp/consents/by-smart-card",
             Some(&system),
-            Some(card(now.to_rfc3339())),
+            Some(card(&card_read, now.to_rfc3339())),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);

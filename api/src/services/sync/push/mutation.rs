@@ -66,6 +66,7 @@ pub(super) fn apply_one(
         return Ok((r, ResultVersion::Current(None)));
     }
     let (hlc, set) = check_mutation(t, device, m)?;
+    check_not_ahead(&set, now)?;
     let entry = working_row(rows, t, m)?;
     let outcome = merge(
         entry.current.as_ref().map(|r| &r.state),
@@ -189,6 +190,21 @@ fn check_mutation(t: &dyn SyncTable, device: &str, m: &Mutation) -> Result<(Hlc,
         }
     };
     Ok((hlc, set))
+}
+
+/// A reading measured more than a day after the server's now is a clock or typing error, not
+/// a reading (before 1900 is refused by the field check itself).
+fn check_not_ahead(set: &Fields, now: i64) -> Result<(), Refusal> {
+    const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+    let ahead = set
+        .get("measured_at")
+        .and_then(serde_json::Value::as_str)
+        .and_then(crate::services::sync::tables::instant_ms)
+        .is_some_and(|at| at > now + DAY_MS);
+    if ahead {
+        return Err(("invalid_reading", Some("measured_at: in_future".to_owned())));
+    }
+    Ok(())
 }
 
 /// The first field of `set` that breaks the free-text rule (`domain::text`).

@@ -21,7 +21,7 @@ pub(super) fn instant(v: &Value, field: &str) -> Result<Value, FieldError> {
     }
 }
 
-pub(super) fn instant_ms(s: &str) -> Option<i64> {
+pub(crate) fn instant_ms(s: &str) -> Option<i64> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.timestamp_millis())

@@ -15,6 +15,7 @@ mod reminders;
 mod storage;
 mod sync_table;
 
+pub(crate) use fields::instant_ms;
 pub(crate) use reminders::Reminders;
 pub use sync_table::{StoredRow, SyncTable};
 

@@ -172,6 +172,11 @@ export interface VerifyAccessLogRequest {
      * 
      */
     hash?: string;
+    /**
+     * The checkpoint's signature: given, the checkpoint must be one the server signed (422
+     * otherwise), so a device's kept checkpoint proves the log once held that entry.
+     */
+    signature?: string;
 }
 
 export interface WithdrawPatientRequest {
@@ -777,6 +782,10 @@ export class ConsentApi extends runtime.BaseAPI {
 
         if (requestParameters['hash'] != null) {
             queryParameters['hash'] = requestParameters['hash'];
+        }
+
+        if (requestParameters['signature'] != null) {
+            queryParameters['signature'] = requestParameters['signature'];
         }
 
         const headerParameters: runtime.HTTPHeaders = {};

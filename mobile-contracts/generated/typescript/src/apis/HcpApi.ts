@@ -14,6 +14,11 @@
 
 import * as runtime from '../runtime';
 import {
+    type CardReadResponse,
+    CardReadResponseFromJSON,
+    CardReadResponseToJSON,
+} from '../models/CardReadResponse';
+import {
     type CompleteEnrolmentRequest,
     CompleteEnrolmentRequestFromJSON,
     CompleteEnrolmentRequestToJSON,
@@ -422,7 +427,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * From an HCP system: the patient\'s smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     * From an HCP system: the patient\'s smart identity card was read at its reader (reported with the read\'s id, once); the HCP gets an indefinite consent (or the one already active).
      */
     async consentBySmartCardRaw(requestParameters: ConsentBySmartCardRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ConsentResponse>> {
         const requestOptions = await this.consentBySmartCardRequestOpts(requestParameters);
@@ -432,7 +437,7 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
-     * From an HCP system: the patient\'s smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     * From an HCP system: the patient\'s smart identity card was read at its reader (reported with the read\'s id, once); the HCP gets an indefinite consent (or the one already active).
      */
     async consentBySmartCard(requestParameters: ConsentBySmartCardRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentResponse> {
         const response = await this.consentBySmartCardRaw(requestParameters, initOverrides);
@@ -1045,6 +1050,51 @@ export class HcpApi extends runtime.BaseAPI {
      */
     async readRecords(requestParameters: ReadRecordsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<RecordReadResponse> {
         const response = await this.readRecordsRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for startCardRead without sending the request
+     */
+    async startCardReadRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("system", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/hcp/card-reads`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * From an HCP system, when the patient inserts their smart identity card: a read id, usable once within `expires_in` seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     */
+    async startCardReadRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CardReadResponse>> {
+        const requestOptions = await this.startCardReadRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => CardReadResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * From an HCP system, when the patient inserts their smart identity card: a read id, usable once within `expires_in` seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     */
+    async startCardRead(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CardReadResponse> {
+        const response = await this.startCardReadRaw(initOverrides);
         return await response.value();
     }
 

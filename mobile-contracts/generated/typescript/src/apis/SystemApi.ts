@@ -18,6 +18,11 @@ import {
     HealthResponseFromJSON,
     HealthResponseToJSON,
 } from '../models/HealthResponse';
+import {
+    type LogKeyResponse,
+    LogKeyResponseFromJSON,
+    LogKeyResponseToJSON,
+} from '../models/LogKeyResponse';
 
 /**
  * 
@@ -58,6 +63,43 @@ export class SystemApi extends runtime.BaseAPI {
      */
     async getHealth(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HealthResponse> {
         const response = await this.getHealthRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for getLogKey without sending the request
+     */
+    async getLogKeyRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+
+        let urlPath = `/.well-known/ehealth-log-key`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * The public half of the access-log signing key: check a kept access-log checkpoint\'s `signature` with it (Ed25519 over `ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}`), offline if need be.
+     */
+    async getLogKeyRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<LogKeyResponse>> {
+        const requestOptions = await this.getLogKeyRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => LogKeyResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * The public half of the access-log signing key: check a kept access-log checkpoint\'s `signature` with it (Ed25519 over `ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}`), offline if need be.
+     */
+    async getLogKey(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<LogKeyResponse> {
+        const response = await this.getLogKeyRaw(initOverrides);
         return await response.value();
     }
 

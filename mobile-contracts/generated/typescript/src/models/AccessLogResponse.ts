@@ -13,6 +13,13 @@
  */
 
 import { mapValues } from '../runtime';
+import type { LogCheckpoint } from './LogCheckpoint';
+import {
+    LogCheckpointFromJSON,
+    LogCheckpointFromJSONTyped,
+    LogCheckpointToJSON,
+    LogCheckpointToJSONTyped,
+} from './LogCheckpoint';
 import type { AccessLogEntry } from './AccessLogEntry';
 import {
     AccessLogEntryFromJSON,
@@ -27,6 +34,11 @@ import {
  * @interface AccessLogResponse
  */
 export interface AccessLogResponse {
+    /**
+     * The newest entry's checkpoint, signed with the access-log key: keep the newest one and
+     * give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`).
+     */
+    checkpoint?: LogCheckpoint | null;
     /**
      * 
      */
@@ -51,6 +63,7 @@ export function AccessLogResponseFromJSONTyped(json: any, ignoreDiscriminator: b
     }
     return {
         
+        'checkpoint': json['checkpoint'] === undefined ? undefined : json['checkpoint'] === null ? null : LogCheckpointFromJSON(json['checkpoint']),
         'entries': ((json['entries'] as Array<any>).map(AccessLogEntryFromJSON)),
     };
 }
@@ -66,6 +79,7 @@ export function AccessLogResponseToJSONTyped(value?: AccessLogResponse | null, i
 
     return {
         
+        'checkpoint': LogCheckpointToJSON(value['checkpoint']),
         'entries': ((value['entries'] as Array<any>).map(AccessLogEntryToJSON)),
     };
 }

@@ -13,6 +13,14 @@
  */
 
 import { mapValues } from '../runtime';
+import type { LogCheckpoint } from './LogCheckpoint';
+import {
+    LogCheckpointFromJSON,
+    LogCheckpointFromJSONTyped,
+    LogCheckpointToJSON,
+    LogCheckpointToJSONTyped,
+} from './LogCheckpoint';
+
 /**
  * `access_log` (read-only).
  * @export
@@ -27,6 +35,10 @@ export interface AccessLogRowFields {
      * Comma-separated data categories asked for.
      */
     categories: string;
+    /**
+     * This entry as a checkpoint signed with the access-log key: keep the newest.
+     */
+    checkpoint: LogCheckpoint;
     /**
      * The entry's hash in the patient's chain (see `/access-log/verify`).
      */
@@ -71,6 +83,7 @@ export interface AccessLogRowFields {
 export function instanceOfAccessLogRowFields(value: object): value is AccessLogRowFields {
     if (!('at' in value) || value['at'] === undefined) return false;
     if (!('categories' in value) || value['categories'] === undefined) return false;
+    if (!('checkpoint' in value) || value['checkpoint'] === undefined) return false;
     if (!('hash' in value) || value['hash'] === undefined) return false;
     if ((!('hcpId' in (value as Record<string, any>)) && !('hcp_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['hcpId'] === undefined && (value as Record<string, any>)['hcp_id'] === undefined)) return false;
     if ((!('hcpName' in (value as Record<string, any>)) && !('hcp_name' in (value as Record<string, any>))) || ((value as Record<string, any>)['hcpName'] === undefined && (value as Record<string, any>)['hcp_name'] === undefined)) return false;
@@ -92,6 +105,7 @@ export function AccessLogRowFieldsFromJSONTyped(json: any, ignoreDiscriminator: 
         
         'at': json['at'],
         'categories': json['categories'],
+        'checkpoint': LogCheckpointFromJSON(json['checkpoint']),
         'hash': json['hash'],
         'hcpId': json['hcp_id'],
         'hcpName': json['hcp_name'],
@@ -117,6 +131,7 @@ export function AccessLogRowFieldsToJSONTyped(value?: AccessLogRowFields | null,
         
         'at': value['at'],
         'categories': value['categories'],
+        'checkpoint': LogCheckpointToJSON(value['checkpoint']),
         'hash': value['hash'],
         'hcp_id': value['hcpId'],
         'hcp_name': value['hcpName'],

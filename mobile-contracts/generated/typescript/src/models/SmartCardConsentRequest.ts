@@ -32,6 +32,11 @@ export interface SmartCardConsentRequest {
      */
     cardReadAt: string;
     /**
+     * From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once,
+     * within 120 seconds.
+     */
+    cardReadId: string;
+    /**
      * As read from the card's chip (an `hkid`).
      */
     identityDocument: IdentityDocument;
@@ -42,6 +47,7 @@ export interface SmartCardConsentRequest {
  */
 export function instanceOfSmartCardConsentRequest(value: object): value is SmartCardConsentRequest {
     if ((!('cardReadAt' in (value as Record<string, any>)) && !('card_read_at' in (value as Record<string, any>))) || ((value as Record<string, any>)['cardReadAt'] === undefined && (value as Record<string, any>)['card_read_at'] === undefined)) return false;
+    if ((!('cardReadId' in (value as Record<string, any>)) && !('card_read_id' in (value as Record<string, any>))) || ((value as Record<string, any>)['cardReadId'] === undefined && (value as Record<string, any>)['card_read_id'] === undefined)) return false;
     if ((!('identityDocument' in (value as Record<string, any>)) && !('identity_document' in (value as Record<string, any>))) || ((value as Record<string, any>)['identityDocument'] === undefined && (value as Record<string, any>)['identity_document'] === undefined)) return false;
     return true;
 }
@@ -57,6 +63,7 @@ export function SmartCardConsentRequestFromJSONTyped(json: any, ignoreDiscrimina
     return {
         
         'cardReadAt': json['card_read_at'],
+        'cardReadId': json['card_read_id'],
         'identityDocument': IdentityDocumentFromJSON(json['identity_document']),
     };
 }
@@ -73,6 +80,7 @@ export function SmartCardConsentRequestToJSONTyped(value?: SmartCardConsentReque
     return {
         
         'card_read_at': value['cardReadAt'],
+        'card_read_id': value['cardReadId'],
         'identity_document': IdentityDocumentToJSON(value['identityDocument']),
     };
 }

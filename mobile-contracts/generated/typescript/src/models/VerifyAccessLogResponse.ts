@@ -20,6 +20,11 @@ import { mapValues } from '../runtime';
  */
 export interface VerifyAccessLogResponse {
     /**
+     * The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint)
+     * or rewritten from there on.
+     */
+    cut?: boolean;
+    /**
      * How many entries were checked.
      */
     entries: number;
@@ -52,6 +57,7 @@ export function VerifyAccessLogResponseFromJSONTyped(json: any, ignoreDiscrimina
     }
     return {
         
+        'cut': json['cut'] == null ? undefined : json['cut'],
         'entries': json['entries'],
         'firstBrokenSeq': json['first_broken_seq'] === undefined ? undefined : json['first_broken_seq'] === null ? null : json['first_broken_seq'],
         'intact': json['intact'],
@@ -69,6 +75,7 @@ export function VerifyAccessLogResponseToJSONTyped(value?: VerifyAccessLogRespon
 
     return {
         
+        'cut': value['cut'],
         'entries': value['entries'],
         'first_broken_seq': value['firstBrokenSeq'],
         'intact': value['intact'],

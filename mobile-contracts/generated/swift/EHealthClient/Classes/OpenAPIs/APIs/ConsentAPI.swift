@@ -530,12 +530,13 @@ open class ConsentAPI {
      - parameter patientId: (path) Yourself or your dependant 
      - parameter seq: (query)  (optional)
      - parameter hash: (query)  (optional)
+     - parameter signature: (query) The checkpoint&#39;s signature: given, the checkpoint must be one the server signed (422 otherwise), so a device&#39;s kept checkpoint proves the log once held that entry. (optional)
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
      */
     @discardableResult
-    open class func verifyAccessLog(patientId: String, seq: String? = nil, hash: String? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: VerifyAccessLogResponse?, _ error: Error?) -> Void)) -> RequestTask {
-        return verifyAccessLogWithRequestBuilder(patientId: patientId, seq: seq, hash: hash).execute(apiResponseQueue) { result in
+    open class func verifyAccessLog(patientId: String, seq: String? = nil, hash: String? = nil, signature: String? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: VerifyAccessLogResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return verifyAccessLogWithRequestBuilder(patientId: patientId, seq: seq, hash: hash, signature: signature).execute(apiResponseQueue) { result in
             switch result {
             case let .success(response):
                 completion(response.body, nil)
@@ -554,9 +555,10 @@ open class ConsentAPI {
      - parameter patientId: (path) Yourself or your dependant 
      - parameter seq: (query)  (optional)
      - parameter hash: (query)  (optional)
+     - parameter signature: (query) The checkpoint&#39;s signature: given, the checkpoint must be one the server signed (422 otherwise), so a device&#39;s kept checkpoint proves the log once held that entry. (optional)
      - returns: RequestBuilder<VerifyAccessLogResponse> 
      */
-    open class func verifyAccessLogWithRequestBuilder(patientId: String, seq: String? = nil, hash: String? = nil) -> RequestBuilder<VerifyAccessLogResponse> {
+    open class func verifyAccessLogWithRequestBuilder(patientId: String, seq: String? = nil, hash: String? = nil, signature: String? = nil) -> RequestBuilder<VerifyAccessLogResponse> {
         var localVariablePath = "/v1/patients/{patient_id}/access-log/verify"
         let patientIdPreEscape = "\(APIHelper.mapValueToPathItem(patientId))"
         let patientIdPostEscape = patientIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
@@ -568,6 +570,7 @@ open class ConsentAPI {
         let localVariableQueryParameters: [String: (wrappedValue: Any?, isExplode: Bool)] = [
             "seq": (wrappedValue: seq?.encodeToJSON(), isExplode: true),
             "hash": (wrappedValue: hash?.encodeToJSON(), isExplode: true),
+            "signature": (wrappedValue: signature?.encodeToJSON(), isExplode: true),
         ]
         localVariableUrlComponents?.queryItems = APIHelper.mapValuesToQueryItems(localVariableQueryParameters)
 

@@ -107,7 +107,7 @@ open class HcpAPI {
     }
 
     /**
-     From an HCP system: the patient's smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     From an HCP system: the patient's smart identity card was read at its reader (reported with the read's id, once); the HCP gets an indefinite consent (or the one already active).
      
      - parameter smartCardConsentRequest: (body)  
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -126,7 +126,7 @@ open class HcpAPI {
     }
 
     /**
-     From an HCP system: the patient's smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     From an HCP system: the patient's smart identity card was read at its reader (reported with the read's id, once); the HCP gets an indefinite consent (or the one already active).
      - POST /v1/hcp/consents/by-smart-card
      - Bearer Token:
        - type: http
@@ -685,6 +685,50 @@ open class HcpAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<RecordReadResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     From an HCP system, when the patient inserts their smart identity card: a read id, usable once within `expires_in` seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func startCardRead(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: CardReadResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return startCardReadWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     From an HCP system, when the patient inserts their smart identity card: a read id, usable once within `expires_in` seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     - POST /v1/hcp/card-reads
+     - Bearer Token:
+       - type: http
+       - name: system
+     - returns: RequestBuilder<CardReadResponse> 
+     */
+    open class func startCardReadWithRequestBuilder() -> RequestBuilder<CardReadResponse> {
+        let localVariablePath = "/v1/hcp/card-reads"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<CardReadResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }

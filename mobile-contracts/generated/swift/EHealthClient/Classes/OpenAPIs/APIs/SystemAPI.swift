@@ -54,6 +54,47 @@ open class SystemAPI {
     }
 
     /**
+     The public half of the access-log signing key: check a kept access-log checkpoint's `signature` with it (Ed25519 over `ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}`), offline if need be.
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func getLogKey(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: LogKeyResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return getLogKeyWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     The public half of the access-log signing key: check a kept access-log checkpoint's `signature` with it (Ed25519 over `ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}`), offline if need be.
+     - GET /.well-known/ehealth-log-key
+     - returns: RequestBuilder<LogKeyResponse> 
+     */
+    open class func getLogKeyWithRequestBuilder() -> RequestBuilder<LogKeyResponse> {
+        let localVariablePath = "/.well-known/ehealth-log-key"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<LogKeyResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: false)
+    }
+
+    /**
      Readiness: the database (and Redis, when configured) answer.
      
      - parameter apiResponseQueue: The queue on which api response is dispatched.

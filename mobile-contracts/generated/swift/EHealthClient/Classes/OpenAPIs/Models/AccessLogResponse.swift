@@ -12,13 +12,17 @@ import AnyCodable
 
 public struct AccessLogResponse: Codable, JSONEncodable, Hashable {
 
+    /** The newest entry's checkpoint, signed with the access-log key: keep the newest one and give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`). */
+    public var checkpoint: LogCheckpoint?
     public var entries: [AccessLogEntry]
 
-    public init(entries: [AccessLogEntry]) {
+    public init(checkpoint: LogCheckpoint? = nil, entries: [AccessLogEntry]) {
+        self.checkpoint = checkpoint
         self.entries = entries
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        case checkpoint
         case entries
     }
 
@@ -26,6 +30,7 @@ public struct AccessLogResponse: Codable, JSONEncodable, Hashable {
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(checkpoint, forKey: .checkpoint)
         try container.encode(entries, forKey: .entries)
     }
 }

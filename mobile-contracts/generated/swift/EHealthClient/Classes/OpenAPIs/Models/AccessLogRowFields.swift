@@ -16,6 +16,8 @@ public struct AccessLogRowFields: Codable, JSONEncodable, Hashable {
     public var at: String
     /** Comma-separated data categories asked for. */
     public var categories: String
+    /** This entry as a checkpoint signed with the access-log key: keep the newest. */
+    public var checkpoint: LogCheckpoint
     /** The entry's hash in the patient's chain (see `/access-log/verify`). */
     public var hash: String
     public var hcpId: String
@@ -29,9 +31,10 @@ public struct AccessLogRowFields: Codable, JSONEncodable, Hashable {
     public var seq: Int64
     public var staffName: String?
 
-    public init(at: String, categories: String, hash: String, hcpId: String, hcpName: String, outcome: String, profession: String? = nil, purpose: String, reason: String? = nil, seq: Int64, staffName: String? = nil) {
+    public init(at: String, categories: String, checkpoint: LogCheckpoint, hash: String, hcpId: String, hcpName: String, outcome: String, profession: String? = nil, purpose: String, reason: String? = nil, seq: Int64, staffName: String? = nil) {
         self.at = at
         self.categories = categories
+        self.checkpoint = checkpoint
         self.hash = hash
         self.hcpId = hcpId
         self.hcpName = hcpName
@@ -46,6 +49,7 @@ public struct AccessLogRowFields: Codable, JSONEncodable, Hashable {
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case at
         case categories
+        case checkpoint
         case hash
         case hcpId = "hcp_id"
         case hcpName = "hcp_name"
@@ -63,6 +67,7 @@ public struct AccessLogRowFields: Codable, JSONEncodable, Hashable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(at, forKey: .at)
         try container.encode(categories, forKey: .categories)
+        try container.encode(checkpoint, forKey: .checkpoint)
         try container.encode(hash, forKey: .hash)
         try container.encode(hcpId, forKey: .hcpId)
         try container.encode(hcpName, forKey: .hcpName)

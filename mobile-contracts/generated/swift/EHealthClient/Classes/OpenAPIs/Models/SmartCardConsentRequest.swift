@@ -15,16 +15,20 @@ public struct SmartCardConsentRequest: Codable, JSONEncodable, Hashable {
 
     /** When the card was read (RFC 3339); must be within the last 5 minutes. */
     public var cardReadAt: String
+    /** From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once, within 120 seconds. */
+    public var cardReadId: String
     /** As read from the card's chip (an `hkid`). */
     public var identityDocument: IdentityDocument
 
-    public init(cardReadAt: String, identityDocument: IdentityDocument) {
+    public init(cardReadAt: String, cardReadId: String, identityDocument: IdentityDocument) {
         self.cardReadAt = cardReadAt
+        self.cardReadId = cardReadId
         self.identityDocument = identityDocument
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case cardReadAt = "card_read_at"
+        case cardReadId = "card_read_id"
         case identityDocument = "identity_document"
     }
 
@@ -33,6 +37,7 @@ public struct SmartCardConsentRequest: Codable, JSONEncodable, Hashable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(cardReadAt, forKey: .cardReadAt)
+        try container.encode(cardReadId, forKey: .cardReadId)
         try container.encode(identityDocument, forKey: .identityDocument)
     }
 }

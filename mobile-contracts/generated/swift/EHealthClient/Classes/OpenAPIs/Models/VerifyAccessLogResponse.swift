@@ -12,19 +12,23 @@ import AnyCodable
 
 public struct VerifyAccessLogResponse: Codable, JSONEncodable, Hashable {
 
+    /** The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint) or rewritten from there on. */
+    public var cut: Bool?
     /** How many entries were checked. */
     public var entries: Int64
     /** The first entry whose hash or sequence does not hold. */
     public var firstBrokenSeq: Int64?
     public var intact: Bool
 
-    public init(entries: Int64, firstBrokenSeq: Int64? = nil, intact: Bool) {
+    public init(cut: Bool? = nil, entries: Int64, firstBrokenSeq: Int64? = nil, intact: Bool) {
+        self.cut = cut
         self.entries = entries
         self.firstBrokenSeq = firstBrokenSeq
         self.intact = intact
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
+        case cut
         case entries
         case firstBrokenSeq = "first_broken_seq"
         case intact
@@ -34,6 +38,7 @@ public struct VerifyAccessLogResponse: Codable, JSONEncodable, Hashable {
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(cut, forKey: .cut)
         try container.encode(entries, forKey: .entries)
         try container.encodeIfPresent(firstBrokenSeq, forKey: .firstBrokenSeq)
         try container.encode(intact, forKey: .intact)

@@ -816,6 +816,7 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * @param patientId Yourself or your dependant
      * @param seq  (optional)
      * @param hash  (optional)
+     * @param signature The checkpoint&#39;s signature: given, the checkpoint must be one the server signed (422 otherwise), so a device&#39;s kept checkpoint proves the log once held that entry. (optional)
      * @return VerifyAccessLogResponse
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
@@ -825,8 +826,8 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
-    fun verifyAccessLog(patientId: kotlin.String, seq: kotlin.String? = null, hash: kotlin.String? = null) : VerifyAccessLogResponse {
-        val localVarResponse = verifyAccessLogWithHttpInfo(patientId = patientId, seq = seq, hash = hash)
+    fun verifyAccessLog(patientId: kotlin.String, seq: kotlin.String? = null, hash: kotlin.String? = null, signature: kotlin.String? = null) : VerifyAccessLogResponse {
+        val localVarResponse = verifyAccessLogWithHttpInfo(patientId = patientId, seq = seq, hash = hash, signature = signature)
 
         return when (localVarResponse.responseType) {
             ResponseType.Success -> (localVarResponse as Success<*>).data as VerifyAccessLogResponse
@@ -850,14 +851,15 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * @param patientId Yourself or your dependant
      * @param seq  (optional)
      * @param hash  (optional)
+     * @param signature The checkpoint&#39;s signature: given, the checkpoint must be one the server signed (422 otherwise), so a device&#39;s kept checkpoint proves the log once held that entry. (optional)
      * @return ApiResponse<VerifyAccessLogResponse?>
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class)
-    fun verifyAccessLogWithHttpInfo(patientId: kotlin.String, seq: kotlin.String?, hash: kotlin.String?) : ApiResponse<VerifyAccessLogResponse?> {
-        val localVariableConfig = verifyAccessLogRequestConfig(patientId = patientId, seq = seq, hash = hash)
+    fun verifyAccessLogWithHttpInfo(patientId: kotlin.String, seq: kotlin.String?, hash: kotlin.String?, signature: kotlin.String?) : ApiResponse<VerifyAccessLogResponse?> {
+        val localVariableConfig = verifyAccessLogRequestConfig(patientId = patientId, seq = seq, hash = hash, signature = signature)
 
         return request<Unit, VerifyAccessLogResponse>(
             localVariableConfig
@@ -870,9 +872,10 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * @param patientId Yourself or your dependant
      * @param seq  (optional)
      * @param hash  (optional)
+     * @param signature The checkpoint&#39;s signature: given, the checkpoint must be one the server signed (422 otherwise), so a device&#39;s kept checkpoint proves the log once held that entry. (optional)
      * @return RequestConfig
      */
-    fun verifyAccessLogRequestConfig(patientId: kotlin.String, seq: kotlin.String?, hash: kotlin.String?) : RequestConfig<Unit> {
+    fun verifyAccessLogRequestConfig(patientId: kotlin.String, seq: kotlin.String?, hash: kotlin.String?, signature: kotlin.String?) : RequestConfig<Unit> {
         val localVariableBody = null
         val localVariableQuery: MultiValueMap = mutableMapOf<kotlin.String, kotlin.collections.List<kotlin.String>>()
             .apply {
@@ -881,6 +884,9 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
                 }
                 if (hash != null) {
                     put("hash", listOf(hash.toString()))
+                }
+                if (signature != null) {
+                    put("signature", listOf(signature.toString()))
                 }
             }
         val localVariableHeaders: MutableMap<String, String> = mutableMapOf()

@@ -27,6 +27,7 @@ import java.io.IOException
 import okhttp3.Call
 import okhttp3.HttpUrl
 
+import hk.ehealth.client.models.CardReadResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.ConsentByAccessKeyRequest
 import hk.ehealth.client.models.ConsentEventsResponse
@@ -230,7 +231,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consents/by-smart-card
-     * From an HCP system: the patient&#39;s smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     * From an HCP system: the patient&#39;s smart identity card was read at its reader (reported with the read&#39;s id, once); the HCP gets an indefinite consent (or the one already active).
      * 
      * @param smartCardConsentRequest 
      * @return ConsentResponse
@@ -262,7 +263,7 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
 
     /**
      * POST /v1/hcp/consents/by-smart-card
-     * From an HCP system: the patient&#39;s smart identity card was read at its reader; the HCP gets an indefinite consent (or the one already active).
+     * From an HCP system: the patient&#39;s smart identity card was read at its reader (reported with the read&#39;s id, once); the HCP gets an indefinite consent (or the one already active).
      * 
      * @param smartCardConsentRequest 
      * @return ApiResponse<ConsentResponse?>
@@ -1148,6 +1149,76 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/hcp/patients/{patient_id}/record-reads".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/hcp/card-reads
+     * From an HCP system, when the patient inserts their smart identity card: a read id, usable once within &#x60;expires_in&#x60; seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     * 
+     * @return CardReadResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun startCardRead() : CardReadResponse {
+        val localVarResponse = startCardReadWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as CardReadResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/hcp/card-reads
+     * From an HCP system, when the patient inserts their smart identity card: a read id, usable once within &#x60;expires_in&#x60; seconds to report the card. Ask for it when the card is inserted, never before: a read cannot be reported again, so a replayed report gives no consent.
+     * 
+     * @return ApiResponse<CardReadResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun startCardReadWithHttpInfo() : ApiResponse<CardReadResponse?> {
+        val localVariableConfig = startCardReadRequestConfig()
+
+        return request<Unit, CardReadResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation startCardRead
+     *
+     * @return RequestConfig
+     */
+    fun startCardReadRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/hcp/card-reads",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

@@ -28,6 +28,7 @@ import okhttp3.Call
 import okhttp3.HttpUrl
 
 import hk.ehealth.client.models.HealthResponse
+import hk.ehealth.client.models.LogKeyResponse
 
 import com.squareup.moshi.Json
 
@@ -116,6 +117,76 @@ open class SystemApi(basePath: kotlin.String = defaultBasePath, client: Call.Fac
         return RequestConfig(
             method = RequestMethod.GET,
             path = "/healthz",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = false,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /.well-known/ehealth-log-key
+     * The public half of the access-log signing key: check a kept access-log checkpoint&#39;s &#x60;signature&#x60; with it (Ed25519 over &#x60;ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}&#x60;), offline if need be.
+     * 
+     * @return LogKeyResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun getLogKey() : LogKeyResponse {
+        val localVarResponse = getLogKeyWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as LogKeyResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /.well-known/ehealth-log-key
+     * The public half of the access-log signing key: check a kept access-log checkpoint&#39;s &#x60;signature&#x60; with it (Ed25519 over &#x60;ehealth-access-log-checkpoint/v1\\n{patient_id}\\n{seq}\\n{hash}&#x60;), offline if need be.
+     * 
+     * @return ApiResponse<LogKeyResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun getLogKeyWithHttpInfo() : ApiResponse<LogKeyResponse?> {
+        val localVariableConfig = getLogKeyRequestConfig()
+
+        return request<Unit, LogKeyResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation getLogKey
+     *
+     * @return RequestConfig
+     */
+    fun getLogKeyRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/.well-known/ehealth-log-key",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = false,

@@ -24,6 +24,7 @@
 package hk.ehealth.client.models
 
 import hk.ehealth.client.models.AccessLogEntry
+import hk.ehealth.client.models.LogCheckpoint
 
 import com.squareup.moshi.Json
 import com.squareup.moshi.JsonClass
@@ -32,13 +33,18 @@ import com.squareup.moshi.JsonClass
  * 
  *
  * @param propertyEntries 
+ * @param checkpoint The newest entry's checkpoint, signed with the access-log key: keep the newest one and give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`).
  */
 
 
 data class AccessLogResponse (
 
     @Json(name = "entries")
-    val propertyEntries: kotlin.collections.List<AccessLogEntry>
+    val propertyEntries: kotlin.collections.List<AccessLogEntry>,
+
+    /* The newest entry's checkpoint, signed with the access-log key: keep the newest one and give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`). */
+    @Json(name = "checkpoint")
+    val checkpoint: LogCheckpoint? = null
 
 ) {
 

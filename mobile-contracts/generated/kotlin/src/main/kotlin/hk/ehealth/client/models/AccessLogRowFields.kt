@@ -23,6 +23,7 @@
 
 package hk.ehealth.client.models
 
+import hk.ehealth.client.models.LogCheckpoint
 
 import com.squareup.moshi.Json
 import com.squareup.moshi.JsonClass
@@ -32,6 +33,7 @@ import com.squareup.moshi.JsonClass
  *
  * @param at 
  * @param categories Comma-separated data categories asked for.
+ * @param checkpoint This entry as a checkpoint signed with the access-log key: keep the newest.
  * @param hash The entry's hash in the patient's chain (see `/access-log/verify`).
  * @param hcpId 
  * @param hcpName 
@@ -52,6 +54,10 @@ data class AccessLogRowFields (
     /* Comma-separated data categories asked for. */
     @Json(name = "categories")
     val categories: kotlin.String,
+
+    /* This entry as a checkpoint signed with the access-log key: keep the newest. */
+    @Json(name = "checkpoint")
+    val checkpoint: LogCheckpoint,
 
     /* The entry's hash in the patient's chain (see `/access-log/verify`). */
     @Json(name = "hash")

@@ -32,6 +32,7 @@ import com.squareup.moshi.JsonClass
  * An HCP system reports the patient's smart identity card inserted at its reader.
  *
  * @param cardReadAt When the card was read (RFC 3339); must be within the last 5 minutes.
+ * @param cardReadId From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once, within 120 seconds.
  * @param identityDocument As read from the card's chip (an `hkid`).
  */
 
@@ -41,6 +42,10 @@ data class SmartCardConsentRequest (
     /* When the card was read (RFC 3339); must be within the last 5 minutes. */
     @Json(name = "card_read_at")
     val cardReadAt: kotlin.String,
+
+    /* From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once, within 120 seconds. */
+    @Json(name = "card_read_id")
+    val cardReadId: kotlin.String,
 
     /* As read from the card's chip (an `hkid`). */
     @Json(name = "identity_document")

@@ -32,6 +32,7 @@ import com.squareup.moshi.JsonClass
  *
  * @param propertyEntries How many entries were checked.
  * @param intact 
+ * @param cut The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint) or rewritten from there on.
  * @param firstBrokenSeq The first entry whose hash or sequence does not hold.
  */
 
@@ -44,6 +45,10 @@ data class VerifyAccessLogResponse (
 
     @Json(name = "intact")
     val intact: kotlin.Boolean,
+
+    /* The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint) or rewritten from there on. */
+    @Json(name = "cut")
+    val cut: kotlin.Boolean? = null,
 
     /* The first entry whose hash or sequence does not hold. */
     @Json(name = "first_broken_seq")

@@ -135,7 +135,8 @@ class ConsentApiTest : ShouldSpec() {
             //val patientId : kotlin.String = patientId_example // kotlin.String | Yourself or your dependant
             //val seq : kotlin.String = seq_example // kotlin.String | 
             //val hash : kotlin.String = hash_example // kotlin.String | 
-            //val result : VerifyAccessLogResponse = apiInstance.verifyAccessLog(patientId, seq, hash)
+            //val signature : kotlin.String = signature_example // kotlin.String | The checkpoint's signature: given, the checkpoint must be one the server signed (422 otherwise), so a device's kept checkpoint proves the log once held that entry.
+            //val result : VerifyAccessLogResponse = apiInstance.verifyAccessLog(patientId, seq, hash, signature)
             //result shouldBe ("TODO")
         }
 

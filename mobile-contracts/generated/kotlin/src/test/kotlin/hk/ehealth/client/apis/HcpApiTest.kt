@@ -27,6 +27,7 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.apis.HcpApi
+import hk.ehealth.client.models.CardReadResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.ConsentByAccessKeyRequest
 import hk.ehealth.client.models.ConsentEventsResponse
@@ -174,6 +175,13 @@ class HcpApiTest : ShouldSpec() {
             //val patientId : kotlin.String = patientId_example // kotlin.String | The patient
             //val recordReadRequest : RecordReadRequest =  // RecordReadRequest | 
             //val result : RecordReadResponse = apiInstance.readRecords(patientId, recordReadRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test startCardRead
+        should("test startCardRead") {
+            // uncomment below to test startCardRead
+            //val result : CardReadResponse = apiInstance.startCardRead()
             //result shouldBe ("TODO")
         }
 

@@ -28,6 +28,7 @@ import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.apis.SystemApi
 import hk.ehealth.client.models.HealthResponse
+import hk.ehealth.client.models.LogKeyResponse
 
 class SystemApiTest : ShouldSpec() {
     init {
@@ -38,6 +39,13 @@ class SystemApiTest : ShouldSpec() {
         should("test getHealth") {
             // uncomment below to test getHealth
             //val result : HealthResponse = apiInstance.getHealth()
+            //result shouldBe ("TODO")
+        }
+
+        // to test getLogKey
+        should("test getLogKey") {
+            // uncomment below to test getLogKey
+            //val result : LogKeyResponse = apiInstance.getLogKey()
             //result shouldBe ("TODO")
         }
 

@@ -28,6 +28,7 @@ import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.models.AccessLogResponse
 import hk.ehealth.client.models.AccessLogEntry
+import hk.ehealth.client.models.LogCheckpoint
 
 class AccessLogResponseTest : ShouldSpec() {
     init {
@@ -38,6 +39,12 @@ class AccessLogResponseTest : ShouldSpec() {
         should("test propertyEntries") {
             // uncomment below to test the property
             //modelInstance.propertyEntries shouldBe ("TODO")
+        }
+
+        // to test the property `checkpoint` - The newest entry's checkpoint, signed with the access-log key: keep the newest one and give it to `/access-log/verify` later (or check it against `/.well-known/ehealth-log-key`).
+        should("test checkpoint") {
+            // uncomment below to test the property
+            //modelInstance.checkpoint shouldBe ("TODO")
         }
 
     }

@@ -27,6 +27,7 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.models.AccessLogRowFields
+import hk.ehealth.client.models.LogCheckpoint
 
 class AccessLogRowFieldsTest : ShouldSpec() {
     init {
@@ -43,6 +44,12 @@ class AccessLogRowFieldsTest : ShouldSpec() {
         should("test categories") {
             // uncomment below to test the property
             //modelInstance.categories shouldBe ("TODO")
+        }
+
+        // to test the property `checkpoint` - This entry as a checkpoint signed with the access-log key: keep the newest.
+        should("test checkpoint") {
+            // uncomment below to test the property
+            //modelInstance.checkpoint shouldBe ("TODO")
         }
 
         // to test the property `hash` - The entry's hash in the patient's chain (see `/access-log/verify`).

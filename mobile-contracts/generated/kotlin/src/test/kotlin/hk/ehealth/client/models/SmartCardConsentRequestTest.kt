@@ -40,6 +40,12 @@ class SmartCardConsentRequestTest : ShouldSpec() {
             //modelInstance.cardReadAt shouldBe ("TODO")
         }
 
+        // to test the property `cardReadId` - From `POST /v1/hcp/card-reads`, asked for when the card was inserted; usable once, within 120 seconds.
+        should("test cardReadId") {
+            // uncomment below to test the property
+            //modelInstance.cardReadId shouldBe ("TODO")
+        }
+
         // to test the property `identityDocument` - As read from the card's chip (an `hkid`).
         should("test identityDocument") {
             // uncomment below to test the property

@@ -45,6 +45,12 @@ class VerifyAccessLogResponseTest : ShouldSpec() {
             //modelInstance.intact shouldBe ("TODO")
         }
 
+        // to test the property `cut` - The checkpoint given is no longer in the log: it was cut (shorter than the checkpoint) or rewritten from there on.
+        should("test cut") {
+            // uncomment below to test the property
+            //modelInstance.cut shouldBe ("TODO")
+        }
+
         // to test the property `firstBrokenSeq` - The first entry whose hash or sequence does not hold.
         should("test firstBrokenSeq") {
             // uncomment below to test the property
