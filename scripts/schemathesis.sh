@@ -39,6 +39,7 @@ trap cleanup EXIT
 officer="schemathesis-officer-token"
 DATABASE_URL="sqlite://$work/api.sqlite" EHEALTH_BIND="127.0.0.1:$port" \
 EHEALTH_SECRET_KEY="schemathesis-secret-key-material-0123456789" \
+EHEALTH_LOG_SIGNING_KEY_FILE="$work/log-signing.key" \
 EHEALTH_OFFICER_TOKEN="$officer" EHEALTH_SCHEDULER=off \
 EHEALTH_RATE_LIMIT_PER_ADDRESS=1000000 EHEALTH_RATE_LIMIT_PER_IDENTITY=1000000 \
 RUST_LOG=error target/debug/ehealth >"$work/server.log" 2>&1 &

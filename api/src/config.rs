@@ -160,6 +160,9 @@ impl Config {
             }
         };
 
+        let path = |k: &str, default: &str| PathBuf::from(var(k).unwrap_or_else(|| default.into()));
+        let switch = |k: &str, default: bool| on_or_off(k, var(k).as_deref(), default);
+
         let database_url = DatabaseUrl::parse(
             &var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
         )?;
@@ -180,14 +183,9 @@ impl Config {
             rp_origin,
             extra_origins,
             secret_key: var("EHEALTH_SECRET_KEY"),
-            secret_key_file: PathBuf::from(
-                var("EHEALTH_SECRET_KEY_FILE").unwrap_or_else(|| "./data/secret.key".to_owned()),
-            ),
+            secret_key_file: path("EHEALTH_SECRET_KEY_FILE", "./data/secret.key"),
             log_signing_key: var("EHEALTH_LOG_SIGNING_KEY"),
-            log_signing_key_file: PathBuf::from(
-                var("EHEALTH_LOG_SIGNING_KEY_FILE")
-                    .unwrap_or_else(|| "./data/log-signing.key".to_owned()),
-            ),
+            log_signing_key_file: path("EHEALTH_LOG_SIGNING_KEY_FILE", "./data/log-signing.key"),
             officer_token: var("EHEALTH_OFFICER_TOKEN"),
             access_token_ttl: secs("EHEALTH_ACCESS_TOKEN_TTL", 15 * 60)?,
             refresh_token_ttl: secs("EHEALTH_REFRESH_TOKEN_TTL", 30 * 24 * 3600)?,
@@ -212,16 +210,8 @@ impl Config {
             sync_tombstone_horizon: Duration::from_secs(
                 num("EHEALTH_SYNC_TOMBSTONE_DAYS", 180)?.saturating_mul(24 * 3600),
             ),
-            scheduler: on_or_off(
-                "EHEALTH_SCHEDULER",
-                var("EHEALTH_SCHEDULER").as_deref(),
-                true,
-            )?,
-            webauthn_cross_origin: on_or_off(
-                "EHEALTH_WEBAUTHN_CROSS_ORIGIN",
-                var("EHEALTH_WEBAUTHN_CROSS_ORIGIN").as_deref(),
-                false,
-            )?,
+            scheduler: switch("EHEALTH_SCHEDULER", true)?,
+            webauthn_cross_origin: switch("EHEALTH_WEBAUTHN_CROSS_ORIGIN", false)?,
             access_log_enabled: !(cfg!(feature = "bench")
                 && var("EHEALTH_BENCH_SKIP_ACCESS_LOG").is_some()),
             fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),

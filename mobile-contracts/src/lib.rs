@@ -7,6 +7,7 @@
 //! Naming: `<Action><Resource>Request` / `...Response`. New fields are added as optional with
 //! `#[serde(default)]`; nothing is renamed within v1.
 
+pub mod access_log;
 pub mod account;
 pub mod auth;
 pub mod consent;
@@ -22,6 +23,7 @@ pub mod rows;
 pub mod sync;
 pub mod system;
 
+pub use access_log::*;
 pub use account::*;
 pub use auth::*;
 pub use consent::*;

@@ -133,6 +133,7 @@ mod tests {
             ended_by: None,
             ended_detail: None,
             sync_version: 0,
+            granted_at: None,
         }
     }
 

@@ -36,6 +36,8 @@ pub struct Link {
     pub ended_detail: Option<String>,
     /// The version of the dependant's scope that last changed the link (`sdm_links` syncs down).
     pub sync_version: i64,
+    /// When the link first became active (granted authority); `None` if it never did.
+    pub granted_at: Option<i64>,
 }
 
 impl Link {
@@ -220,6 +222,7 @@ pub fn review(
         sdm_links::reviewed_at.eq(at),
         sdm_links::reviewed_by.eq(by),
         sdm_links::review_reason.eq(reason),
+        sdm_links::granted_at.eq((status == SdmLinkStatus::Active).then_some(at)),
     ))
     .execute(conn)?
         == 1;

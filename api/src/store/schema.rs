@@ -289,6 +289,7 @@ diesel::table! {
         ended_by -> Nullable<Text>,
         ended_detail -> Nullable<Text>,
         sync_version -> BigInt,
+        granted_at -> Nullable<BigInt>,
     }
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod dependants;
 mod joining;
+mod links_offline;
 mod review;
 mod trust;
 

@@ -1,6 +1,7 @@
 //! One integration-test binary (one link instead of one per file: less disk, faster builds).
 //! Each module is a story area; the real server runs on port 0 against real storage.
 
+mod attack;
 mod bad_text;
 mod coming_of_age;
 mod consent;

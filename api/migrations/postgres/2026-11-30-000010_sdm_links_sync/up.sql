@@ -12,3 +12,9 @@ CREATE INDEX sdm_links_sync ON sdm_links (patient_id, sync_version);
 DROP INDEX sdm_links_open;
 CREATE UNIQUE INDEX sdm_links_open ON sdm_links(patient_id, sdm_patient_id, basis)
     WHERE status IN ('pending_review', 'pending_approval', 'active');
+-- When a link first granted authority (became active). A record nobody ever had authority over
+-- holds no data of anyone's making, so it may be released to the person it names. Links that
+-- are or were active before this column existed count as having granted.
+ALTER TABLE sdm_links ADD COLUMN granted_at BIGINT;
+UPDATE sdm_links SET granted_at = COALESCE(reviewed_at, created_at)
+    WHERE status = 'active' OR (status = 'ended' AND ended_reason <> 'expired');

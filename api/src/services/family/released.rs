@@ -1,7 +1,12 @@
-//! Identity squatting: a record that SDMs registered for someone, whose links all still wait
-//! for a decision, never blocks that person's own registration. Nobody ever had authority over
-//! such a record, so nothing was written for it: the person's registration takes the identity,
-//! the waiting links end (`person_registered`) and their holders are told.
+//! Identity squatting: a record that SDMs registered for someone as unable to consent
+//! (`incapable`), over which nobody ever had authority, never blocks that person's own
+//! registration: its links were all pending, or ended or were refused before the office
+//! approved them, so nothing was written for it. The person's registration takes the
+//! identity, the links still waiting end (`person_registered`) and their holders are told. A
+//! child's record (links on the `child` basis) is never taken over this way: a child cannot
+//! register themselves, and a stranger with the child's number must not.
+
+use ehealth_contracts::{PatientStatus, SdmBasis};
 
 use crate::domain::authority::PERSON_REGISTERED;
 use crate::domain::notices;
@@ -10,17 +15,21 @@ use crate::store::outbox::OutboxRow;
 use crate::store::patients::Patient;
 use crate::store::{self, DbConn, family};
 
-/// The record holding `id_hash` if the person's own registration may take it over: nobody
-/// holds it as an account, it has links, and every one of them is still pending.
+/// The record holding `id_hash` if the person's own registration may take it over: not
+/// verified by the office, nobody holds it as an account, it has links, every one on the
+/// `incapable` basis, and none ever granted authority.
 pub(crate) fn held_only_by_pending(c: &mut DbConn, id_hash: &str) -> ApiResult<Option<Patient>> {
     let Some(p) = store::patients::find_by_id_hash(c, id_hash)? else {
         return Ok(None);
     };
-    if store::passkeys::has_any(c, &p.id)? {
+    if p.status()? != PatientStatus::Unverified || store::passkeys::has_any(c, &p.id)? {
         return Ok(None);
     }
     let links = family::of_patient(c, &p.id)?;
-    if links.is_empty() || !links.iter().all(family::Link::is_pending) {
+    let never_granted = links
+        .iter()
+        .all(|l| l.basis == SdmBasis::Incapable.as_str() && l.granted_at.is_none());
+    if links.is_empty() || !never_granted {
         return Ok(None);
     }
     Ok(Some(p))

@@ -152,6 +152,16 @@ async fn a_pending_link_grants_nothing_until_the_office_approves_its_document(ap
             .and_then(|v| v.to_str().ok()),
         Some("application/pdf")
     );
+    // Downloaded, never shown inline in the office's browser.
+    assert!(
+        stored
+            .headers()
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("attachment;") && v.ends_with(".pdf\"")),
+        "{:?}",
+        stored.headers().get("content-disposition")
+    );
     let etag = stored
         .headers()
         .get("etag")

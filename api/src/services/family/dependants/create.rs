@@ -295,6 +295,7 @@ fn open_link(
         ended_by: None,
         ended_detail: None,
         sync_version: 0,
+        granted_at: (dependant.link_status == SdmLinkStatus::Active).then_some(now),
     };
     family::insert(c, &link).map_err(|e| unique_as(e, ErrorCode::SdmLinkExists))?;
     Ok(link)

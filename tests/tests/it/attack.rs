@@ -1,0 +1,22 @@
+//! Attacks on the trust features, as an outsider would try them: SDM joins, office
+//! verification, identity squatting, SDM action lists, preferences, bad text, smart-card reads,
+//! log checkpoints and consent requests. Every test asserts the safe behaviour: a failing test
+//! is a hole.
+
+mod access;
+mod consent;
+mod joins;
+mod squatting;
+mod text;
+
+use ehealth_tests::TestApp;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+fn decide(link: &str, verb: &str) -> String {
+    format!("/v1/sdm-links/{link}/{verb}")
+}
+
+async fn post_as(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
+    app.call(Method::POST, path, Some(token), None).await
+}
