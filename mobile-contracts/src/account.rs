@@ -171,6 +171,26 @@ pub struct VerifyPatientRequest {
     pub confirmed_link_ids: Option<Vec<String>>,
 }
 
+/// Registration office: a record someone registered for a person, which the office never
+/// verified, gives up their identity document so the person can register themselves (e.g. an
+/// adult's identity card registered as a "child" with an invented date of birth).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ReleaseIdentityRequest {
+    /// Why (kept on the record's links and shown to their holders in the app).
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub officer: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReleaseIdentityResponse {
+    pub patient_id: String,
+    /// `withdrawn`: the record holds no identity any more.
+    pub status: PatientStatus,
+    /// The record's open SDM links, now ended (`ended_by_office`).
+    pub ended_link_ids: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct VerifyPatientResponse {
     pub patient_id: String,

@@ -58,6 +58,8 @@ wire_enum! {
         /// A string holds a NUL, another control character or a bidirectional override.
         InvalidCharacters = "invalid_characters",
         CardReadUsed = "card_read_used", CardReadExpired = "card_read_expired",
+        /// The person holds their own account: their identity is theirs.
+        IdentityHasAccount = "identity_has_account",
     }
 }
 

@@ -348,6 +348,10 @@ problem_texts! {
         en: "This system is already revoked" / "Nothing was changed.",
         zh: "此系統已被撤銷" / "未有任何更改。",
     }
+    IdentityHasAccount {
+        en: "This person holds their own account" / "Only a record nobody has signed in to can give up its identity.",
+        zh: "此人已有自己的帳戶" / "只有從未有人登入的紀錄才可釋出其身份證明文件。",
+    }
     CardReadUsed {
         en: "This card read was already used" / "Insert the card again to start a new read.",
         zh: "此讀卡紀錄已使用" / "請重新插入智能身份證以開始新的讀卡。",

@@ -2,7 +2,8 @@ use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
     ClaimCodeResponse, CreateHcpRequest, CreateHcpSystemRequest, CreateStaffRequest,
     CreateStaffResponse, DocumentBytes, HcpResponse, HcpSystemCredentials, ListSdmLinksResponse,
-    Problem, ReviewSdmLinkRequest, SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
+    Problem, ReleaseIdentityRequest, ReleaseIdentityResponse, ReviewSdmLinkRequest,
+    SdmLinkResponse, VerifyPatientRequest, VerifyPatientResponse,
 };
 
 use super::operation::{Operation, operations};
@@ -17,7 +18,7 @@ use crate::state::AppState;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
-    verify_registration, list_pending_sdm_links, get_sdm_document, approve_sdm_link,
+    verify_registration, release_identity, list_pending_sdm_links, get_sdm_document, approve_sdm_link,
     reject_sdm_link, issue_claim_code, end_sdm_link_by_office, create_hcp,
     create_hcp_staff_by_office, create_hcp_system, revoke_hcp_system,
 };
@@ -42,6 +43,33 @@ pub async fn verify_registration(
     ApiJson(body): ApiJson<VerifyPatientRequest>,
 ) -> ApiResult<web::Json<VerifyPatientResponse>> {
     Ok(web::Json(officer::verify(&state, &path, body).await?))
+}
+
+/// Registration office: a record it never verified, that nobody holds as their own account,
+/// gives up its identity document (its open SDM links end, their holders are told, and it is
+/// withdrawn), so the person the document names can register themselves. For an identity
+/// registered wrongly, e.g. an adult's card registered as a "child".
+#[utoipa::path(post, path = "/v1/officer/registrations/{patient_id}/release", tag = "officer",
+    operation_id = "release_identity",
+    security(("officer" = [])),
+    params(("patient_id" = String, Path, description = "The record that holds the identity")),
+    request_body = ReleaseIdentityRequest,
+    responses(
+        (status = 200, description = "Released", body = ReleaseIdentityResponse),
+        NotOfficer,
+        (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "`already_verified`, `account_withdrawn` or `identity_has_account`", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+    ))]
+pub async fn release_identity(
+    state: web::Data<AppState>,
+    _officer: Officer,
+    path: web::Path<PatientId>,
+    ApiJson(body): ApiJson<ReleaseIdentityRequest>,
+) -> ApiResult<web::Json<ReleaseIdentityResponse>> {
+    Ok(web::Json(
+        officer::release_identity(&state, &path, body).await?,
+    ))
 }
 
 /// Registration office: links waiting for a decision (`pending_review`, and the joins waiting

@@ -1,9 +1,10 @@
-//! The registration office: identity verification. Verifying a dependant also settles their SDM
-//! links: the ones the documents showed are confirmed, the others end.
+//! The registration office: identity verification, and releasing an identity a record holds
+//! wrongly. Verifying a dependant also settles their SDM links: the ones the documents showed
+//! are confirmed, the others end.
 
 use ehealth_contracts::{
-    ErrorCode, FieldCode, PatientStatus, SdmLinkStatus, Verification, VerifyPatientRequest,
-    VerifyPatientResponse,
+    ErrorCode, FieldCode, PatientStatus, ReleaseIdentityRequest, ReleaseIdentityResponse,
+    SdmLinkStatus, Verification, VerifyPatientRequest, VerifyPatientResponse,
 };
 
 use crate::clock::rfc3339_ms;
@@ -134,4 +135,70 @@ fn settle_links(
         }
     }
     Ok((kept, ended))
+}
+
+/// A record the office never verified, that nobody holds as their own account, gives up its
+/// identity document so the person it names can register themselves: its open links end
+/// (`ended_by_office`, with the office's reason) and their holders are told, and the record is
+/// withdrawn. The office does this after seeing the person, e.g. when an adult's identity card
+/// was registered as a "child" with an invented date of birth.
+pub async fn release_identity(
+    state: &AppState,
+    patient_id: &PatientId,
+    req: ReleaseIdentityRequest,
+) -> ApiResult<ReleaseIdentityResponse> {
+    let reason = req.reason.trim().to_owned();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "reason",
+            if reason.is_empty() {
+                FieldCode::Required
+            } else {
+                FieldCode::TooLong
+            },
+        )]));
+    }
+    let officer = officer_name(req.officer.as_deref())?;
+    let now = state.now_ms();
+    let id = patient_id.clone();
+    let ended_link_ids = state
+        .db
+        .transaction(move |c| {
+            if !store::patients::lock(c, &id)? {
+                return Err(ApiError::not_found());
+            }
+            let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
+            match patient.status()? {
+                PatientStatus::Verified => {
+                    return Err(ApiError::conflict(ErrorCode::AlreadyVerified));
+                }
+                PatientStatus::Withdrawn => {
+                    return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
+                }
+                PatientStatus::Unverified => {}
+            }
+            if store::passkeys::has_any(c, &id)? {
+                return Err(ApiError::conflict(ErrorCode::IdentityHasAccount));
+            }
+            let mut ended = Vec::new();
+            for link in family::of_patient(c, &id)?
+                .into_iter()
+                .filter(family::Link::is_open)
+            {
+                family::end(c, &link.id, ENDED_BY_OFFICE, &officer, now)?;
+                family::set_ended_detail(c, &link.id, &reason)?;
+                let payload = notices::sdm_link_ended(&link.patient_id, &link.id, ENDED_BY_OFFICE);
+                store::outbox::enqueue(c, &OutboxRow::notice(&link.sdm_patient_id, payload, now)?)?;
+                ended.push(link.id.to_string());
+            }
+            store::patients::release_identity(c, &id, now)?;
+            Ok(ended)
+        })
+        .await?;
+    tracing::info!(%patient_id, ended = ended_link_ids.len(), "identity released by the office");
+    Ok(ReleaseIdentityResponse {
+        patient_id: patient_id.to_string(),
+        status: PatientStatus::Withdrawn,
+        ended_link_ids,
+    })
 }

@@ -1,6 +1,6 @@
 //! Attacks by identity squatting: a record registered for someone else never locks the
-//! person out unless someone really had authority over it, and never gives a stranger a
-//! child's record.
+//! person out for good (released when nobody ever had authority over it, or by the office), and
+//! never gives a stranger a child's record.
 
 use chrono::Duration;
 use ehealth_contracts::{CreateDependantResponse, SdmLinkStatus};
@@ -195,3 +195,80 @@ async fn attack_trust_child_with_pending_links_is_not_taken_over(app: TestApp) {
 }
 
 // The SDM action list: only the patient and SDMs with authority.
+
+// An adult's identity card registered as a "child" with an invented birth date gives the
+// squatter an active link at once (a parent's link to a new child is active; nobody can tell a
+// juvenile card from an adult's by its number). The person is not locked out for good: the
+// office, seeing them, releases the identity from the record it never verified, and they
+// register. The office cannot release a record it verified, or one somebody signs in to.
+on_both_backends!(attack_trust_adult_number_as_child_is_released_by_the_office);
+async fn attack_trust_adult_number_as_child_is_released_by_the_office(app: TestApp) {
+    let (squatter, _) = verified_adult(&app).await;
+    let victim = Person::adult();
+    let fake = Person {
+        date_of_birth: "2015-01-01".to_owned(),
+        doc_type: victim.doc_type,
+        hkid: victim.hkid.clone(),
+    };
+    let (status, body) = app
+        .add_dependant(&squatter.access_token, &fake, "parent", false)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let squatted: CreateDependantResponse = body.json_as();
+    let (status, _) = app
+        .post("/v1/registrations", victim.registration_body())
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let release = |id: &str| format!("/v1/officer/registrations/{id}/release");
+    let (status, body) = app
+        .officer(
+            Method::POST,
+            &release(&squatted.patient_id),
+            Some(json!({"reason": "The card shown at the counter is an adult's.", "officer": "RO-7"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["ended_link_ids"], json!([squatted.link_id]));
+    assert!(
+        app.notices_for(&squatter.patient_id)
+            .await
+            .iter()
+            .any(|(k, p)| k == "sdm_link_ended" && p["reason"] == "ended_by_office")
+    );
+    let (status, _) = app
+        .get_auth(
+            &format!("/v1/patients/{}", squatted.patient_id),
+            &squatter.access_token,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (own, _) = app.register(&victim).await;
+    assert_ne!(own.patient_id, squatted.patient_id);
+
+    // Not a record the office verified, nor one somebody holds as their account.
+    app.verify(&own.patient_id).await;
+    let (status, body) = app
+        .officer(
+            Method::POST,
+            &release(&own.patient_id),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("already_verified"))
+    );
+    let (unverified, _) = app.register(&Person::adult()).await;
+    let (status, body) = app
+        .officer(
+            Method::POST,
+            &release(&unverified.patient_id),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::CONFLICT, Some("identity_has_account"))
+    );
+}

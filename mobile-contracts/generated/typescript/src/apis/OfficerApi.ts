@@ -59,6 +59,16 @@ import {
     ProblemToJSON,
 } from '../models/Problem';
 import {
+    type ReleaseIdentityRequest,
+    ReleaseIdentityRequestFromJSON,
+    ReleaseIdentityRequestToJSON,
+} from '../models/ReleaseIdentityRequest';
+import {
+    type ReleaseIdentityResponse,
+    ReleaseIdentityResponseFromJSON,
+    ReleaseIdentityResponseToJSON,
+} from '../models/ReleaseIdentityResponse';
+import {
     type ReviewSdmLinkRequest,
     ReviewSdmLinkRequestFromJSON,
     ReviewSdmLinkRequestToJSON,
@@ -153,6 +163,17 @@ export interface RejectSdmLinkRequest {
      * 
      */
     reviewSdmLinkRequest: ReviewSdmLinkRequest;
+}
+
+export interface ReleaseIdentityOperationRequest {
+    /**
+     * The record that holds the identity
+     */
+    patientId: string;
+    /**
+     * 
+     */
+    releaseIdentityRequest: ReleaseIdentityRequest;
 }
 
 export interface RevokeHcpSystemRequest {
@@ -700,6 +721,69 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async rejectSdmLink(requestParameters: RejectSdmLinkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SdmLinkResponse> {
         const response = await this.rejectSdmLinkRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for releaseIdentity without sending the request
+     */
+    async releaseIdentityRequestOpts(requestParameters: ReleaseIdentityOperationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['patientId'] == null) {
+            throw new runtime.RequiredError(
+                'patientId',
+                'Required parameter "patientId" was null or undefined when calling releaseIdentity().'
+            );
+        }
+
+        if (requestParameters['releaseIdentityRequest'] == null) {
+            throw new runtime.RequiredError(
+                'releaseIdentityRequest',
+                'Required parameter "releaseIdentityRequest" was null or undefined when calling releaseIdentity().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/registrations/{patient_id}/release`;
+        urlPath = urlPath.replace('{patient_id}', encodeURIComponent(String(requestParameters['patientId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: ReleaseIdentityRequestToJSON(requestParameters['releaseIdentityRequest']),
+        };
+    }
+
+    /**
+     * Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult\'s card registered as a \"child\".
+     */
+    async releaseIdentityRaw(requestParameters: ReleaseIdentityOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ReleaseIdentityResponse>> {
+        const requestOptions = await this.releaseIdentityRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ReleaseIdentityResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult\'s card registered as a \"child\".
+     */
+    async releaseIdentity(requestParameters: ReleaseIdentityOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ReleaseIdentityResponse> {
+        const response = await this.releaseIdentityRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -105,6 +105,8 @@ export * from './RecordReadResponse';
 export * from './RecordResponse';
 export * from './RecordRowFields';
 export * from './RefreshSessionRequest';
+export * from './ReleaseIdentityRequest';
+export * from './ReleaseIdentityResponse';
 export * from './ReminderFields';
 export * from './ReminderKind';
 export * from './ReminderResponse';

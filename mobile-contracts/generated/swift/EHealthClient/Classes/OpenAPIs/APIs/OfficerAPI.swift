@@ -456,6 +456,57 @@ open class OfficerAPI {
     }
 
     /**
+     Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult's card registered as a \"child\".
+     
+     - parameter patientId: (path) The record that holds the identity 
+     - parameter releaseIdentityRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func releaseIdentity(patientId: String, releaseIdentityRequest: ReleaseIdentityRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ReleaseIdentityResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return releaseIdentityWithRequestBuilder(patientId: patientId, releaseIdentityRequest: releaseIdentityRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult's card registered as a \"child\".
+     - POST /v1/officer/registrations/{patient_id}/release
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter patientId: (path) The record that holds the identity 
+     - parameter releaseIdentityRequest: (body)  
+     - returns: RequestBuilder<ReleaseIdentityResponse> 
+     */
+    open class func releaseIdentityWithRequestBuilder(patientId: String, releaseIdentityRequest: ReleaseIdentityRequest) -> RequestBuilder<ReleaseIdentityResponse> {
+        var localVariablePath = "/v1/officer/registrations/{patient_id}/release"
+        let patientIdPreEscape = "\(APIHelper.mapValueToPathItem(patientId))"
+        let patientIdPostEscape = patientIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{patient_id}", with: patientIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: releaseIdentityRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ReleaseIdentityResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Registration office: revoke an HCP system; its tokens stop working at once.
      
      - parameter hcpId: (path) The HCP 

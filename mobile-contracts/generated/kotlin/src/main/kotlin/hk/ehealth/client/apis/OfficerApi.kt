@@ -36,6 +36,8 @@ import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
 import hk.ehealth.client.models.Problem
+import hk.ehealth.client.models.ReleaseIdentityRequest
+import hk.ehealth.client.models.ReleaseIdentityResponse
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
 import hk.ehealth.client.models.VerifyPatientRequest
@@ -733,6 +735,83 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/officer/sdm-links/{link_id}/reject".replace("{"+"link_id"+"}", encodeURIComponent(linkId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/registrations/{patient_id}/release
+     * Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult&#39;s card registered as a \&quot;child\&quot;.
+     * 
+     * @param patientId The record that holds the identity
+     * @param releaseIdentityRequest 
+     * @return ReleaseIdentityResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun releaseIdentity(patientId: kotlin.String, releaseIdentityRequest: ReleaseIdentityRequest) : ReleaseIdentityResponse {
+        val localVarResponse = releaseIdentityWithHttpInfo(patientId = patientId, releaseIdentityRequest = releaseIdentityRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ReleaseIdentityResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/registrations/{patient_id}/release
+     * Registration office: a record it never verified, that nobody holds as their own account, gives up its identity document (its open SDM links end, their holders are told, and it is withdrawn), so the person the document names can register themselves. For an identity registered wrongly, e.g. an adult&#39;s card registered as a \&quot;child\&quot;.
+     * 
+     * @param patientId The record that holds the identity
+     * @param releaseIdentityRequest 
+     * @return ApiResponse<ReleaseIdentityResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun releaseIdentityWithHttpInfo(patientId: kotlin.String, releaseIdentityRequest: ReleaseIdentityRequest) : ApiResponse<ReleaseIdentityResponse?> {
+        val localVariableConfig = releaseIdentityRequestConfig(patientId = patientId, releaseIdentityRequest = releaseIdentityRequest)
+
+        return request<ReleaseIdentityRequest, ReleaseIdentityResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation releaseIdentity
+     *
+     * @param patientId The record that holds the identity
+     * @param releaseIdentityRequest 
+     * @return RequestConfig
+     */
+    fun releaseIdentityRequestConfig(patientId: kotlin.String, releaseIdentityRequest: ReleaseIdentityRequest) : RequestConfig<ReleaseIdentityRequest> {
+        val localVariableBody = releaseIdentityRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/registrations/{patient_id}/release".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

@@ -36,6 +36,8 @@ import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
 import hk.ehealth.client.models.Problem
+import hk.ehealth.client.models.ReleaseIdentityRequest
+import hk.ehealth.client.models.ReleaseIdentityResponse
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
 import hk.ehealth.client.models.VerifyPatientRequest
@@ -119,6 +121,15 @@ class OfficerApiTest : ShouldSpec() {
             //val linkId : kotlin.String = linkId_example // kotlin.String | The link
             //val reviewSdmLinkRequest : ReviewSdmLinkRequest =  // ReviewSdmLinkRequest | 
             //val result : SdmLinkResponse = apiInstance.rejectSdmLink(linkId, reviewSdmLinkRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test releaseIdentity
+        should("test releaseIdentity") {
+            // uncomment below to test releaseIdentity
+            //val patientId : kotlin.String = patientId_example // kotlin.String | The record that holds the identity
+            //val releaseIdentityRequest : ReleaseIdentityRequest =  // ReleaseIdentityRequest | 
+            //val result : ReleaseIdentityResponse = apiInstance.releaseIdentity(patientId, releaseIdentityRequest)
             //result shouldBe ("TODO")
         }
 
