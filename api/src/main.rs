@@ -1,5 +1,5 @@
 //! `ehealth`: the server binary. Subcommands: `serve` (default), `migrate`, `openapi`,
-//! `reset-sync-epoch`.
+//! `reset-sync-epoch`, `import-consents`.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Seek, Write};
@@ -15,13 +15,18 @@ use ehealth_api::store::{Db, DbConn};
 use ehealth_api::{Application, Config, SystemClock};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: ehealth [serve|migrate|openapi|reset-sync-epoch|--version|--help]
+const USAGE: &str =
+    "usage: ehealth [serve|migrate|openapi|reset-sync-epoch|import-consents FILE|--version|--help]
 
   serve             run the HTTP server (default)
   migrate           apply database migrations and exit
   openapi           print the OpenAPI document
   reset-sync-epoch  start a new sync epoch after restoring the database from a backup:
                     every device re-downloads its data and re-sends what it had pending
+  import-consents FILE
+                    bring over legacy one-year consents from a CSV file (header
+                    patient_id,hcp_id,granted_on,valid_until); reports each line refused and
+                    exits 1 if any was; running it again changes nothing
   -V, --version     print the version
   -h, --help        print this help
 
@@ -37,6 +42,7 @@ enum Command {
     Migrate,
     OpenApi,
     ResetSyncEpoch,
+    ImportConsents,
     Help,
     Version,
 }
@@ -47,6 +53,7 @@ fn parse_command(arg: Option<&str>) -> Option<Command> {
         "migrate" => Command::Migrate,
         "openapi" => Command::OpenApi,
         "reset-sync-epoch" => Command::ResetSyncEpoch,
+        "import-consents" => Command::ImportConsents,
         "-h" | "--help" | "help" => Command::Help,
         "-V" | "--version" => Command::Version,
         _ => return None,
@@ -65,6 +72,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::Migrate => migrate(),
         Command::ResetSyncEpoch => reset_sync_epoch(),
+        Command::ImportConsents => import_consents(std::env::args().nth(2)).await,
         Command::OpenApi => print_out(&ehealth_api::openapi::openapi_json()),
         Command::Help => print_out(&format!("{USAGE}\n")),
         Command::Version => print_out(&version_line()),
@@ -130,6 +138,39 @@ async fn serve() -> anyhow::Result<()> {
     );
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// `import-consents FILE`: the import, with a line for each refusal; an error (exit 1) when
+/// any line was refused.
+async fn import_consents(file: Option<String>) -> anyhow::Result<()> {
+    use ehealth_api::clock::Clock;
+    use ehealth_api::services::consent::import;
+    let path = file.context("usage: ehealth import-consents FILE.csv")?;
+    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+    let config = Config::from_env()?;
+    let db = Db::connect(&config.database_url, 2)?;
+    let (rows, mut refused) = import::parse(&text);
+    let clock = SystemClock;
+    let report = import::import(&db, rows, clock.today_hk(), clock.now_ms())
+        .await
+        .map_err(|e| anyhow!("import failed: {e}"))?;
+    refused.extend(report.refused);
+    refused.sort();
+    let mut out = format!(
+        "imported {}, already present {}, refused {}\n",
+        report.imported,
+        report.already_present,
+        refused.len()
+    );
+    for (line, why) in &refused {
+        out.push_str(&format!("line {line}: {why}\n"));
+    }
+    print_out(&out)?;
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        bail!("{} lines refused", refused.len())
+    }
 }
 
 /// `<database>.lock`, beside the SQLite file.

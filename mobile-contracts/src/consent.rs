@@ -17,6 +17,8 @@ wire_enum! {
     ConsentMethod {
         App = "app", AccessKey = "access_key", SmartCard = "smart_card",
         ConsentRequest = "consent_request",
+        /// A legacy one-year consent brought over by `ehealth import-consents`.
+        Import = "import",
     }
 }
 

@@ -60,6 +60,8 @@ wire_enum! {
         CardReadUsed = "card_read_used", CardReadExpired = "card_read_expired",
         /// The person holds their own account: their identity is theirs.
         IdentityHasAccount = "identity_has_account",
+        /// New consents are indefinite since 2025.
+        OneYearConsentDiscontinued = "one_year_consent_discontinued",
     }
 }
 

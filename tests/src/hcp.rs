@@ -130,6 +130,31 @@ impl TestApp {
         body.json_as()
     }
 
+    /// Brings over a legacy one-year consent of `patient` to `hcp` (as `ehealth import-consents`
+    /// does), given on `granted_on` and valid through `valid_until`; returns the import report.
+    pub async fn legacy_consent(
+        &self,
+        patient: &str,
+        hcp: &str,
+        granted_on: &str,
+        valid_until: &str,
+    ) -> ehealth_api::services::consent::import::ImportReport {
+        use ehealth_api::services::consent::import;
+        let (rows, refused) = import::parse(&format!(
+            "{}\n{patient},{hcp},{granted_on},{valid_until}\n",
+            import::HEADER
+        ));
+        assert!(refused.is_empty(), "{refused:?}");
+        import::import(
+            &self.state.db,
+            rows,
+            self.state.clock.today_hk(),
+            self.state.now_ms(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("import: {e}"))
+    }
+
     /// Pre-grants consent to `hcp` as `token` for `patient`; returns the consent.
     pub async fn grant(
         &self,

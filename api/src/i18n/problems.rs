@@ -348,6 +348,10 @@ problem_texts! {
         en: "This system is already revoked" / "Nothing was changed.",
         zh: "此系統已被撤銷" / "未有任何更改。",
     }
+    OneYearConsentDiscontinued {
+        en: "One-year consents are no longer given" / "Give an indefinite consent; it stays valid until revoked.",
+        zh: "已不再提供一年期互通同意" / "請給予無限期互通同意；在撤回前一直有效。",
+    }
     IdentityHasAccount {
         en: "This person holds their own account" / "Only a record nobody has signed in to can give up its identity.",
         zh: "此人已有自己的帳戶" / "只有從未有人登入的紀錄才可釋出其身份證明文件。",

@@ -25,7 +25,10 @@ pub(super) const ROUTES: &[Operation] = operations! {
     approve_consent_request, decline_consent_request,
 };
 
-/// Give a registered HCP sharing consent, also before the visit (pre-grant).
+/// Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are
+/// indefinite (valid until revoked): `type: one_year` is 422 `one_year_consent_discontinued`.
+/// A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP's
+/// feed says `renewed`).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/consents", tag = "consent", operation_id = "create_consent",
     security(("bearer" = [])),
     params(("patient_id" = String, Path, description = "Yourself or your dependant")),
@@ -35,7 +38,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
         NotSignedIn,
         (status = 403, description = "`patient_not_verified`, `account_withdrawn` or `sdm_authority_ended`", body = Problem, content_type = PROBLEM),
         NotYourPatient,
-        (status = 422, description = "Unknown `hcp_id` or invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Unknown `hcp_id`, invalid fields, or `one_year_consent_discontinued`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_consent(
     state: web::Data<AppState>,
@@ -82,7 +85,7 @@ pub async fn revoke_consent(
     Ok(web::Json(grant::revoke(&state, &who, &patient, &id).await?))
 }
 
-/// Renew a one-year consent for a year from today.
+/// Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
 #[utoipa::path(post, path = "/v1/patients/{patient_id}/consents/{consent_id}/renew", tag = "consent", operation_id = "renew_consent",
     security(("bearer" = [])),
     params(("patient_id" = String, Path, description = "Yourself or your dependant"), ("consent_id" = String, Path, description = "The consent")),

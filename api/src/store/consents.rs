@@ -76,10 +76,13 @@ pub fn one_year_active_until(conn: &mut DbConn, until: &str) -> QueryResult<Vec<
         .load(conn)
 }
 
-pub fn renew(conn: &mut DbConn, id: &str, valid_until: &str, at: i64) -> QueryResult<bool> {
+/// Turns an active legacy one-year consent into an indefinite one (the 2025 regime). Returns
+/// false when it was no longer active.
+pub fn make_indefinite(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<bool> {
     diesel::update(consents::table.find(id).filter(consents::status.eq(ACTIVE)))
         .set((
-            consents::valid_until.eq(valid_until),
+            consents::consent_type.eq("indefinite"),
+            consents::valid_until.eq(None::<String>),
             consents::updated_at.eq(at),
         ))
         .execute(conn)

@@ -35,7 +35,7 @@ async fn pulled_rows_of_every_table_have_their_contract_shape() {
         .add_child(&parent.access_token, &child("2017-05-05"))
         .await;
     app.verify(&kid).await;
-    app.grant(&parent.access_token, &kid, &hcp, "one_year")
+    app.grant(&parent.access_token, &kid, &hcp, "indefinite")
         .await;
     app.deposit(&doctor, &kid, "lab_result").await;
     let (status, _) = app.read_record(&doctor, &kid, None).await;

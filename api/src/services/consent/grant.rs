@@ -8,7 +8,7 @@ use ehealth_contracts::{
 };
 use uuid::Uuid;
 
-use super::{is_valid, one_year_from, require_sharable, wire_with_hcp};
+use super::{is_valid, require_sharable, wire_with_hcp};
 use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::error::{ApiError, ApiResult, FieldError};
@@ -20,7 +20,10 @@ use crate::store::consents::{self, ACTIVE, Consent};
 use crate::store::outbox::OutboxRow;
 use crate::store::{self, DbConn};
 
-/// Grants `hcp_id` consent (or returns the consent already active), in the caller's transaction.
+/// Grants `hcp_id` an indefinite consent, in the caller's transaction. A valid indefinite one
+/// already active is returned as it is; a legacy one-year one becomes indefinite (the HCP's
+/// feed says `renewed`). New one-year consents are no longer given (2025): 422
+/// `one_year_consent_discontinued`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn grant(
     c: &mut DbConn,
@@ -32,6 +35,11 @@ pub(super) fn grant(
     today: NaiveDate,
     now: i64,
 ) -> ApiResult<ConsentResponse> {
+    if consent_type == ConsentType::OneYear {
+        return Err(ApiError::unprocessable(
+            ErrorCode::OneYearConsentDiscontinued,
+        ));
+    }
     store::patients::lock(c, patient_id)?;
     let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
     require_sharable(&patient)?;
@@ -40,6 +48,9 @@ pub(super) fn grant(
     })?;
     if let Some(existing) = consents::active(c, patient_id, hcp_id)? {
         if is_valid(&existing, today)? {
+            if existing.consent_type == ConsentType::OneYear.as_str() {
+                return make_indefinite(c, &existing, now);
+            }
             return wire_with_hcp(c, existing);
         }
         // Past its last day but not yet tidied by the daily job: it expires now.
@@ -47,11 +58,7 @@ pub(super) fn grant(
         record(c, &existing, ConsentEventType::Expired, now)?;
         publish(c, &existing.id, patient_id, now)?;
     }
-    let valid_until = if consent_type == ConsentType::OneYear {
-        Some(one_year_from(today)?.format("%Y-%m-%d").to_string())
-    } else {
-        None
-    };
+    let valid_until = None;
     let consent = Consent {
         id: Uuid::now_v7().to_string(),
         patient_id: patient_id.to_string(),
@@ -167,7 +174,18 @@ pub async fn revoke(
     Ok(response)
 }
 
-/// Renews a one-year consent for another year from today.
+/// A legacy one-year consent made indefinite (by a new grant or a renewal), in the caller's
+/// transaction: the HCP's feed says `renewed`, the devices sync it.
+fn make_indefinite(c: &mut DbConn, consent: &Consent, now: i64) -> ApiResult<ConsentResponse> {
+    consents::make_indefinite(c, &consent.id, now)?;
+    record(c, consent, ConsentEventType::Renewed, now)?;
+    let patient = PatientId::from(consent.patient_id.as_str());
+    publish(c, &consent.id, &patient, now)?;
+    let renewed = consents::find(c, &consent.id)?.ok_or_else(ApiError::not_found)?;
+    wire_with_hcp(c, renewed)
+}
+
+/// Renews a legacy one-year consent: since 2025 it becomes indefinite.
 pub async fn renew(
     state: &AppState,
     who: &PatientSession,
@@ -195,12 +213,7 @@ pub async fn renew(
             if !is_valid(&consent, today)? {
                 return Err(ApiError::conflict(ErrorCode::ConsentNotActive));
             }
-            let until = one_year_from(today)?.format("%Y-%m-%d").to_string();
-            consents::renew(c, &id, &until, now)?;
-            record(c, &consent, ConsentEventType::Renewed, now)?;
-            publish(c, &id, &acting.patient_id, now)?;
-            let renewed = consents::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            wire_with_hcp(c, renewed)
+            make_indefinite(c, &consent, now)
         })
         .await
 }

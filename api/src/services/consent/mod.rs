@@ -5,12 +5,14 @@
 //! One file per way in: `grant` (give in the app, list, revoke, renew, and the grant every
 //! other way ends in), `access_key` (the key made in the app and used at the HCP's counter),
 //! `smart_card` (the card read at an HCP system's reader), `requests` (an HCP asks, the patient
-//! decides) and `feed` (the HCP's consent-event feed). The writing of a change to the feed and
+//! decides), `feed` (the HCP's consent-event feed) and `import` (legacy one-year consents
+//! brought over by `ehealth import-consents`). The writing of a change to the feed and
 //! the sync scope is `store::consent_events`, shared with the consent-expiry job.
 
 pub mod access_key;
 pub mod feed;
 pub mod grant;
+pub mod import;
 pub mod requests;
 pub mod smart_card;
 

@@ -1,8 +1,9 @@
-//! One-year consents (the earlier regime): the last Hong Kong day, renewal, and the daily job
-//! that reminds before and expires after.
+//! One-year consents (the earlier regime, brought over by import): no new ones, the last Hong
+//! Kong day, renewal into an indefinite consent, and the daily job that reminds before and
+//! expires after.
 
 use ehealth_contracts::{
-    ConsentEventsResponse, ConsentResponse, ConsentStatus, ListConsentsResponse,
+    ConsentEventsResponse, ConsentResponse, ConsentStatus, ConsentType, ListConsentsResponse,
 };
 use ehealth_tests::family::verified_adult;
 use ehealth_tests::{JsonAs, TestApp, on_both_backends};
@@ -10,8 +11,8 @@ use reqwest::{Method, StatusCode};
 
 use super::events;
 
-on_both_backends!(one_year_consents_expire_after_their_last_hong_kong_day_and_renew);
-async fn one_year_consents_expire_after_their_last_hong_kong_day_and_renew(app: TestApp) {
+on_both_backends!(legacy_one_year_consents_expire_and_become_indefinite_when_renewed);
+async fn legacy_one_year_consents_expire_and_become_indefinite_when_renewed(app: TestApp) {
     app.clock.set_rfc3339("2026-11-22T04:00:00Z");
     let hcp = app
         .create_hcp("Old Regime Clinic", "private", "central_and_western")
@@ -19,11 +20,36 @@ async fn one_year_consents_expire_after_their_last_hong_kong_day_and_renew(app: 
     let doctor = app.staff(&hcp, "medical_practitioner", &[]).await;
     let (patient, mut key) = verified_adult(&app).await;
     let me = patient.patient_id.clone();
-    let (status, consent) = app
+    // New one-year consents are no longer given; a deployment imports its old ones.
+    let (status, body) = app
         .grant(&patient.access_token, &me, &hcp, "one_year")
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{consent}");
-    let consent: ConsentResponse = consent.json_as();
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some("one_year_consent_discontinued")
+        )
+    );
+    let report = app
+        .legacy_consent(&me, &hcp, "2026-11-22", "2027-11-22")
+        .await;
+    assert_eq!((report.imported, report.already_present), (1, 0));
+    let again = app
+        .legacy_consent(&me, &hcp, "2026-11-22", "2027-11-22")
+        .await;
+    assert_eq!(
+        (again.imported, again.already_present),
+        (0, 1),
+        "idempotent"
+    );
+    let list: ListConsentsResponse = app
+        .get_as(
+            &format!("/v1/patients/{me}/consents"),
+            &patient.access_token,
+        )
+        .await;
+    let consent = list.consents[0].clone();
     assert_eq!(consent.valid_until.as_deref(), Some("2027-11-22"));
 
     // 23:59:59 on 22 November 2027 in Hong Kong: still valid; a second later: not.
@@ -56,30 +82,59 @@ async fn one_year_consents_expire_after_their_last_hong_kong_day_and_renew(app: 
         (status, body["code"].as_str()),
         (StatusCode::CONFLICT, Some("consent_not_active"))
     );
+    // An expired legacy consent cannot be imported again as if it were valid.
+    let late = app
+        .legacy_consent(&me, &hcp, "2026-11-22", "2027-11-22")
+        .await;
+    assert_eq!(late.refused.len(), 1, "{late:?}");
 
-    // A new one-year consent replaces it; renewing moves the last day.
-    let (status, again) = app.grant(&token, &me, &hcp, "one_year").await;
-    assert_eq!(status, StatusCode::CREATED, "{again}");
-    let again: ConsentResponse = again.json_as();
-    assert_eq!(again.valid_until.as_deref(), Some("2028-11-23"));
-    app.clock.set_rfc3339("2028-06-01T04:00:00Z");
-    let token = app.sign_in_patient(&mut key).await.access_token;
+    // A legacy consent still valid becomes indefinite when renewed, or when consent is given
+    // again; the HCP's feed says `renewed` either way.
+    let renewing = app.create_hcp("Renewing Clinic", "private", "north").await;
+    let regranting = app
+        .create_hcp("Regranting Clinic", "private", "north")
+        .await;
+    for h in [&renewing, &regranting] {
+        let r = app.legacy_consent(&me, h, "2027-06-01", "2028-06-01").await;
+        assert_eq!(r.imported, 1, "{r:?}");
+    }
+    let list: ListConsentsResponse = app
+        .get_as(&format!("/v1/patients/{me}/consents"), &token)
+        .await;
+    let legacy = |h: &str| {
+        list.consents
+            .iter()
+            .find(|c| c.hcp_id == h)
+            .map(|c| c.consent_id.clone())
+            .unwrap_or_default()
+    };
     let renewed: ConsentResponse = app
         .call_as(
             StatusCode::OK,
             Method::POST,
-            &format!("/v1/patients/{me}/consents/{}/renew", again.consent_id),
+            &format!("/v1/patients/{me}/consents/{}/renew", legacy(&renewing)),
             Some(&token),
             None,
         )
         .await;
-    assert_eq!(renewed.valid_until.as_deref(), Some("2029-06-01"));
+    assert_eq!(
+        (renewed.consent_type, renewed.valid_until.as_deref()),
+        (ConsentType::Indefinite, None)
+    );
+    let (status, regranted) = app.grant(&token, &me, &regranting, "indefinite").await;
+    assert!(status.is_success(), "{regranted}");
+    let regranted: ConsentResponse = regranted.json_as();
+    assert_eq!(
+        (regranted.consent_id, regranted.consent_type),
+        (legacy(&regranting), ConsentType::Indefinite)
+    );
+    let staff = app.staff(&renewing, "medical_practitioner", &[]).await;
+    let feed: ConsentEventsResponse = app.get_as("/v1/hcp/consent-events", &staff.token).await;
+    assert_eq!(events(&feed), vec!["granted", "renewed"]);
     doctor.sign_in_again(&app).await;
     let feed: ConsentEventsResponse = app.get_as("/v1/hcp/consent-events", &doctor.token).await;
-    assert_eq!(
-        events(&feed),
-        vec!["granted", "expired", "granted", "renewed"]
-    );
+    // Its expiry reaches the feed with the daily job (the next story).
+    assert_eq!(events(&feed), vec!["granted"]);
 }
 
 on_both_backends!(the_daily_job_reminds_before_and_expires_one_year_consents_once);
@@ -91,13 +146,10 @@ async fn the_daily_job_reminds_before_and_expires_one_year_consents_once(app: Te
         .await;
     let (patient, _) = verified_adult(&app).await;
     let me = patient.patient_id.clone();
-    let (_, consent) = app
-        .grant(&patient.access_token, &me, &hcp, "one_year")
+    let report = app
+        .legacy_consent(&me, &hcp, "2026-11-22", "2027-11-22")
         .await;
-    assert_eq!(
-        consent.json_as::<ConsentResponse>().valid_until.as_deref(),
-        Some("2027-11-22")
-    );
+    assert_eq!(report.imported, 1, "{report:?}");
     let other = app.sibling().await;
     let runs = |at: &'static str| {
         let (a, b) = (app.state.clone(), other.state.clone());

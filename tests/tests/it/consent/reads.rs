@@ -181,13 +181,13 @@ async fn sector_by_consent_state_decides_the_read() {
                     .await;
                 }
                 "expired" => {
-                    // A one-year consent granted a year and two days ago.
+                    // A legacy one-year consent given a year and two days ago.
                     app.clock.set_rfc3339("2025-11-20T04:00:00Z");
                     let (fresh, _) = verified_adult(&app).await;
-                    let (status, _) = app
-                        .grant(&fresh.access_token, &fresh.patient_id, &hcp, "one_year")
+                    let report = app
+                        .legacy_consent(&fresh.patient_id, &hcp, "2025-11-20", "2026-11-20")
                         .await;
-                    assert_eq!(status, StatusCode::CREATED);
+                    assert_eq!(report.imported, 1, "{report:?}");
                     app.clock.set_rfc3339("2026-11-22T04:00:00Z");
                     let d = app.staff(&hcp, "nurse", &[]).await;
                     let (status, body) = app.read_record(&d, &fresh.patient_id, None).await;

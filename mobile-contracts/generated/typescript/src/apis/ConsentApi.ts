@@ -351,7 +351,7 @@ export class ConsentApi extends runtime.BaseAPI {
     }
 
     /**
-     * Give a registered HCP sharing consent, also before the visit (pre-grant).
+     * Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): `type: one_year` is 422 `one_year_consent_discontinued`. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP\'s feed says `renewed`).
      */
     async createConsentRaw(requestParameters: CreateConsentOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ConsentResponse>> {
         const requestOptions = await this.createConsentRequestOpts(requestParameters);
@@ -361,7 +361,7 @@ export class ConsentApi extends runtime.BaseAPI {
     }
 
     /**
-     * Give a registered HCP sharing consent, also before the visit (pre-grant).
+     * Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): `type: one_year` is 422 `one_year_consent_discontinued`. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP\'s feed says `renewed`).
      */
     async createConsent(requestParameters: CreateConsentOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentResponse> {
         const response = await this.createConsentRaw(requestParameters, initOverrides);
@@ -685,7 +685,7 @@ export class ConsentApi extends runtime.BaseAPI {
     }
 
     /**
-     * Renew a one-year consent for a year from today.
+     * Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      */
     async renewConsentRaw(requestParameters: RenewConsentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ConsentResponse>> {
         const requestOptions = await this.renewConsentRequestOpts(requestParameters);
@@ -695,7 +695,7 @@ export class ConsentApi extends runtime.BaseAPI {
     }
 
     /**
-     * Renew a one-year consent for a year from today.
+     * Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      */
     async renewConsent(requestParameters: RenewConsentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentResponse> {
         const response = await this.renewConsentRaw(requestParameters, initOverrides);

@@ -22,6 +22,7 @@ export const ConsentMethod = {
     AccessKey: 'access_key',
     SmartCard: 'smart_card',
     ConsentRequest: 'consent_request',
+    Import: 'import',
 } as const;
 export type ConsentMethod = typeof ConsentMethod[keyof typeof ConsentMethod];
 

@@ -116,7 +116,7 @@ open class ConsentAPI {
     }
 
     /**
-     Give a registered HCP sharing consent, also before the visit (pre-grant).
+     Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): `type: one_year` is 422 `one_year_consent_discontinued`. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP's feed says `renewed`).
      
      - parameter patientId: (path) Yourself or your dependant 
      - parameter createConsentRequest: (body)  
@@ -136,7 +136,7 @@ open class ConsentAPI {
     }
 
     /**
-     Give a registered HCP sharing consent, also before the visit (pre-grant).
+     Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): `type: one_year` is 422 `one_year_consent_discontinued`. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP's feed says `renewed`).
      - POST /v1/patients/{patient_id}/consents
      - Bearer Token:
        - type: http
@@ -417,7 +417,7 @@ open class ConsentAPI {
     }
 
     /**
-     Renew a one-year consent for a year from today.
+     Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      
      - parameter patientId: (path) Yourself or your dependant 
      - parameter consentId: (path) The consent 
@@ -437,7 +437,7 @@ open class ConsentAPI {
     }
 
     /**
-     Renew a one-year consent for a year from today.
+     Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      - POST /v1/patients/{patient_id}/consents/{consent_id}/renew
      - Bearer Token:
        - type: http

@@ -16,4 +16,5 @@ public enum ConsentMethod: String, Codable, CaseIterable {
     case accessKey = "access_key"
     case smartCard = "smart_card"
     case consentRequest = "consent_request"
+    case _import = "import"
 }

@@ -214,7 +214,7 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * POST /v1/patients/{patient_id}/consents
-     * Give a registered HCP sharing consent, also before the visit (pre-grant).
+     * Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): &#x60;type: one_year&#x60; is 422 &#x60;one_year_consent_discontinued&#x60;. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP&#39;s feed says &#x60;renewed&#x60;).
      * 
      * @param patientId Yourself or your dependant
      * @param createConsentRequest 
@@ -247,7 +247,7 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * POST /v1/patients/{patient_id}/consents
-     * Give a registered HCP sharing consent, also before the visit (pre-grant).
+     * Give a registered HCP sharing consent, also before the visit (pre-grant). Consents are indefinite (valid until revoked): &#x60;type: one_year&#x60; is 422 &#x60;one_year_consent_discontinued&#x60;. A legacy one-year consent to that HCP that is still valid becomes indefinite (the HCP&#39;s feed says &#x60;renewed&#x60;).
      * 
      * @param patientId Yourself or your dependant
      * @param createConsentRequest 
@@ -659,7 +659,7 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * POST /v1/patients/{patient_id}/consents/{consent_id}/renew
-     * Renew a one-year consent for a year from today.
+     * Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      * 
      * @param patientId Yourself or your dependant
      * @param consentId The consent
@@ -692,7 +692,7 @@ open class ConsentApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
 
     /**
      * POST /v1/patients/{patient_id}/consents/{consent_id}/renew
-     * Renew a one-year consent for a year from today.
+     * Renew a legacy one-year consent: since 2025 it becomes indefinite (valid until revoked).
      * 
      * @param patientId Yourself or your dependant
      * @param consentId The consent

@@ -30,7 +30,7 @@ import com.squareup.moshi.JsonClass
 /**
  * How the consent was given.
  *
- * Values: app,access_key,smart_card,consent_request
+ * Values: app,access_key,smart_card,consent_request,`import`
  */
 
 @JsonClass(generateAdapter = false)
@@ -46,7 +46,10 @@ enum class ConsentMethod(val value: kotlin.String) {
     smart_card("smart_card"),
 
     @Json(name = "consent_request")
-    consent_request("consent_request");
+    consent_request("consent_request"),
+
+    @Json(name = "import")
+    `import`("import");
 
     /**
      * Override [toString()] to avoid using the enum variable name as the value, and instead use
