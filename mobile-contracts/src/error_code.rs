@@ -62,6 +62,8 @@ wire_enum! {
         IdentityHasAccount = "identity_has_account",
         /// New consents are indefinite since 2025.
         OneYearConsentDiscontinued = "one_year_consent_discontinued",
+        /// A PDF with scripts, actions or embedded files, or an image that does not decode.
+        DocumentNotAccepted = "document_not_accepted",
     }
 }
 

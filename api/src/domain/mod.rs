@@ -1,6 +1,7 @@
 //! Validated domain values: once parsed, always valid (no I/O here).
 
 pub mod authority;
+pub mod document;
 pub mod hkid;
 pub mod identity;
 pub mod ids;

@@ -348,6 +348,10 @@ problem_texts! {
         en: "This system is already revoked" / "Nothing was changed.",
         zh: "此系統已被撤銷" / "未有任何更改。",
     }
+    DocumentNotAccepted {
+        en: "This document cannot be accepted" / "Upload a plain PDF (no scripts, actions or attached files) or a photo that opens.",
+        zh: "無法接受此文件" / "請上載不含程式、動作或附件的 PDF，或可正常開啟的相片。",
+    }
     OneYearConsentDiscontinued {
         en: "One-year consents are no longer given" / "Give an indefinite consent; it stays valid until revoked.",
         zh: "已不再提供一年期互通同意" / "請給予無限期互通同意；在撤回前一直有效。",

@@ -188,7 +188,7 @@ pub async fn list_sdm_actions(
         (status = 404, description = "Not your link", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
         (status = 413, description = "`document_too_large`", body = Problem, content_type = PROBLEM),
-        (status = 415, description = "`unsupported_document_type` or `document_type_mismatch`", body = Problem, content_type = PROBLEM),
+        (status = 415, description = "`unsupported_document_type`, `document_type_mismatch`, or `document_not_accepted` (a PDF with scripts, actions or embedded files; an image that does not decode)", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn put_sdm_document(
     state: web::Data<AppState>,

@@ -85,6 +85,17 @@ pub async fn upload(
     bytes: Vec<u8>,
 ) -> ApiResult<SdmDocumentResponse> {
     let content_type = check_type(declared.as_deref(), &bytes)?;
+    // Parsing a 10 MB file is CPU work: off the async workers.
+    let inspected = bytes.clone();
+    let refused = tokio::task::spawn_blocking(move || {
+        crate::domain::document::refusal(content_type, &inspected)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    if let Some(why) = refused {
+        tracing::info!(%link_id, why, "sdm document not accepted");
+        return Err(unsupported(ErrorCode::DocumentNotAccepted));
+    }
     let now = state.now_ms();
     let doc = Document {
         link_id: link_id.clone(),

@@ -6,7 +6,7 @@ use ehealth_contracts::{
     SdmLinkResponse, SdmLinkStatus,
 };
 use ehealth_tests::devices::Device;
-use ehealth_tests::family::{child, jpeg, pdf, png, verified_adult};
+use ehealth_tests::family::{child, jpeg, pdf, pdf_with, png, verified_adult};
 use ehealth_tests::{JsonAs, TestApp, on_both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -43,6 +43,25 @@ async fn review_queue(app: &TestApp) -> ListSdmLinksResponse {
 /// A link as the office's call answered it.
 fn link(body: &serde_json::Value) -> SdmLinkResponse {
     body.json_as()
+}
+
+/// `file` with its middle bytes overwritten: the type still shows, the content no longer
+/// decodes.
+fn damaged(mut file: Vec<u8>) -> Vec<u8> {
+    let mid = file.len() / 2;
+    for b in &mut file[mid..mid + 8] {
+        *b ^= 0xFF;
+    }
+    file
+}
+
+/// A JPEG whose frame header says it is 0 by 0 pixels (JPEG decoders forgive damaged data;
+/// no picture of no size decodes).
+fn zero_sized(mut file: Vec<u8>) -> Vec<u8> {
+    if let Some(sof) = file.windows(2).position(|w| w == [0xFF, 0xC0]) {
+        file[sof + 5..sof + 9].fill(0);
+    }
+    file
 }
 
 on_both_backends!(a_pending_link_grants_nothing_until_the_office_approves_its_document);
@@ -92,6 +111,20 @@ async fn a_pending_link_grants_nothing_until_the_office_approves_its_document(ap
             "unsupported_document_type",
         ),
         ("text/plain", pdf(), "unsupported_document_type"),
+        // The office opens these files: nothing that acts when opened, nothing that does
+        // not decode.
+        (
+            "application/pdf",
+            pdf_with("/OpenAction << /S /JavaScript /JS (app.alert(1)) >> "),
+            "document_not_accepted",
+        ),
+        (
+            "application/pdf",
+            pdf_with("/Names << /EmbeddedFiles << /Names [] >> >> "),
+            "document_not_accepted",
+        ),
+        ("image/png", damaged(png()), "document_not_accepted"),
+        ("image/jpeg", zero_sized(jpeg()), "document_not_accepted"),
     ];
     for (ct, bytes, code) in cases {
         let (status, body) = app
