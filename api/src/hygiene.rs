@@ -103,6 +103,54 @@ fn decodes_clean(raw: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// Collects what actix's request logger writes.
+    struct Lines(std::sync::Mutex<Vec<String>>);
+
+    impl log::Log for Lines {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            if let Ok(mut lines) = self.0.lock() {
+                lines.push(record.args().to_string());
+            }
+        }
+        fn flush(&self) {}
+    }
+
+    static LINES: Lines = Lines(std::sync::Mutex::new(Vec::new()));
+
+    #[actix_web::test]
+    async fn the_request_log_names_the_path_never_the_query_or_credentials() {
+        use actix_web::middleware::Logger;
+        use actix_web::{App, HttpResponse, test, web};
+        let _ = log::set_logger(&LINES);
+        log::set_max_level(log::LevelFilter::Info);
+        let app = test::init_service(
+            App::new()
+                .wrap(
+                    Logger::new(REQUEST_LOG)
+                        .custom_request_replace("method", |req| req.method().to_string()),
+                )
+                .route("/v1/me", web::get().to(HttpResponse::Ok)),
+        )
+        .await;
+        let req = test::TestRequest::get()
+            .uri("/v1/me?access_token=pat_secret123&hkid=A1234563")
+            .insert_header(("Authorization", "Bearer pat_secret456"))
+            .to_request();
+        let _ = test::call_service(&app, req).await;
+        let lines = LINES.0.lock().map(|l| l.clone()).unwrap_or_default();
+        let line = lines
+            .iter()
+            .find(|l| l.contains("/v1/me"))
+            .unwrap_or_else(|| panic!("no request line in {lines:?}"));
+        assert!(line.starts_with("200 GET /v1/me "), "{line}");
+        for secret in ["pat_secret", "A1234563", "access_token", "Bearer"] {
+            assert!(!line.contains(secret), "{line}");
+        }
+    }
+
     #[test]
     fn encoded_controls_and_overrides_are_found_in_urls() {
         assert!(decodes_clean(

@@ -100,3 +100,35 @@ async fn an_hcp_asks_for_consent_and_a_parent_approves_for_the_child(app: TestAp
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_members_requests_are_rate_limited() {
+    let env = ehealth_tests::Env::fresh(ehealth_tests::Backend::Sqlite)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .set("EHEALTH_RATE_LIMIT_PER_IDENTITY", "3");
+    let app = TestApp::spawn_env(env).await;
+    let hcp = app.create_hcp("Busy Clinic", "private", "eastern").await;
+    let doctor = app.staff(&hcp, "medical_practitioner", &[]).await;
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let (patient, _) = verified_adult(&app).await;
+        let (status, _) = app
+            .call(
+                Method::POST,
+                "/v1/hcp/consent-requests",
+                Some(&doctor.token),
+                Some(json!({"patient_id": patient.patient_id})),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        vec![
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+}
