@@ -116,4 +116,24 @@ mod tests {
         assert_eq!(key.key_id().len(), 16);
         Ok(())
     }
+
+    #[test]
+    fn a_generated_key_file_is_private_and_reused() -> anyhow::Result<()> {
+        let dir = std::env::temp_dir().join(format!("ehealth-logkey-{}", uuid::Uuid::new_v4()));
+        let file = dir.join("log-signing.key");
+        let first = LogKey::load_or_create(None, &file)?;
+        let second = LogKey::load_or_create(None, &file)?;
+        assert_eq!(first.public_key(), second.public_key());
+        assert!(second.verifies("p", 1, "h", &first.sign("p", 1, "h")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                std::fs::metadata(&file)?.permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        std::fs::remove_dir_all(dir)?;
+        Ok(())
+    }
 }

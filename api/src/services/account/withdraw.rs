@@ -18,13 +18,15 @@ pub async fn withdraw(
     patient_id: &PatientId,
 ) -> ApiResult<WithdrawResponse> {
     let acting = act_for(state, who, patient_id, "withdraw").await?;
-    let now = state.now_ms();
+    let clock = state.clock.clone();
     let id = acting.patient_id.clone();
     let ended = state
         .db
         .transaction(move |c| {
-            acting.record(c, now)?;
             store::patients::lock(c, &id)?;
+            // After the lock, like a read's time (see `consent::grant::revoke`).
+            let now = clock.now_ms();
+            acting.record(c, now)?;
             let p = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
             if p.status()? == PatientStatus::Withdrawn {
                 return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));

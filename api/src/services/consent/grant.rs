@@ -152,12 +152,15 @@ pub async fn revoke(
 ) -> ApiResult<ConsentResponse> {
     let acting = act_for(state, who, patient_id, "revoke_consent").await?;
     let id = consent_id.to_owned();
-    let now = state.now_ms();
+    let clock = state.clock.clone();
     let response = state
         .db
         .transaction(move |c| {
-            acting.record(c, now)?;
             store::patients::lock(c, &acting.patient_id)?;
+            // Its time is taken after the patient's lock, as a read's is: a read that went
+            // before is never stamped later than the revocation that followed it.
+            let now = clock.now_ms();
+            acting.record(c, now)?;
             let consent = consents::find(c, &id)?
                 .filter(|x| x.patient_id == acting.patient_id)
                 .ok_or_else(ApiError::not_found)?;
