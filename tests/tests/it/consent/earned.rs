@@ -96,3 +96,50 @@ async fn the_patient_or_an_sdm_changes_whether_reads_are_told(app: TestApp) {
     let (status, body) = patch(&parent.access_token, json!({"preferred_language": "fr"})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }
+
+// A read waiting behind another transaction on the patient (a revocation, say) is stamped
+// with the time it ran, after the wait, never the time it arrived: the log's order is the order
+// things happened. Deterministic: the test holds the patient's row while the clock moves on.
+on_both_backends!(a_read_is_stamped_when_it_runs_not_when_it_arrived);
+async fn a_read_is_stamped_when_it_runs_not_when_it_arrived(app: TestApp) {
+    app.clock.set_rfc3339("2026-11-30T04:00:00Z");
+    let hcp = app.create_hcp("Waiting Clinic", "public", "eastern").await;
+    let doctor = app.staff(&hcp, "medical_practitioner", &[]).await;
+    let (me, _) = verified_adult(&app).await;
+    let patient = me.patient_id.clone();
+    // Another transaction holds the patient's row for a while.
+    let (held_tx, held_rx) = tokio::sync::oneshot::channel::<()>();
+    let db = app.state.db.clone();
+    let who = patient.clone();
+    let holder = tokio::spawn(async move {
+        db.transaction(move |c| {
+            ehealth_api::store::patients::lock(c, &who)?;
+            let _ = held_tx.send(());
+            std::thread::sleep(std::time::Duration::from_millis(600));
+            Ok(())
+        })
+        .await
+    });
+    let _ = held_rx.await;
+    let read = {
+        let (app, doctor, patient) = (&app, &doctor, patient.clone());
+        async move { app.read_record(doctor, &patient, None).await }
+    };
+    let later = async {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        app.clock.advance(chrono::Duration::minutes(10));
+    };
+    let ((status, _), ()) = tokio::join!(read, later);
+    assert_eq!(status, StatusCode::OK);
+    holder
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log: AccessLogResponse = app
+        .get_as(
+            &format!("/v1/patients/{patient}/access-log"),
+            &me.access_token,
+        )
+        .await;
+    assert_eq!(log.entries[0].at, "2026-11-30T04:10:00.000Z");
+}
