@@ -92,7 +92,7 @@ impl TestApp {
         let (status, body) = self
             .call(
                 Method::POST,
-                &format!("/v1/sdm-links/{}/approve", joined.link_id),
+                &decide(&joined.link_id, "approve"),
                 Some(approver),
                 None,
             )
@@ -179,6 +179,11 @@ pub fn pdf_with(extra: &str) -> Vec<u8> {
         .bytes(),
     );
     out
+}
+
+/// `POST /v1/sdm-links/{link}/{verb}`: an SDM's decision on a join (`approve` or `decline`).
+pub fn decide(link: &str, verb: &str) -> String {
+    format!("/v1/sdm-links/{link}/{verb}")
 }
 
 /// A small but well-formed file of each accepted type (the images are 2x2 pixels).

@@ -8,13 +8,14 @@ use ehealth_contracts::{
 };
 
 use crate::clock::rfc3339_ms;
-use crate::domain::authority::ENDED_BY_OFFICE;
 use crate::domain::ids::PatientId;
 use crate::domain::notices;
 use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::services::family::documents::end_for_office;
 use crate::state::AppState;
 use crate::store::outbox::OutboxRow;
+use crate::store::patients::Patient;
 use crate::store::{self, DbConn, family};
 
 /// Kept on a link that a verification ended, shown in the app.
@@ -50,15 +51,7 @@ pub async fn verify(
         .db
         .transaction(move |c| {
             let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            match patient.status()? {
-                PatientStatus::Verified => {
-                    return Err(ApiError::conflict(ErrorCode::AlreadyVerified));
-                }
-                PatientStatus::Withdrawn => {
-                    return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
-                }
-                PatientStatus::Unverified => {}
-            }
+            require_unverified(&patient)?;
             if !store::patients::mark_verified(
                 c,
                 &id,
@@ -85,6 +78,15 @@ pub async fn verify(
         confirmed_link_ids,
         ended_link_ids,
     })
+}
+
+/// Only a record the office has not verified (and not withdrawn) may be verified or released.
+fn require_unverified(patient: &Patient) -> ApiResult<()> {
+    match patient.status()? {
+        PatientStatus::Verified => Err(ApiError::conflict(ErrorCode::AlreadyVerified)),
+        PatientStatus::Withdrawn => Err(ApiError::conflict(ErrorCode::AccountWithdrawn)),
+        PatientStatus::Unverified => Ok(()),
+    }
 }
 
 /// The person's open SDM links after their verification: those in `confirmed` stay (a pending
@@ -127,10 +129,7 @@ fn settle_links(
             }
             kept.push(link.id.to_string());
         } else {
-            family::end(c, &link.id, ENDED_BY_OFFICE, officer, now)?;
-            family::set_ended_detail(c, &link.id, NOT_CONFIRMED)?;
-            let payload = notices::sdm_link_ended(&link.patient_id, &link.id, ENDED_BY_OFFICE);
-            store::outbox::enqueue(c, &OutboxRow::notice(&link.sdm_patient_id, payload, now)?)?;
+            end_for_office(c, &link, officer, Some(NOT_CONFIRMED), now)?;
             ended.push(link.id.to_string());
         }
     }
@@ -168,15 +167,7 @@ pub async fn release_identity(
                 return Err(ApiError::not_found());
             }
             let patient = store::patients::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            match patient.status()? {
-                PatientStatus::Verified => {
-                    return Err(ApiError::conflict(ErrorCode::AlreadyVerified));
-                }
-                PatientStatus::Withdrawn => {
-                    return Err(ApiError::conflict(ErrorCode::AccountWithdrawn));
-                }
-                PatientStatus::Unverified => {}
-            }
+            require_unverified(&patient)?;
             if store::passkeys::has_any(c, &id)? {
                 return Err(ApiError::conflict(ErrorCode::IdentityHasAccount));
             }
@@ -185,10 +176,7 @@ pub async fn release_identity(
                 .into_iter()
                 .filter(family::Link::is_open)
             {
-                family::end(c, &link.id, ENDED_BY_OFFICE, &officer, now)?;
-                family::set_ended_detail(c, &link.id, &reason)?;
-                let payload = notices::sdm_link_ended(&link.patient_id, &link.id, ENDED_BY_OFFICE);
-                store::outbox::enqueue(c, &OutboxRow::notice(&link.sdm_patient_id, payload, now)?)?;
+                end_for_office(c, &link, &officer, Some(&reason), now)?;
                 ended.push(link.id.to_string());
             }
             store::patients::release_identity(c, &id, now)?;

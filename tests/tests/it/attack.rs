@@ -10,12 +10,9 @@ mod squatting;
 mod text;
 
 use ehealth_tests::TestApp;
+use ehealth_tests::family::decide;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-
-fn decide(link: &str, verb: &str) -> String {
-    format!("/v1/sdm-links/{link}/{verb}")
-}
 
 async fn post_as(app: &TestApp, path: &str, token: &str) -> (StatusCode, Value) {
     app.call(Method::POST, path, Some(token), None).await

@@ -269,19 +269,10 @@ pub async fn end_by_office(
         .db
         .transaction(move |c| {
             let link = family::find(c, &id)?.ok_or_else(ApiError::not_found)?;
-            if !family::end(c, &id, ENDED_BY_OFFICE, &officer, now)? {
+            if !end_for_office(c, &link, &officer, reason.as_deref(), now)? {
                 return Err(ApiError::conflict(ErrorCode::SdmLinkClosed));
             }
-            // The stated reason is free text: it stays on the link (`ended_detail`) and never
-            // goes through a push service.
-            if let Some(reason) = &reason {
-                family::set_ended_detail(c, &id, reason)?;
-            }
             let payload = notices::sdm_link_ended(&link.patient_id, &id, ENDED_BY_OFFICE);
-            store::outbox::enqueue(
-                c,
-                &OutboxRow::notice(&link.sdm_patient_id, payload.clone(), now)?,
-            )?;
             for to in concerned(c, &link.patient_id, &link.sdm_patient_id)? {
                 store::outbox::enqueue(c, &OutboxRow::notice(&to, payload.clone(), now)?)?;
             }
@@ -291,6 +282,27 @@ pub async fn end_by_office(
         .await?;
     tracing::info!(%link_id, "sdm link ended by the registration office");
     Ok(response)
+}
+
+/// Ends `link` for the registration office and tells its holder, in the caller's transaction.
+/// The stated `reason` is free text: it stays on the link (`ended_detail`) and never goes
+/// through a push service. False when the link was already closed.
+pub(crate) fn end_for_office(
+    c: &mut DbConn,
+    link: &Link,
+    officer: &str,
+    reason: Option<&str>,
+    now: i64,
+) -> ApiResult<bool> {
+    if !family::end(c, &link.id, ENDED_BY_OFFICE, officer, now)? {
+        return Ok(false);
+    }
+    if let Some(reason) = reason {
+        family::set_ended_detail(c, &link.id, reason)?;
+    }
+    let payload = notices::sdm_link_ended(&link.patient_id, &link.id, ENDED_BY_OFFICE);
+    store::outbox::enqueue(c, &OutboxRow::notice(&link.sdm_patient_id, payload, now)?)?;
+    Ok(true)
 }
 
 #[cfg(test)]

@@ -9,16 +9,12 @@ use ehealth_contracts::{
     CreateDependantResponse, ListSdmActionsResponse, PatientResponse, SdmLinkStatus,
     VerifyPatientResponse,
 };
-use ehealth_tests::family::{child, verified_adult};
+use ehealth_tests::family::{child, decide, verified_adult};
 use ehealth_tests::{JsonAs, Person, TestApp, on_both_backends};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 use super::link_status;
-
-fn decide(link: &str, verb: &str) -> String {
-    format!("/v1/sdm-links/{link}/{verb}")
-}
 
 on_both_backends!(a_join_waits_for_an_sdm_and_grants_nothing_until_approved);
 async fn a_join_waits_for_an_sdm_and_grants_nothing_until_approved(app: TestApp) {
