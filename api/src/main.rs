@@ -1,5 +1,7 @@
 //! `ehealth`: the server binary. Subcommands: `serve` (default), `migrate`, `openapi`,
-//! `reset-sync-epoch`, `import-consents`.
+//! `reset-sync-epoch`, `import-consents`, `officer add`.
+
+mod commands;
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Seek, Write};
@@ -16,13 +18,16 @@ use ehealth_api::{Application, Config, SystemClock};
 use tracing_subscriber::EnvFilter;
 
 const USAGE: &str =
-    "usage: ehealth [serve|migrate|openapi|reset-sync-epoch|import-consents FILE|--version|--help]
+    "usage: ehealth [serve|migrate|openapi|reset-sync-epoch|import-consents FILE|officer add ...|--version|--help]
 
   serve             run the HTTP server (default)
   migrate           apply database migrations and exit
   openapi           print the OpenAPI document
   reset-sync-epoch  start a new sync epoch after restoring the database from a backup:
                     every device re-downloads its data and re-sends what it had pending
+  officer add --name NAME --role ROLE [--role ROLE ...]
+                    create a registration-office officer (roles: registration,
+                    provider_review, supervisor) and print their passkey enrolment code
   import-consents FILE
                     bring over legacy one-year consents from a CSV file (header
                     patient_id,hcp_id,granted_on,valid_until); reports each line refused and
@@ -43,6 +48,7 @@ enum Command {
     OpenApi,
     ResetSyncEpoch,
     ImportConsents,
+    Officer,
     Help,
     Version,
 }
@@ -54,6 +60,7 @@ fn parse_command(arg: Option<&str>) -> Option<Command> {
         "openapi" => Command::OpenApi,
         "reset-sync-epoch" => Command::ResetSyncEpoch,
         "import-consents" => Command::ImportConsents,
+        "officer" => Command::Officer,
         "-h" | "--help" | "help" => Command::Help,
         "-V" | "--version" => Command::Version,
         _ => return None,
@@ -72,7 +79,20 @@ async fn main() -> ExitCode {
         Command::Serve => serve().await,
         Command::Migrate => migrate(),
         Command::ResetSyncEpoch => reset_sync_epoch(),
-        Command::ImportConsents => import_consents(std::env::args().nth(2)).await,
+        Command::ImportConsents => match commands::import_consents(std::env::args().nth(2)).await {
+            Ok((report, 0)) => print_out(&report),
+            // The report first, then the error (exit 1).
+            Ok((report, refused)) => {
+                print_out(&report).and_then(|()| bail!("{refused} lines refused"))
+            }
+            Err(e) => Err(e),
+        },
+        Command::Officer => {
+            let args: Vec<String> = std::env::args().skip(2).collect();
+            commands::officer(&args)
+                .await
+                .and_then(|text| print_out(&text))
+        }
         Command::OpenApi => print_out(&ehealth_api::openapi::openapi_json()),
         Command::Help => print_out(&format!("{USAGE}\n")),
         Command::Version => print_out(&version_line()),
@@ -126,6 +146,11 @@ async fn serve() -> anyhow::Result<()> {
         DatabaseUrl::Postgres(_) => None,
     };
     tracing::info!(?config, "starting");
+    if config.officer_token.is_some() {
+        tracing::warn!(
+            "EHEALTH_OFFICER_TOKEN is set: it is a bootstrap credential with every office role; create named officers (`ehealth officer add`) and unset it"
+        );
+    }
     let app = Application::build(config.clone(), Arc::new(SystemClock)).await?;
     tracing::info!(
         "listening on http://{}:{} (API docs at /docs/)",
@@ -138,39 +163,6 @@ async fn serve() -> anyhow::Result<()> {
     );
     app.run_until_stopped().await?;
     Ok(())
-}
-
-/// `import-consents FILE`: the import, with a line for each refusal; an error (exit 1) when
-/// any line was refused.
-async fn import_consents(file: Option<String>) -> anyhow::Result<()> {
-    use ehealth_api::clock::Clock;
-    use ehealth_api::services::consent::import;
-    let path = file.context("usage: ehealth import-consents FILE.csv")?;
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
-    let config = Config::from_env()?;
-    let db = Db::connect(&config.database_url, 2)?;
-    let (rows, mut refused) = import::parse(&text);
-    let clock = SystemClock;
-    let report = import::import(&db, rows, clock.today_hk(), clock.now_ms())
-        .await
-        .map_err(|e| anyhow!("import failed: {e}"))?;
-    refused.extend(report.refused);
-    refused.sort();
-    let mut out = format!(
-        "imported {}, already present {}, refused {}\n",
-        report.imported,
-        report.already_present,
-        refused.len()
-    );
-    for (line, why) in &refused {
-        out.push_str(&format!("line {line}: {why}\n"));
-    }
-    print_out(&out)?;
-    if refused.is_empty() {
-        Ok(())
-    } else {
-        bail!("{} lines refused", refused.len())
-    }
 }
 
 /// `<database>.lock`, beside the SQLite file.

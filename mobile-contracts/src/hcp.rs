@@ -219,10 +219,11 @@ impl std::fmt::Debug for StaffTokenResponse {
 }
 
 /// What sign-in and refresh return: a patient's tokens, or (with `principal: "staff"`) a staff
-/// member's.
+/// member's, or (with `principal: "officer"`) a registration officer's.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum SessionTokens {
     Patient(TokenResponse),
     Staff(StaffTokenResponse),
+    Officer(crate::office::OfficerTokenResponse),
 }

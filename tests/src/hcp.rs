@@ -25,7 +25,7 @@ impl StaffUser {
         assert_eq!(status, StatusCode::CREATED, "staff sign-in: {body}");
         match body.json_as() {
             SessionTokens::Staff(tokens) => self.token = tokens.access_token,
-            SessionTokens::Patient(_) => panic!("a staff passkey signed in as a patient: {body}"),
+            other => panic!("a staff passkey signed in as another principal: {other:?}"),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod family;
 pub mod fcm;
 pub mod hcp;
 pub mod json;
+pub mod office;
 pub mod passkey;
 pub mod people;
 pub mod stored;

@@ -6,7 +6,6 @@ pub mod hkid;
 pub mod identity;
 pub mod ids;
 pub mod notices;
-pub mod officer;
 pub mod person;
 pub mod reminder;
 pub mod schedule;

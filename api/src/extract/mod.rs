@@ -1,7 +1,9 @@
 //! Request extractors: validated JSON bodies, the authenticated principal, the client address.
 
 pub mod json;
+pub mod office;
 pub mod principal;
 
 pub use json::{ApiJson, ApiJsonOrEmpty, SyncJson};
-pub use principal::{HcpSystemSession, Officer, PatientSession, StaffSession};
+pub use office::{AnySession, Officer};
+pub use principal::{HcpSystemSession, PatientSession, StaffSession};

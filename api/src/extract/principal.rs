@@ -6,7 +6,6 @@ use actix_web::{FromRequest, HttpRequest, web};
 use ehealth_contracts::ErrorCode;
 use futures_util::future::LocalBoxFuture;
 
-use crate::crypto::secrets_equal;
 use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -114,11 +113,7 @@ impl FromRequest for HcpPrincipal {
     }
 }
 
-/// The registration office, authenticated with `EHEALTH_OFFICER_TOKEN`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Officer;
-
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub(super) fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -130,7 +125,7 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 /// Looks the request's bearer token up with `find` when it carries `prefix` (each kind of
 /// principal has its own prefix and table): 401 `unauthenticated` without a token,
 /// `invalid_token` for one of another kind or one that is unknown, expired or revoked.
-fn authenticated<T: Send + 'static>(
+pub(super) fn authenticated<T: Send + 'static>(
     req: &HttpRequest,
     prefix: &'static str,
     find: fn(&mut store::DbConn, &str, i64) -> diesel::QueryResult<Option<T>>,
@@ -152,7 +147,7 @@ fn authenticated<T: Send + 'static>(
     })
 }
 
-fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+pub(super) fn state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal("application state missing"))
@@ -172,28 +167,6 @@ impl FromRequest for PatientSession {
                 session_id: grant.session_id,
             })
         })
-    }
-}
-
-impl FromRequest for Officer {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let result = state(req).and_then(|state| {
-            let Some(expected) = state.config.officer_token.as_deref() else {
-                return Err(ApiError::new(
-                    actix_web::http::StatusCode::NOT_FOUND,
-                    ErrorCode::OfficerApiDisabled,
-                ));
-            };
-            match bearer(req) {
-                Some(given) if secrets_equal(&given, expected) => Ok(Officer),
-                Some(_) => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
-                None => Err(ApiError::unauthorized(ErrorCode::Unauthenticated)),
-            }
-        });
-        std::future::ready(result)
     }
 }
 

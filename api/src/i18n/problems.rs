@@ -196,6 +196,14 @@ problem_texts! {
         en: "The registration office API is not enabled" / "Set EHEALTH_OFFICER_TOKEN to enable it.",
         zh: "登記辦事處介面未啟用" / "請設定 EHEALTH_OFFICER_TOKEN 以啟用。",
     }
+    OfficerRoleRequired {
+        en: "Your officer role does not allow this" / "Ask a supervisor for the role this needs.",
+        zh: "你的職員角色不可進行此操作" / "請向主管申請所需的角色。",
+    }
+    LastSupervisor {
+        en: "The last supervisor cannot be removed" / "Give another officer the supervisor role first.",
+        zh: "不可移除最後一位主管" / "請先把主管角色給予另一位職員。",
+    }
     AlreadyVerified {
         en: "This patient is already verified" / "Nothing was changed.",
         zh: "此病人已經核實身份" / "未有任何更改。",
@@ -283,6 +291,10 @@ problem_texts! {
     StaffDeactivated {
         en: "This staff account is deactivated" / "Ask your HCP's user administrator.",
         zh: "此職員帳戶已停用" / "請聯絡你所屬醫護提供者的用戶管理員。",
+    }
+    AccountDeactivated {
+        en: "This account is deactivated" / "Ask the registration office's supervisor.",
+        zh: "此帳戶已停用" / "請聯絡登記辦事處主管。",
     }
     EnrolmentCodeInvalid {
         en: "The enrolment code is not valid" / "It is unknown, used or expired. Ask for a new one.",

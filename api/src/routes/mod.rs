@@ -7,6 +7,7 @@ pub mod family;
 pub mod hcp;
 pub mod me;
 pub mod officer;
+pub mod officers;
 pub(crate) mod operation;
 pub mod registrations;
 pub mod reminders;
@@ -48,6 +49,7 @@ pub(crate) const AREAS: &[&[Operation]] = &[
     sessions::ROUTES,
     me::ROUTES,
     officer::ROUTES,
+    officers::ROUTES,
     sync::ROUTES,
     diary::ROUTES,
     family::ROUTES,

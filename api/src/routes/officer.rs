@@ -7,7 +7,7 @@ use ehealth_contracts::{
 };
 
 use super::operation::{Operation, operations};
-use super::responses::{InvalidFields, NotOfficer};
+use super::responses::{InvalidFields, NotOfficer, WrongOfficerRole};
 use super::{PROBLEM, created};
 use crate::domain::ids::{LinkId, PatientId};
 use crate::error::ApiResult;
@@ -15,6 +15,7 @@ use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
 use crate::services::family::{claim, documents};
 use crate::services::{hcp, officer, systems};
 use crate::state::AppState;
+use ehealth_contracts::OfficerRole;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
@@ -32,17 +33,21 @@ pub(super) const ROUTES: &[Operation] = operations! {
     responses(
         (status = 200, description = "Verified", body = VerifyPatientResponse),
         NotOfficer,
-        (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`already_verified` or `account_withdrawn`", body = Problem, content_type = PROBLEM),
         InvalidFields,
     ))]
 pub async fn verify_registration(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<PatientId>,
     ApiJson(body): ApiJson<VerifyPatientRequest>,
 ) -> ApiResult<web::Json<VerifyPatientResponse>> {
-    Ok(web::Json(officer::verify(&state, &path, body).await?))
+    officer.require(OfficerRole::Registration)?;
+    Ok(web::Json(
+        officer::verify(&state, &officer.actor(), &path, body).await?,
+    ))
 }
 
 /// Registration office: a record it never verified, that nobody holds as their own account,
@@ -57,18 +62,20 @@ pub async fn verify_registration(
     responses(
         (status = 200, description = "Released", body = ReleaseIdentityResponse),
         NotOfficer,
-        (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`already_verified`, `account_withdrawn` or `identity_has_account`", body = Problem, content_type = PROBLEM),
         InvalidFields,
     ))]
 pub async fn release_identity(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<PatientId>,
     ApiJson(body): ApiJson<ReleaseIdentityRequest>,
 ) -> ApiResult<web::Json<ReleaseIdentityResponse>> {
+    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
-        officer::release_identity(&state, &path, body).await?,
+        officer::release_identity(&state, &officer.actor(), &path, body).await?,
     ))
 }
 
@@ -80,12 +87,13 @@ pub async fn release_identity(
     responses(
         (status = 200, description = "Pending links", body = ListSdmLinksResponse),
         NotOfficer,
-        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
     ))]
 pub async fn list_pending_sdm_links(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
 ) -> ApiResult<web::Json<ListSdmLinksResponse>> {
+    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(documents::pending(&state).await?))
 }
 
@@ -98,13 +106,15 @@ pub async fn list_pending_sdm_links(
     responses(
         (status = 200, description = "The document", content((DocumentBytes = "application/pdf"), (DocumentBytes = "image/jpeg"), (DocumentBytes = "image/png"))),
         NotOfficer,
-        (status = 404, description = "No document, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "No document", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn get_sdm_document(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<LinkId>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::Registration)?;
     let (content_type, bytes, sha256) = documents::document(&state, &path).await?;
     let extension = match content_type.as_str() {
         "application/pdf" => "pdf",
@@ -138,18 +148,20 @@ pub async fn get_sdm_document(
     responses(
         (status = 200, description = "Approved", body = SdmLinkResponse),
         NotOfficer,
-        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown link", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`, `document_missing` or `document_changed`", body = Problem, content_type = PROBLEM),
         InvalidFields,
     ))]
 pub async fn approve_sdm_link(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<LinkId>,
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
+    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
-        documents::review(&state, &path, true, body).await?,
+        documents::review(&state, &officer.actor(), &path, true, body).await?,
     ))
 }
 
@@ -162,18 +174,20 @@ pub async fn approve_sdm_link(
     responses(
         (status = 200, description = "Rejected", body = SdmLinkResponse),
         NotOfficer,
-        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown link", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_not_pending`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn reject_sdm_link(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
+    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
-        documents::review(&state, &path, false, body).await?,
+        documents::review(&state, &officer.actor(), &path, false, body).await?,
     ))
 }
 
@@ -186,14 +200,16 @@ pub async fn reject_sdm_link(
     responses(
         (status = 201, description = "The code, shown once", body = ClaimCodeResponse),
         NotOfficer,
-        (status = 404, description = "Unknown patient, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown patient", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`claim_code_not_available` (before the 16th birthday) or `already_claimed`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn issue_claim_code(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::Registration)?;
     Ok(super::created(&claim::officer_code(&state, &path).await?))
 }
 
@@ -207,18 +223,20 @@ pub async fn issue_claim_code(
     responses(
         (status = 200, description = "Ended (`ended_by_office`)", body = SdmLinkResponse),
         NotOfficer,
-        (status = 404, description = "Unknown link, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown link", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`sdm_link_closed`", body = Problem, content_type = PROBLEM),
         (status = 422, description = "`reason` missing or invalid", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn end_sdm_link_by_office(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
+    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
-        documents::end_by_office(&state, &path, body).await?,
+        documents::end_by_office(&state, &officer.actor(), &path, body).await?,
     ))
 }
 
@@ -229,14 +247,15 @@ pub async fn end_sdm_link_by_office(
     responses(
         (status = 201, description = "Registered", body = HcpResponse),
         NotOfficer,
-        (status = 404, description = "`officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
         (status = 422, description = "Invalid fields (districts: the 18 districts)", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_hcp(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     ApiJson(body): ApiJson<CreateHcpRequest>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::ProviderReview)?;
     Ok(created(&hcp::create_hcp(&state, body).await?))
 }
 
@@ -249,15 +268,17 @@ pub async fn create_hcp(
     responses(
         (status = 201, description = "Created; give the enrolment code to the person", body = CreateStaffResponse),
         NotOfficer,
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown HCP", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (the 13 professions)", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn create_hcp_staff_by_office(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateStaffRequest>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::ProviderReview)?;
     Ok(created(&hcp::create_staff(&state, &path, body).await?))
 }
 
@@ -269,15 +290,17 @@ pub async fn create_hcp_staff_by_office(
     responses(
         (status = 201, description = "The credentials, shown once", body = HcpSystemCredentials),
         NotOfficer,
-        (status = 404, description = "Unknown HCP, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown HCP", body = Problem, content_type = PROBLEM),
         InvalidFields,
     ))]
 pub async fn create_hcp_system(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateHcpSystemRequest>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::ProviderReview)?;
     Ok(created(&systems::create(&state, &path, body).await?))
 }
 
@@ -288,14 +311,16 @@ pub async fn create_hcp_system(
     responses(
         (status = 204, description = "Revoked"),
         NotOfficer,
-        (status = 404, description = "Unknown system, or `officer_api_disabled`", body = Problem, content_type = PROBLEM),
+        WrongOfficerRole,
+        (status = 404, description = "Unknown system", body = Problem, content_type = PROBLEM),
         (status = 409, description = "`system_revoked`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn revoke_hcp_system(
     state: web::Data<AppState>,
-    _officer: Officer,
+    officer: Officer,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
+    officer.require(OfficerRole::ProviderReview)?;
     let (hcp, id) = path.into_inner();
     systems::revoke(&state, &hcp, &id).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -45,6 +45,8 @@ shared_problems! {
     NotSignedInAsStaff = "401", "Not signed in as staff";
     /// A registration office operation without the office credential.
     NotOfficer = "401", "Missing or wrong officer credential";
+    /// The officer's roles do not cover the operation.
+    WrongOfficerRole = "403", "`officer_role_required`";
     /// A patient the caller may not act for (or no such patient: the two look alike).
     NotYourPatient = "404", "Not a patient you may act for";
     /// The body's fields fail validation.

@@ -1,4 +1,4 @@
-use actix_web::{Either, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use ehealth_contracts::{
     CreateChallengeRequest, CreateChallengeResponse, CreateSessionRequest, Problem,
     RefreshSessionRequest, SessionTokens,
@@ -9,7 +9,7 @@ use super::responses::{InvalidFields, MalformedJson, NotSignedIn, TooManyAttempt
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
 use crate::extract::principal::client_address;
-use crate::extract::{ApiJson, ApiJsonOrEmpty, PatientSession, StaffSession};
+use crate::extract::{AnySession, ApiJson, ApiJsonOrEmpty};
 use crate::services::sessions;
 use crate::state::AppState;
 
@@ -40,10 +40,10 @@ pub async fn create_challenge(
 #[utoipa::path(post, path = "/v1/sessions", tag = "sessions", operation_id = "create_session",
     request_body = CreateSessionRequest,
     responses(
-        (status = 201, description = "Signed in: a patient's tokens, or a staff member's (`principal: staff`)", body = SessionTokens),
+        (status = 201, description = "Signed in: a patient's tokens, a staff member's (`principal: staff`) or an officer's (`principal: officer`)", body = SessionTokens),
         (status = 400, description = "`challenge_invalid` (unknown, used or expired) or malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "`unknown_credential`, `origin_mismatch`, `rp_id_mismatch`, `challenge_mismatch`, `user_verification_required`, `counter_regression`, `invalid_credential`", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "`account_withdrawn` or `staff_deactivated`", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "`account_withdrawn`, `staff_deactivated` or `account_deactivated`", body = Problem, content_type = PROBLEM),
         InvalidFields,
         TooManyAttempts,
     ))]
@@ -80,11 +80,12 @@ pub async fn refresh_session(
     ))]
 pub async fn delete_session(
     state: web::Data<AppState>,
-    who: Either<PatientSession, StaffSession>,
+    who: AnySession,
 ) -> ApiResult<HttpResponse> {
     match who {
-        Either::Left(patient) => sessions::sign_out(&state, &patient).await?,
-        Either::Right(staff) => sessions::staff_sign_out(&state, &staff).await?,
+        AnySession::Patient(patient) => sessions::sign_out(&state, &patient).await?,
+        AnySession::Staff(staff) => sessions::staff_sign_out(&state, &staff).await?,
+        AnySession::Account(session_id) => sessions::account_sign_out(&state, &session_id).await?,
     }
     Ok(HttpResponse::NoContent().finish())
 }

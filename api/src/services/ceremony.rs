@@ -36,3 +36,16 @@ pub(crate) async fn open_ceremony(
     let ceremony = serde_json::from_str(&reg.ceremony).map_err(ApiError::internal)?;
     Ok((reg, ceremony))
 }
+
+/// The stored hash of a one-time code for `purpose`: codes are compared by letters and digits
+/// only, case-insensitively, so `ab12-cd34` and `AB12CD34` are the same code.
+pub(crate) fn one_time_code_hash(state: &AppState, purpose: &str, code: &str) -> String {
+    let normalised: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    state
+        .secrets
+        .lookup_hash(&format!("{purpose}:{normalised}"))
+}

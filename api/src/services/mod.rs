@@ -16,6 +16,8 @@ pub mod hcp;
 pub(crate) mod limits;
 pub mod lookup;
 pub mod officer;
+pub mod officers;
+pub(crate) mod passkey_accounts;
 pub mod records;
 pub mod registration;
 pub mod reminders;

@@ -10,7 +10,6 @@ use ehealth_contracts::{
 use crate::clock::rfc3339_ms;
 use crate::domain::ids::PatientId;
 use crate::domain::notices;
-use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::services::family::documents::end_for_office;
 use crate::state::AppState;
@@ -24,6 +23,7 @@ const NOT_CONFIRMED: &str =
 
 pub async fn verify(
     state: &AppState,
+    decided_by: &str,
     patient_id: &PatientId,
     req: VerifyPatientRequest,
 ) -> ApiResult<VerifyPatientResponse> {
@@ -40,7 +40,7 @@ pub async fn verify(
             FieldCode::InvalidFormat,
         )]));
     }
-    let officer = officer_name(req.officer.as_deref())?;
+    let officer = decided_by.to_owned();
     let now = state.now_ms();
     let id = patient_id.to_owned();
     let verified_by = officer.clone();
@@ -143,6 +143,7 @@ fn settle_links(
 /// was registered as a "child" with an invented date of birth.
 pub async fn release_identity(
     state: &AppState,
+    decided_by: &str,
     patient_id: &PatientId,
     req: ReleaseIdentityRequest,
 ) -> ApiResult<ReleaseIdentityResponse> {
@@ -157,7 +158,7 @@ pub async fn release_identity(
             },
         )]));
     }
-    let officer = officer_name(req.officer.as_deref())?;
+    let officer = decided_by.to_owned();
     let now = state.now_ms();
     let id = patient_id.clone();
     let ended_link_ids = state

@@ -12,12 +12,15 @@ use ehealth_contracts::{
 use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey, Uuid};
 
 use super::limits::rate_limit;
-use super::tokens::{attach_device, staff_tokens, token_response};
+use super::passkey_accounts;
+use super::tokens::{account_tokens, attach_device, staff_tokens, token_response};
 use crate::auth::webauthn::{ceremony_error, refuse_cross_origin};
 use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{PatientSession, StaffSession};
 use crate::state::AppState;
+use crate::store::account_sessions::AccountRefresh;
+use crate::store::accounts::Account;
 use crate::store::sessions::{IssuedTokens, Lifetimes, RefreshOutcome};
 use crate::store::staff::Staff;
 use crate::store::staff_sessions::StaffRefresh;
@@ -93,7 +96,21 @@ pub async fn sign_in(
             let patient_row = store::passkeys::find_by_credential(c, &credential_id)?
                 .filter(|p| Uuid::parse_str(&p.patient_id).ok() == Some(user_handle));
             let Some(row) = patient_row else {
-                // Not a patient's passkey: perhaps a healthcare professional's.
+                // Not a patient's passkey: perhaps an officer's or applicant's, or else a
+                // healthcare professional's.
+                let account = passkey_accounts::sign_in(
+                    c,
+                    &webauthn,
+                    &req,
+                    ceremony.clone(),
+                    &credential_id,
+                    user_handle,
+                    now,
+                    life,
+                )?;
+                if let Some((account, issued)) = account {
+                    return Ok(SignedIn::Account(Box::new(account), issued));
+                }
                 return staff_sign_in(
                     c,
                     &webauthn,
@@ -119,12 +136,17 @@ pub async fn sign_in(
             tracing::info!(staff_id = %staff.id, "staff signed in");
             SessionTokens::Staff(staff_tokens(&staff, issued, state))
         }
+        SignedIn::Account(account, issued) => {
+            tracing::info!(account_id = %account.id, kind = %account.kind, "signed in");
+            account_tokens(&account, issued, state)
+        }
     })
 }
 
 enum SignedIn {
     Patient(PatientId, DeviceId, IssuedTokens),
     Staff(Staff, IssuedTokens),
+    Account(Box<Account>, IssuedTokens),
 }
 
 /// Verifies a patient's passkey assertion and opens a session on their device.
@@ -229,6 +251,27 @@ pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<
             StaffRefresh::Invalid => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
         };
     }
+    if store::account_sessions::refresh_kind(&req.refresh_token).is_some() {
+        let outcome = state
+            .db
+            .transaction(move |c| {
+                Ok(store::account_sessions::refresh(
+                    c,
+                    &req.refresh_token,
+                    now,
+                    life,
+                )?)
+            })
+            .await?;
+        return match outcome {
+            AccountRefresh::Rotated(tokens, account) => Ok(account_tokens(&account, tokens, state)),
+            AccountRefresh::Reused => {
+                tracing::warn!("account refresh token reused: session revoked");
+                Err(ApiError::unauthorized(ErrorCode::RefreshTokenReused))
+            }
+            AccountRefresh::Invalid => Err(ApiError::unauthorized(ErrorCode::InvalidToken)),
+        };
+    }
     let outcome = state
         .db
         .transaction(move |c| Ok(store::sessions::refresh(c, &req.refresh_token, now, life)?))
@@ -264,5 +307,21 @@ pub async fn staff_sign_out(state: &AppState, who: &StaffSession) -> ApiResult<(
     state
         .db
         .transaction(move |c| Ok(store::staff_sessions::revoke_session(c, &session_id, now)?))
+        .await
+}
+
+/// Ends an officer's or applicant's session.
+pub async fn account_sign_out(state: &AppState, session_id: &str) -> ApiResult<()> {
+    let now = state.now_ms();
+    let session_id = session_id.to_owned();
+    state
+        .db
+        .transaction(move |c| {
+            Ok(store::account_sessions::revoke_session(
+                c,
+                &session_id,
+                now,
+            )?)
+        })
         .await
 }

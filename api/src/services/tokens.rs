@@ -1,11 +1,14 @@
 //! Issuing sessions' tokens: the device a patient signs in on, and the token responses for
 //! patients and staff.
 
-use ehealth_contracts::{DeviceInfo, StaffTokenResponse, TokenResponse};
+use ehealth_contracts::{
+    DeviceInfo, OfficerRole, OfficerTokenResponse, SessionTokens, StaffTokenResponse, TokenResponse,
+};
 
 use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::store::accounts::{Account, KIND_OFFICER};
 use crate::store::sessions::{IssuedTokens, Lifetimes};
 use crate::store::staff::Staff;
 use crate::store::{self, DbConn, devices::Device};
@@ -75,4 +78,28 @@ pub(crate) fn staff_tokens(
         access_expires_in: life.access_ms / 1000,
         refresh_expires_in: life.refresh_ms / 1000,
     }
+}
+
+/// The tokens of an officer's or applicant's session, shaped for its kind.
+pub(crate) fn account_tokens(
+    account: &Account,
+    issued: IssuedTokens,
+    state: &AppState,
+) -> SessionTokens {
+    let life = state.token_lifetimes();
+    SessionTokens::Officer(OfficerTokenResponse {
+        principal: KIND_OFFICER.to_owned(),
+        officer_id: account.id.clone(),
+        name: account.name.clone(),
+        roles: account
+            .roles()
+            .iter()
+            .filter_map(|r| OfficerRole::parse(r))
+            .collect(),
+        access_token: issued.access_token,
+        refresh_token: issued.refresh_token,
+        token_type: "Bearer".to_owned(),
+        access_expires_in: life.access_ms / 1000,
+        refresh_expires_in: life.refresh_ms / 1000,
+    })
 }

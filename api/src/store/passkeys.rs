@@ -32,7 +32,9 @@ pub fn credential_taken(conn: &mut DbConn, credential_id: &str) -> QueryResult<b
         passkeys::table.filter(passkeys::credential_id.eq(credential_id)),
     ))
     .get_result(conn)?;
-    Ok(patient || super::staff_passkeys::passkey_by_credential(conn, credential_id)?.is_some())
+    Ok(patient
+        || super::staff_passkeys::passkey_by_credential(conn, credential_id)?.is_some()
+        || super::accounts::passkey_by_credential(conn, credential_id)?.is_some())
 }
 
 pub fn find_by_credential(

@@ -108,6 +108,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        email_confirmed_at -> Nullable<BigInt>,
+        email_code_hash -> Nullable<Text>,
+        email_code_expires_at -> Nullable<BigInt>,
+        roles -> Text,
+        status -> Text,
+        enrolment_code_hash -> Nullable<Text>,
+        enrolment_expires_at -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> BigInt,
+        deactivated_at -> Nullable<BigInt>,
+        deactivated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_passkeys (id) {
+        id -> Text,
+        credential_id -> Text,
+        account_id -> Text,
+        passkey -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    account_sessions (id) {
+        id -> Text,
+        account_id -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    account_tokens (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        kind -> Text,
+        expires_at -> BigInt,
+        superseded_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(devices -> patients (patient_id));
 diesel::joinable!(passkeys -> patients (patient_id));
 diesel::joinable!(sessions -> patients (patient_id));
@@ -527,7 +577,15 @@ diesel::joinable!(staff_push_tokens -> staff_sessions (session_id));
 diesel::joinable!(consents -> hcps (hcp_id));
 diesel::joinable!(hcp_system_tokens -> hcp_systems (system_id));
 
+diesel::joinable!(account_tokens -> account_sessions (session_id));
+diesel::joinable!(account_sessions -> accounts (account_id));
+diesel::joinable!(account_passkeys -> accounts (account_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    account_passkeys,
+    account_sessions,
+    account_tokens,
     patients,
     registrations,
     devices,

@@ -12,6 +12,7 @@ mod family;
 mod http_errors;
 mod multi_instance;
 mod officer;
+mod officers;
 mod push;
 mod registration;
 mod reminders;

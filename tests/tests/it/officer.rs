@@ -1,4 +1,4 @@
-//! The registration office verifies identities with its bootstrap credential.
+//! The registration office verifies identities (here with its bootstrap credential; named officers in `officers`).
 
 use ehealth_contracts::{
     MeResponse, PatientStatus, Problem, VerificationMethod, VerifyPatientResponse,
@@ -22,7 +22,8 @@ async fn the_registration_office_verifies_a_patient(app: TestApp) {
     let verified: VerifyPatientResponse = body.json_as();
     assert_eq!(verified.status, PatientStatus::Verified);
     assert_eq!(verified.reference, "IAM-778899");
-    assert_eq!(verified.verified_by, "RO-0421");
+    // The bootstrap credential is recorded as such, whatever name the body declares.
+    assert_eq!(verified.verified_by, "bootstrap");
 
     let me: MeResponse = app.get_as("/v1/me", &tokens.access_token).await;
     assert_eq!(me.status, PatientStatus::Verified);
@@ -106,7 +107,7 @@ async fn verifying_an_unknown_patient_or_with_bad_fields_is_refused(app: TestApp
 }
 
 #[tokio::test]
-async fn without_a_configured_credential_the_office_api_is_off() {
+async fn without_the_bootstrap_token_only_named_officers_get_in() {
     let env = ehealth_tests::Env::fresh(ehealth_tests::Backend::Sqlite)
         .unwrap_or_else(|e| panic!("{e}"))
         .set("EHEALTH_OFFICER_TOKEN", "");
@@ -114,6 +115,23 @@ async fn without_a_configured_credential_the_office_api_is_off() {
     let (status, problem) = app.verify("00000000-0000-0000-0000-000000000000").await;
     assert_eq!(
         (status, problem["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("officer_api_disabled"))
+        (StatusCode::UNAUTHORIZED, Some("invalid_token"))
     );
+    let created = ehealth_api::services::officers::add_from_cli(
+        &app.state,
+        "First Supervisor",
+        &[ehealth_contracts::OfficerRole::Supervisor],
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let supervisor = app.enrol_officer(&created.enrolment_code).await;
+    let (status, _) = app
+        .as_officer(
+            &supervisor,
+            Method::POST,
+            "/v1/officer/registrations/00000000-0000-0000-0000-000000000000/verify",
+            Some(json!({"method": "in_person", "reference": "RC-1"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

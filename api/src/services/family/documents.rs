@@ -12,7 +12,6 @@ use crate::clock::rfc3339_ms;
 use crate::domain::authority::{ENDED_BY_OFFICE, basis_of, relationship_of, status_of};
 use crate::domain::ids::LinkId;
 use crate::domain::notices;
-use crate::domain::officer::officer_name;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::PatientSession;
 use crate::state::AppState;
@@ -201,11 +200,12 @@ fn checked_reason(raw: Option<&str>, required: bool) -> ApiResult<Option<String>
 /// Approves (`approve = true`) or rejects a pending link; the SDM is notified either way.
 pub async fn review(
     state: &AppState,
+    decided_by: &str,
     link_id: &LinkId,
     approve: bool,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = officer_name(req.officer.as_deref())?;
+    let officer = decided_by.to_owned();
     let reason = checked_reason(req.reason.as_deref(), !approve)?;
     let seen = req
         .document_sha256
@@ -258,10 +258,11 @@ pub async fn review(
 /// or a link obtained wrongly), with a reason; the SDM and the others concerned are told.
 pub async fn end_by_office(
     state: &AppState,
+    decided_by: &str,
     link_id: &LinkId,
     req: ReviewSdmLinkRequest,
 ) -> ApiResult<SdmLinkResponse> {
-    let officer = officer_name(req.officer.as_deref())?;
+    let officer = decided_by.to_owned();
     let reason = checked_reason(req.reason.as_deref(), true)?;
     let id = link_id.to_owned();
     let now = state.now_ms();

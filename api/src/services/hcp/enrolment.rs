@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::services::ceremony::open_ceremony;
+use crate::services::ceremony::{one_time_code_hash, open_ceremony};
 use crate::services::checks::unique_as;
 use crate::services::limits::expires_at_ms;
 use crate::services::tokens::staff_tokens;
@@ -31,16 +31,8 @@ pub(super) fn enrolment_code() -> String {
     crate::crypto::random_code(4)
 }
 
-/// Codes are compared by letters and digits only, case-insensitively.
 pub(super) fn code_hash(state: &AppState, code: &str) -> String {
-    let normalised: String = code
-        .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    state
-        .secrets
-        .lookup_hash(&format!("staff-enrolment:{normalised}"))
+    one_time_code_hash(state, "staff-enrolment", code)
 }
 
 /// The enrolment code starts a passkey ceremony for the staff account.

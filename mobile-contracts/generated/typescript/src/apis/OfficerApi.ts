@@ -19,6 +19,11 @@ import {
     ClaimCodeResponseToJSON,
 } from '../models/ClaimCodeResponse';
 import {
+    type CompleteEnrolmentRequest,
+    CompleteEnrolmentRequestFromJSON,
+    CompleteEnrolmentRequestToJSON,
+} from '../models/CompleteEnrolmentRequest';
+import {
     type CreateHcpRequest,
     CreateHcpRequestFromJSON,
     CreateHcpRequestToJSON,
@@ -28,6 +33,16 @@ import {
     CreateHcpSystemRequestFromJSON,
     CreateHcpSystemRequestToJSON,
 } from '../models/CreateHcpSystemRequest';
+import {
+    type CreateOfficerRequest,
+    CreateOfficerRequestFromJSON,
+    CreateOfficerRequestToJSON,
+} from '../models/CreateOfficerRequest';
+import {
+    type CreateOfficerResponse,
+    CreateOfficerResponseFromJSON,
+    CreateOfficerResponseToJSON,
+} from '../models/CreateOfficerResponse';
 import {
     type CreateStaffRequest,
     CreateStaffRequestFromJSON,
@@ -54,6 +69,21 @@ import {
     ListSdmLinksResponseToJSON,
 } from '../models/ListSdmLinksResponse';
 import {
+    type OfficerList,
+    OfficerListFromJSON,
+    OfficerListToJSON,
+} from '../models/OfficerList';
+import {
+    type OfficerResponse,
+    OfficerResponseFromJSON,
+    OfficerResponseToJSON,
+} from '../models/OfficerResponse';
+import {
+    type OfficerTokenResponse,
+    OfficerTokenResponseFromJSON,
+    OfficerTokenResponseToJSON,
+} from '../models/OfficerTokenResponse';
+import {
     type Problem,
     ProblemFromJSON,
     ProblemToJSON,
@@ -79,6 +109,16 @@ import {
     SdmLinkResponseToJSON,
 } from '../models/SdmLinkResponse';
 import {
+    type StartEnrolmentRequest,
+    StartEnrolmentRequestFromJSON,
+    StartEnrolmentRequestToJSON,
+} from '../models/StartEnrolmentRequest';
+import {
+    type StartEnrolmentResponse,
+    StartEnrolmentResponseFromJSON,
+    StartEnrolmentResponseToJSON,
+} from '../models/StartEnrolmentResponse';
+import {
     type VerifyPatientRequest,
     VerifyPatientRequestFromJSON,
     VerifyPatientRequestToJSON,
@@ -98,6 +138,17 @@ export interface ApproveSdmLinkRequest {
      * 
      */
     reviewSdmLinkRequest: ReviewSdmLinkRequest;
+}
+
+export interface CompleteOfficerEnrolmentRequest {
+    /**
+     * From `start_officer_enrolment`
+     */
+    enrolmentId: string;
+    /**
+     * 
+     */
+    completeEnrolmentRequest: CompleteEnrolmentRequest;
 }
 
 export interface CreateHcpOperationRequest {
@@ -127,6 +178,20 @@ export interface CreateHcpSystemOperationRequest {
      * 
      */
     createHcpSystemRequest: CreateHcpSystemRequest;
+}
+
+export interface CreateOfficerOperationRequest {
+    /**
+     * 
+     */
+    createOfficerRequest: CreateOfficerRequest;
+}
+
+export interface DeactivateOfficerRequest {
+    /**
+     * The officer
+     */
+    officerId: string;
 }
 
 export interface EndSdmLinkByOfficeRequest {
@@ -185,6 +250,13 @@ export interface RevokeHcpSystemRequest {
      * The system
      */
     clientId: string;
+}
+
+export interface StartOfficerEnrolmentRequest {
+    /**
+     * 
+     */
+    startEnrolmentRequest: StartEnrolmentRequest;
 }
 
 export interface VerifyRegistrationRequest {
@@ -263,6 +335,61 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async approveSdmLink(requestParameters: ApproveSdmLinkRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<SdmLinkResponse> {
         const response = await this.approveSdmLinkRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for completeOfficerEnrolment without sending the request
+     */
+    async completeOfficerEnrolmentRequestOpts(requestParameters: CompleteOfficerEnrolmentRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['enrolmentId'] == null) {
+            throw new runtime.RequiredError(
+                'enrolmentId',
+                'Required parameter "enrolmentId" was null or undefined when calling completeOfficerEnrolment().'
+            );
+        }
+
+        if (requestParameters['completeEnrolmentRequest'] == null) {
+            throw new runtime.RequiredError(
+                'completeEnrolmentRequest',
+                'Required parameter "completeEnrolmentRequest" was null or undefined when calling completeOfficerEnrolment().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+
+        let urlPath = `/v1/officer/enrolments/{enrolment_id}/complete`;
+        urlPath = urlPath.replace('{enrolment_id}', encodeURIComponent(String(requestParameters['enrolmentId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: CompleteEnrolmentRequestToJSON(requestParameters['completeEnrolmentRequest']),
+        };
+    }
+
+    /**
+     * Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     */
+    async completeOfficerEnrolmentRaw(requestParameters: CompleteOfficerEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<OfficerTokenResponse>> {
+        const requestOptions = await this.completeOfficerEnrolmentRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => OfficerTokenResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     */
+    async completeOfficerEnrolment(requestParameters: CompleteOfficerEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<OfficerTokenResponse> {
+        const response = await this.completeOfficerEnrolmentRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -448,6 +575,114 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for createOfficer without sending the request
+     */
+    async createOfficerRequestOpts(requestParameters: CreateOfficerOperationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['createOfficerRequest'] == null) {
+            throw new runtime.RequiredError(
+                'createOfficerRequest',
+                'Required parameter "createOfficerRequest" was null or undefined when calling createOfficer().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/officers`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: CreateOfficerRequestToJSON(requestParameters['createOfficerRequest']),
+        };
+    }
+
+    /**
+     * A supervisor creates an officer account; the officer enrols a passkey with the code.
+     */
+    async createOfficerRaw(requestParameters: CreateOfficerOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CreateOfficerResponse>> {
+        const requestOptions = await this.createOfficerRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => CreateOfficerResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * A supervisor creates an officer account; the officer enrols a passkey with the code.
+     */
+    async createOfficer(requestParameters: CreateOfficerOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CreateOfficerResponse> {
+        const response = await this.createOfficerRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for deactivateOfficer without sending the request
+     */
+    async deactivateOfficerRequestOpts(requestParameters: DeactivateOfficerRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['officerId'] == null) {
+            throw new runtime.RequiredError(
+                'officerId',
+                'Required parameter "officerId" was null or undefined when calling deactivateOfficer().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/officers/{officer_id}/deactivate`;
+        urlPath = urlPath.replace('{officer_id}', encodeURIComponent(String(requestParameters['officerId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * A supervisor deactivates an officer; their sessions end at once.
+     */
+    async deactivateOfficerRaw(requestParameters: DeactivateOfficerRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<OfficerResponse>> {
+        const requestOptions = await this.deactivateOfficerRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => OfficerResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * A supervisor deactivates an officer; their sessions end at once.
+     */
+    async deactivateOfficer(requestParameters: DeactivateOfficerRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<OfficerResponse> {
+        const response = await this.deactivateOfficerRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for endSdmLinkByOffice without sending the request
      */
     async endSdmLinkByOfficeRequestOpts(requestParameters: EndSdmLinkByOfficeRequest): Promise<runtime.RequestOpts> {
@@ -613,6 +848,51 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async issueClaimCode(requestParameters: IssueClaimCodeRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ClaimCodeResponse> {
         const response = await this.issueClaimCodeRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listOfficers without sending the request
+     */
+    async listOfficersRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/officers`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * A supervisor lists the office\'s officers, with who created and deactivated each.
+     */
+    async listOfficersRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<OfficerList>> {
+        const requestOptions = await this.listOfficersRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => OfficerListFromJSON(jsonValue));
+    }
+
+    /**
+     * A supervisor lists the office\'s officers, with who created and deactivated each.
+     */
+    async listOfficers(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<OfficerList> {
+        const response = await this.listOfficersRaw(initOverrides);
         return await response.value();
     }
 
@@ -845,6 +1125,53 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async revokeHcpSystem(requestParameters: RevokeHcpSystemRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<void> {
         await this.revokeHcpSystemRaw(requestParameters, initOverrides);
+    }
+
+    /**
+     * Creates request options for startOfficerEnrolment without sending the request
+     */
+    async startOfficerEnrolmentRequestOpts(requestParameters: StartOfficerEnrolmentRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['startEnrolmentRequest'] == null) {
+            throw new runtime.RequiredError(
+                'startEnrolmentRequest',
+                'Required parameter "startEnrolmentRequest" was null or undefined when calling startOfficerEnrolment().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+
+        let urlPath = `/v1/officer/enrolments`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: StartEnrolmentRequestToJSON(requestParameters['startEnrolmentRequest']),
+        };
+    }
+
+    /**
+     * An officer starts enrolling a passkey with their one-time code.
+     */
+    async startOfficerEnrolmentRaw(requestParameters: StartOfficerEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<StartEnrolmentResponse>> {
+        const requestOptions = await this.startOfficerEnrolmentRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => StartEnrolmentResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * An officer starts enrolling a passkey with their one-time code.
+     */
+    async startOfficerEnrolment(requestParameters: StartOfficerEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<StartEnrolmentResponse> {
+        const response = await this.startOfficerEnrolmentRaw(requestParameters, initOverrides);
+        return await response.value();
     }
 
     /**

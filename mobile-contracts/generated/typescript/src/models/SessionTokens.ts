@@ -13,6 +13,13 @@
  */
 
 import { parseDate, parseDateTime, serializeDate, serializeDateTime } from '../runtime';
+import type { OfficerTokenResponse } from './OfficerTokenResponse';
+import {
+    instanceOfOfficerTokenResponse,
+    OfficerTokenResponseFromJSON,
+    OfficerTokenResponseFromJSONTyped,
+    OfficerTokenResponseToJSON,
+} from './OfficerTokenResponse';
 import type { StaffTokenResponse } from './StaffTokenResponse';
 import {
     instanceOfStaffTokenResponse,
@@ -31,10 +38,10 @@ import {
 /**
  * @type SessionTokens
  * What sign-in and refresh return: a patient's tokens, or (with `principal: "staff"`) a staff
- * member's.
+ * member's, or (with `principal: "officer"`) a registration officer's.
  * @export
  */
-export type SessionTokens = StaffTokenResponse | TokenResponse;
+export type SessionTokens = OfficerTokenResponse | StaffTokenResponse | TokenResponse;
 
 export function SessionTokensFromJSON(json: any): SessionTokens {
     return SessionTokensFromJSONTyped(json, false);
@@ -46,6 +53,9 @@ export function SessionTokensFromJSONTyped(json: any, ignoreDiscriminator: boole
     }
     if (typeof json !== 'object') {
         return json;
+    }
+    if (instanceOfOfficerTokenResponse(json)) {
+        return OfficerTokenResponseFromJSONTyped(json, true);
     }
     if (instanceOfStaffTokenResponse(json)) {
         return StaffTokenResponseFromJSONTyped(json, true);
@@ -66,6 +76,9 @@ export function SessionTokensToJSONTyped(value?: SessionTokens | null, ignoreDis
     }
     if (typeof value !== 'object') {
         return value;
+    }
+    if (instanceOfOfficerTokenResponse(value)) {
+        return OfficerTokenResponseToJSON(value as OfficerTokenResponse);
     }
     if (instanceOfStaffTokenResponse(value)) {
         return StaffTokenResponseToJSON(value as StaffTokenResponse);

@@ -64,6 +64,54 @@ open class OfficerAPI {
     }
 
     /**
+     Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     
+     - parameter enrolmentId: (path) From &#x60;start_officer_enrolment&#x60; 
+     - parameter completeEnrolmentRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func completeOfficerEnrolment(enrolmentId: String, completeEnrolmentRequest: CompleteEnrolmentRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: OfficerTokenResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return completeOfficerEnrolmentWithRequestBuilder(enrolmentId: enrolmentId, completeEnrolmentRequest: completeEnrolmentRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     - POST /v1/officer/enrolments/{enrolment_id}/complete
+     - parameter enrolmentId: (path) From &#x60;start_officer_enrolment&#x60; 
+     - parameter completeEnrolmentRequest: (body)  
+     - returns: RequestBuilder<OfficerTokenResponse> 
+     */
+    open class func completeOfficerEnrolmentWithRequestBuilder(enrolmentId: String, completeEnrolmentRequest: CompleteEnrolmentRequest) -> RequestBuilder<OfficerTokenResponse> {
+        var localVariablePath = "/v1/officer/enrolments/{enrolment_id}/complete"
+        let enrolmentIdPreEscape = "\(APIHelper.mapValueToPathItem(enrolmentId))"
+        let enrolmentIdPostEscape = enrolmentIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{enrolment_id}", with: enrolmentIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: completeEnrolmentRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<OfficerTokenResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: false)
+    }
+
+    /**
      Registration office: register a healthcare provider with its service locations.
      
      - parameter createHcpRequest: (body)  
@@ -207,6 +255,101 @@ open class OfficerAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<HcpSystemCredentials>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     A supervisor creates an officer account; the officer enrols a passkey with the code.
+     
+     - parameter createOfficerRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func createOfficer(createOfficerRequest: CreateOfficerRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: CreateOfficerResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return createOfficerWithRequestBuilder(createOfficerRequest: createOfficerRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     A supervisor creates an officer account; the officer enrols a passkey with the code.
+     - POST /v1/officer/officers
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter createOfficerRequest: (body)  
+     - returns: RequestBuilder<CreateOfficerResponse> 
+     */
+    open class func createOfficerWithRequestBuilder(createOfficerRequest: CreateOfficerRequest) -> RequestBuilder<CreateOfficerResponse> {
+        let localVariablePath = "/v1/officer/officers"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: createOfficerRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<CreateOfficerResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     A supervisor deactivates an officer; their sessions end at once.
+     
+     - parameter officerId: (path) The officer 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func deactivateOfficer(officerId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: OfficerResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return deactivateOfficerWithRequestBuilder(officerId: officerId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     A supervisor deactivates an officer; their sessions end at once.
+     - POST /v1/officer/officers/{officer_id}/deactivate
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter officerId: (path) The officer 
+     - returns: RequestBuilder<OfficerResponse> 
+     */
+    open class func deactivateOfficerWithRequestBuilder(officerId: String) -> RequestBuilder<OfficerResponse> {
+        var localVariablePath = "/v1/officer/officers/{officer_id}/deactivate"
+        let officerIdPreEscape = "\(APIHelper.mapValueToPathItem(officerId))"
+        let officerIdPostEscape = officerIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{officer_id}", with: officerIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<OfficerResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
@@ -358,6 +501,50 @@ open class OfficerAPI {
         let localVariableRequestBuilder: RequestBuilder<ClaimCodeResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     A supervisor lists the office's officers, with who created and deactivated each.
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listOfficers(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: OfficerList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listOfficersWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     A supervisor lists the office's officers, with who created and deactivated each.
+     - GET /v1/officer/officers
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - returns: RequestBuilder<OfficerList> 
+     */
+    open class func listOfficersWithRequestBuilder() -> RequestBuilder<OfficerList> {
+        let localVariablePath = "/v1/officer/officers"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<OfficerList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
 
     /**
@@ -558,6 +745,49 @@ open class OfficerAPI {
         let localVariableRequestBuilder: RequestBuilder<Void>.Type = EHealthClientAPI.requestBuilderFactory.getNonDecodableBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     An officer starts enrolling a passkey with their one-time code.
+     
+     - parameter startEnrolmentRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func startOfficerEnrolment(startEnrolmentRequest: StartEnrolmentRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: StartEnrolmentResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return startOfficerEnrolmentWithRequestBuilder(startEnrolmentRequest: startEnrolmentRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     An officer starts enrolling a passkey with their one-time code.
+     - POST /v1/officer/enrolments
+     - parameter startEnrolmentRequest: (body)  
+     - returns: RequestBuilder<StartEnrolmentResponse> 
+     */
+    open class func startOfficerEnrolmentWithRequestBuilder(startEnrolmentRequest: StartEnrolmentRequest) -> RequestBuilder<StartEnrolmentResponse> {
+        let localVariablePath = "/v1/officer/enrolments"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: startEnrolmentRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<StartEnrolmentResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: false)
     }
 
     /**

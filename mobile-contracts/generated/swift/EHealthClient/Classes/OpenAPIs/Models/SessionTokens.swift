@@ -10,14 +10,17 @@ import Foundation
 import AnyCodable
 #endif
 
-/** What sign-in and refresh return: a patient&#39;s tokens, or (with &#x60;principal: \&quot;staff\&quot;&#x60;) a staff member&#39;s. */
+/** What sign-in and refresh return: a patient&#39;s tokens, or (with &#x60;principal: \&quot;staff\&quot;&#x60;) a staff member&#39;s, or (with &#x60;principal: \&quot;officer\&quot;&#x60;) a registration officer&#39;s. */
 public enum SessionTokens: Codable, JSONEncodable, Hashable {
+    case typeOfficerTokenResponse(OfficerTokenResponse)
     case typeStaffTokenResponse(StaffTokenResponse)
     case typeTokenResponse(TokenResponse)
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
+        case .typeOfficerTokenResponse(let value):
+            try container.encode(value)
         case .typeStaffTokenResponse(let value):
             try container.encode(value)
         case .typeTokenResponse(let value):
@@ -27,7 +30,9 @@ public enum SessionTokens: Codable, JSONEncodable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(StaffTokenResponse.self) {
+        if let value = try? container.decode(OfficerTokenResponse.self) {
+            self = .typeOfficerTokenResponse(value)
+        } else if let value = try? container.decode(StaffTokenResponse.self) {
             self = .typeStaffTokenResponse(value)
         } else if let value = try? container.decode(TokenResponse.self) {
             self = .typeTokenResponse(value)

@@ -28,18 +28,26 @@ import okhttp3.Call
 import okhttp3.HttpUrl
 
 import hk.ehealth.client.models.ClaimCodeResponse
+import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.CreateHcpRequest
 import hk.ehealth.client.models.CreateHcpSystemRequest
+import hk.ehealth.client.models.CreateOfficerRequest
+import hk.ehealth.client.models.CreateOfficerResponse
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
 import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
+import hk.ehealth.client.models.OfficerList
+import hk.ehealth.client.models.OfficerResponse
+import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.ReleaseIdentityRequest
 import hk.ehealth.client.models.ReleaseIdentityResponse
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
+import hk.ehealth.client.models.StartEnrolmentRequest
+import hk.ehealth.client.models.StartEnrolmentResponse
 import hk.ehealth.client.models.VerifyPatientRequest
 import hk.ehealth.client.models.VerifyPatientResponse
 
@@ -140,6 +148,83 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/enrolments/{enrolment_id}/complete
+     * Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     * 
+     * @param enrolmentId From &#x60;start_officer_enrolment&#x60;
+     * @param completeEnrolmentRequest 
+     * @return OfficerTokenResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun completeOfficerEnrolment(enrolmentId: kotlin.String, completeEnrolmentRequest: CompleteEnrolmentRequest) : OfficerTokenResponse {
+        val localVarResponse = completeOfficerEnrolmentWithHttpInfo(enrolmentId = enrolmentId, completeEnrolmentRequest = completeEnrolmentRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as OfficerTokenResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/enrolments/{enrolment_id}/complete
+     * Finish the enrolment: the passkey is stored, the code spent, and an officer session opens.
+     * 
+     * @param enrolmentId From &#x60;start_officer_enrolment&#x60;
+     * @param completeEnrolmentRequest 
+     * @return ApiResponse<OfficerTokenResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun completeOfficerEnrolmentWithHttpInfo(enrolmentId: kotlin.String, completeEnrolmentRequest: CompleteEnrolmentRequest) : ApiResponse<OfficerTokenResponse?> {
+        val localVariableConfig = completeOfficerEnrolmentRequestConfig(enrolmentId = enrolmentId, completeEnrolmentRequest = completeEnrolmentRequest)
+
+        return request<CompleteEnrolmentRequest, OfficerTokenResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation completeOfficerEnrolment
+     *
+     * @param enrolmentId From &#x60;start_officer_enrolment&#x60;
+     * @param completeEnrolmentRequest 
+     * @return RequestConfig
+     */
+    fun completeOfficerEnrolmentRequestConfig(enrolmentId: kotlin.String, completeEnrolmentRequest: CompleteEnrolmentRequest) : RequestConfig<CompleteEnrolmentRequest> {
+        val localVariableBody = completeEnrolmentRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/enrolments/{enrolment_id}/complete".replace("{"+"enrolment_id"+"}", encodeURIComponent(enrolmentId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = false,
             body = localVariableBody
         )
     }
@@ -373,6 +458,153 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     }
 
     /**
+     * POST /v1/officer/officers
+     * A supervisor creates an officer account; the officer enrols a passkey with the code.
+     * 
+     * @param createOfficerRequest 
+     * @return CreateOfficerResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun createOfficer(createOfficerRequest: CreateOfficerRequest) : CreateOfficerResponse {
+        val localVarResponse = createOfficerWithHttpInfo(createOfficerRequest = createOfficerRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as CreateOfficerResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/officers
+     * A supervisor creates an officer account; the officer enrols a passkey with the code.
+     * 
+     * @param createOfficerRequest 
+     * @return ApiResponse<CreateOfficerResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun createOfficerWithHttpInfo(createOfficerRequest: CreateOfficerRequest) : ApiResponse<CreateOfficerResponse?> {
+        val localVariableConfig = createOfficerRequestConfig(createOfficerRequest = createOfficerRequest)
+
+        return request<CreateOfficerRequest, CreateOfficerResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation createOfficer
+     *
+     * @param createOfficerRequest 
+     * @return RequestConfig
+     */
+    fun createOfficerRequestConfig(createOfficerRequest: CreateOfficerRequest) : RequestConfig<CreateOfficerRequest> {
+        val localVariableBody = createOfficerRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/officers",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/officers/{officer_id}/deactivate
+     * A supervisor deactivates an officer; their sessions end at once.
+     * 
+     * @param officerId The officer
+     * @return OfficerResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun deactivateOfficer(officerId: kotlin.String) : OfficerResponse {
+        val localVarResponse = deactivateOfficerWithHttpInfo(officerId = officerId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as OfficerResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/officers/{officer_id}/deactivate
+     * A supervisor deactivates an officer; their sessions end at once.
+     * 
+     * @param officerId The officer
+     * @return ApiResponse<OfficerResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun deactivateOfficerWithHttpInfo(officerId: kotlin.String) : ApiResponse<OfficerResponse?> {
+        val localVariableConfig = deactivateOfficerRequestConfig(officerId = officerId)
+
+        return request<Unit, OfficerResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation deactivateOfficer
+     *
+     * @param officerId The officer
+     * @return RequestConfig
+     */
+    fun deactivateOfficerRequestConfig(officerId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/officers/{officer_id}/deactivate".replace("{"+"officer_id"+"}", encodeURIComponent(officerId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * POST /v1/officer/sdm-links/{link_id}/end
      * Registration office: end a link (pending or active) with a reason, e.g. to settle a dispute between SDMs of equal priority; the SDM, the person and their other SDMs are told.
      * 
@@ -588,6 +820,76 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/officer/patients/{patient_id}/claim-code".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/officer/officers
+     * A supervisor lists the office&#39;s officers, with who created and deactivated each.
+     * 
+     * @return OfficerList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listOfficers() : OfficerList {
+        val localVarResponse = listOfficersWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as OfficerList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/officers
+     * A supervisor lists the office&#39;s officers, with who created and deactivated each.
+     * 
+     * @return ApiResponse<OfficerList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listOfficersWithHttpInfo() : ApiResponse<OfficerList?> {
+        val localVariableConfig = listOfficersRequestConfig()
+
+        return request<Unit, OfficerList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listOfficers
+     *
+     * @return RequestConfig
+     */
+    fun listOfficersRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/officers",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -889,6 +1191,80 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/enrolments
+     * An officer starts enrolling a passkey with their one-time code.
+     * 
+     * @param startEnrolmentRequest 
+     * @return StartEnrolmentResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun startOfficerEnrolment(startEnrolmentRequest: StartEnrolmentRequest) : StartEnrolmentResponse {
+        val localVarResponse = startOfficerEnrolmentWithHttpInfo(startEnrolmentRequest = startEnrolmentRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as StartEnrolmentResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/enrolments
+     * An officer starts enrolling a passkey with their one-time code.
+     * 
+     * @param startEnrolmentRequest 
+     * @return ApiResponse<StartEnrolmentResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun startOfficerEnrolmentWithHttpInfo(startEnrolmentRequest: StartEnrolmentRequest) : ApiResponse<StartEnrolmentResponse?> {
+        val localVariableConfig = startOfficerEnrolmentRequestConfig(startEnrolmentRequest = startEnrolmentRequest)
+
+        return request<StartEnrolmentRequest, StartEnrolmentResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation startOfficerEnrolment
+     *
+     * @param startEnrolmentRequest 
+     * @return RequestConfig
+     */
+    fun startOfficerEnrolmentRequestConfig(startEnrolmentRequest: StartEnrolmentRequest) : RequestConfig<StartEnrolmentRequest> {
+        val localVariableBody = startEnrolmentRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/enrolments",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = false,
             body = localVariableBody
         )
     }

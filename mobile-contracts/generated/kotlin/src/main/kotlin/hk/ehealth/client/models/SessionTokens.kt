@@ -23,6 +23,8 @@
 
 package hk.ehealth.client.models
 
+import hk.ehealth.client.models.OfficerRole
+import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.TokenResponse
 
@@ -30,7 +32,7 @@ import com.squareup.moshi.Json
 import com.squareup.moshi.JsonClass
 
 /**
- * What sign-in and refresh return: a patient's tokens, or (with `principal: \"staff\"`) a staff member's.
+ * What sign-in and refresh return: a patient's tokens, or (with `principal: \"staff\"`) a staff member's, or (with `principal: \"officer\"`) a registration officer's.
  *
  * @param accessExpiresIn 
  * @param accessToken 
@@ -40,8 +42,11 @@ import com.squareup.moshi.JsonClass
  * @param refreshToken 
  * @param tokenType 
  * @param hcpId 
- * @param principal Always `staff`.
+ * @param principal Always `officer`.
  * @param staffId 
+ * @param name 
+ * @param officerId 
+ * @param roles 
  */
 
 
@@ -71,12 +76,21 @@ data class SessionTokens (
     @Json(name = "hcp_id")
     val hcpId: kotlin.String,
 
-    /* Always `staff`. */
+    /* Always `officer`. */
     @Json(name = "principal")
     val principal: kotlin.String,
 
     @Json(name = "staff_id")
-    val staffId: kotlin.String
+    val staffId: kotlin.String,
+
+    @Json(name = "name")
+    val name: kotlin.String,
+
+    @Json(name = "officer_id")
+    val officerId: kotlin.String,
+
+    @Json(name = "roles")
+    val roles: kotlin.collections.List<OfficerRole>
 
 ) {
 

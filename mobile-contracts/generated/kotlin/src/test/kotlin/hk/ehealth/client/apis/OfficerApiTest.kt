@@ -28,18 +28,26 @@ import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.apis.OfficerApi
 import hk.ehealth.client.models.ClaimCodeResponse
+import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.CreateHcpRequest
 import hk.ehealth.client.models.CreateHcpSystemRequest
+import hk.ehealth.client.models.CreateOfficerRequest
+import hk.ehealth.client.models.CreateOfficerResponse
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
 import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
+import hk.ehealth.client.models.OfficerList
+import hk.ehealth.client.models.OfficerResponse
+import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.Problem
 import hk.ehealth.client.models.ReleaseIdentityRequest
 import hk.ehealth.client.models.ReleaseIdentityResponse
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
+import hk.ehealth.client.models.StartEnrolmentRequest
+import hk.ehealth.client.models.StartEnrolmentResponse
 import hk.ehealth.client.models.VerifyPatientRequest
 import hk.ehealth.client.models.VerifyPatientResponse
 
@@ -54,6 +62,15 @@ class OfficerApiTest : ShouldSpec() {
             //val linkId : kotlin.String = linkId_example // kotlin.String | The link
             //val reviewSdmLinkRequest : ReviewSdmLinkRequest =  // ReviewSdmLinkRequest | Optional reason and officer
             //val result : SdmLinkResponse = apiInstance.approveSdmLink(linkId, reviewSdmLinkRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test completeOfficerEnrolment
+        should("test completeOfficerEnrolment") {
+            // uncomment below to test completeOfficerEnrolment
+            //val enrolmentId : kotlin.String = enrolmentId_example // kotlin.String | From `start_officer_enrolment`
+            //val completeEnrolmentRequest : CompleteEnrolmentRequest =  // CompleteEnrolmentRequest | 
+            //val result : OfficerTokenResponse = apiInstance.completeOfficerEnrolment(enrolmentId, completeEnrolmentRequest)
             //result shouldBe ("TODO")
         }
 
@@ -83,6 +100,22 @@ class OfficerApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test createOfficer
+        should("test createOfficer") {
+            // uncomment below to test createOfficer
+            //val createOfficerRequest : CreateOfficerRequest =  // CreateOfficerRequest | 
+            //val result : CreateOfficerResponse = apiInstance.createOfficer(createOfficerRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test deactivateOfficer
+        should("test deactivateOfficer") {
+            // uncomment below to test deactivateOfficer
+            //val officerId : kotlin.String = officerId_example // kotlin.String | The officer
+            //val result : OfficerResponse = apiInstance.deactivateOfficer(officerId)
+            //result shouldBe ("TODO")
+        }
+
         // to test endSdmLinkByOffice
         should("test endSdmLinkByOffice") {
             // uncomment below to test endSdmLinkByOffice
@@ -105,6 +138,13 @@ class OfficerApiTest : ShouldSpec() {
             // uncomment below to test issueClaimCode
             //val patientId : kotlin.String = patientId_example // kotlin.String | The young person
             //val result : ClaimCodeResponse = apiInstance.issueClaimCode(patientId)
+            //result shouldBe ("TODO")
+        }
+
+        // to test listOfficers
+        should("test listOfficers") {
+            // uncomment below to test listOfficers
+            //val result : OfficerList = apiInstance.listOfficers()
             //result shouldBe ("TODO")
         }
 
@@ -139,6 +179,14 @@ class OfficerApiTest : ShouldSpec() {
             //val hcpId : kotlin.String = hcpId_example // kotlin.String | The HCP
             //val clientId : kotlin.String = clientId_example // kotlin.String | The system
             //apiInstance.revokeHcpSystem(hcpId, clientId)
+        }
+
+        // to test startOfficerEnrolment
+        should("test startOfficerEnrolment") {
+            // uncomment below to test startOfficerEnrolment
+            //val startEnrolmentRequest : StartEnrolmentRequest =  // StartEnrolmentRequest | 
+            //val result : StartEnrolmentResponse = apiInstance.startOfficerEnrolment(startEnrolmentRequest)
+            //result shouldBe ("TODO")
         }
 
         // to test verifyRegistration

@@ -27,6 +27,8 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.models.SessionTokens
+import hk.ehealth.client.models.OfficerRole
+import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.TokenResponse
 
@@ -83,7 +85,7 @@ class SessionTokensTest : ShouldSpec() {
             //modelInstance.hcpId shouldBe ("TODO")
         }
 
-        // to test the property `principal` - Always `staff`.
+        // to test the property `principal` - Always `officer`.
         should("test principal") {
             // uncomment below to test the property
             //modelInstance.principal shouldBe ("TODO")
@@ -93,6 +95,24 @@ class SessionTokensTest : ShouldSpec() {
         should("test staffId") {
             // uncomment below to test the property
             //modelInstance.staffId shouldBe ("TODO")
+        }
+
+        // to test the property `name`
+        should("test name") {
+            // uncomment below to test the property
+            //modelInstance.name shouldBe ("TODO")
+        }
+
+        // to test the property `officerId`
+        should("test officerId") {
+            // uncomment below to test the property
+            //modelInstance.officerId shouldBe ("TODO")
+        }
+
+        // to test the property `roles`
+        should("test roles") {
+            // uncomment below to test the property
+            //modelInstance.roles shouldBe ("TODO")
         }
 
     }

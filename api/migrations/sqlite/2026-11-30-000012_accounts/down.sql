@@ -1,0 +1,4 @@
+DROP TABLE account_tokens;
+DROP TABLE account_sessions;
+DROP TABLE account_passkeys;
+DROP TABLE accounts;
