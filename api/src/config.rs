@@ -117,6 +117,11 @@ pub struct Config {
     pub fcm_service_account: Option<PathBuf>,
     /// `FCM_BASE_URL`, Google's endpoint unless overridden.
     pub fcm_base_url: String,
+    /// `EHEALTH_SMTP_URL` (lettre's URL form: `smtp://host:25`, `smtp://user:pass@host:587?tls=required`,
+    /// `smtps://host:465`); unset, emails go to the log with their recipients masked.
+    pub smtp_url: Option<String>,
+    /// `EHEALTH_MAIL_FROM`: the sender of every email.
+    pub mail_from: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -129,6 +134,7 @@ impl std::fmt::Debug for Config {
             .field("rp_origin", &self.rp_origin.as_str())
             .field("officer_api", &self.officer_token.is_some())
             .field("fcm", &self.fcm_service_account.is_some())
+            .field("smtp", &self.smtp_url.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -217,6 +223,9 @@ impl Config {
             fcm_service_account: var("FCM_SERVICE_ACCOUNT").map(PathBuf::from),
             fcm_base_url: var("FCM_BASE_URL")
                 .unwrap_or_else(|| crate::push::fcm::DEFAULT_BASE_URL.to_owned()),
+            smtp_url: var("EHEALTH_SMTP_URL"),
+            mail_from: var("EHEALTH_MAIL_FROM")
+                .unwrap_or_else(|| "eHealth <no-reply@ehealth.invalid>".to_owned()),
         })
     }
 }

@@ -16,6 +16,7 @@ pub mod hygiene;
 pub mod i18n;
 pub mod jobs;
 pub mod log_key;
+pub mod mail;
 pub mod openapi;
 pub mod push;
 pub mod queue;

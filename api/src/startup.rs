@@ -69,11 +69,13 @@ impl Application {
         let server = server.listen(listener)?.run();
         let (scheduler, workers) = if state.config.scheduler {
             let sink = crate::push::sink_for(&state.config)?;
+            let mailer = crate::mail::Mailer::from_config(&state.config)?;
             (
                 Some(crate::jobs::start(state.clone()).await?),
                 vec![
                     tokio::spawn(crate::push::run_worker(state.clone(), sink)),
                     tokio::spawn(crate::jobs::reminders::run_worker(state.clone())),
+                    tokio::spawn(crate::mail::run_worker(state.clone(), mailer)),
                 ],
             )
         } else {

@@ -20,7 +20,19 @@ pub struct Hcp {
     pub sector: String,
     pub feed_seq: i64,
     pub created_at: i64,
+    /// `accepted` (its staff can enrol) or `registered` (on the register, takes consents).
+    pub status: String,
+    /// The Hong Kong date it is (or becomes) registered, for providers that applied.
+    pub registered_on: Option<String>,
+    pub hcp_type: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub address_en: Option<String>,
+    pub address_zh: Option<String>,
 }
+
+pub const HCP_ACCEPTED: &str = "accepted";
+pub const HCP_REGISTERED: &str = "registered";
 
 #[derive(Debug, Clone, Queryable, Insertable)]
 #[diesel(table_name = hcp_locations)]
@@ -31,6 +43,8 @@ pub struct Location {
     pub address_en: String,
     pub district: String,
     pub phone: String,
+    pub name_zh: Option<String>,
+    pub address_zh: Option<String>,
 }
 
 pub fn insert_hcp(conn: &mut DbConn, h: &Hcp, locations: &[Location]) -> QueryResult<()> {

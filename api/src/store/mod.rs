@@ -15,6 +15,7 @@ pub mod consent_events;
 pub mod consent_requests;
 pub mod consents;
 pub mod devices;
+pub mod emails;
 pub mod family;
 pub mod glucose_readings;
 pub mod hcp_systems;

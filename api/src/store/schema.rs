@@ -158,6 +158,76 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    emails (id) {
+        id -> Text,
+        recipient -> Text,
+        template -> Text,
+        locale -> Text,
+        payload -> Text,
+        created_at -> BigInt,
+        attempts -> Integer,
+        claimed_until -> Nullable<BigInt>,
+        next_attempt_at -> Nullable<BigInt>,
+        sent_at -> Nullable<BigInt>,
+        failed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    provider_applications (id) {
+        id -> Text,
+        applicant_id -> Text,
+        reference -> Nullable<Text>,
+        status -> Text,
+        provider -> Nullable<Text>,
+        users -> Nullable<Text>,
+        locations -> Nullable<Text>,
+        supplement -> Nullable<Text>,
+        hcp_id -> Nullable<Text>,
+        submitted_at -> Nullable<BigInt>,
+        accepted_at -> Nullable<BigInt>,
+        registered_on -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    application_documents (application_id, kind) {
+        application_id -> Text,
+        kind -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    application_events (id) {
+        id -> Text,
+        application_id -> Text,
+        at -> BigInt,
+        actor -> Text,
+        kind -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    assistance_requests (id) {
+        id -> Text,
+        application_id -> Text,
+        message -> Text,
+        created_at -> BigInt,
+        answer -> Nullable<Text>,
+        answered_at -> Nullable<BigInt>,
+        answered_by -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(devices -> patients (patient_id));
 diesel::joinable!(passkeys -> patients (patient_id));
 diesel::joinable!(sessions -> patients (patient_id));
@@ -398,6 +468,13 @@ diesel::table! {
         sector -> Text,
         feed_seq -> BigInt,
         created_at -> BigInt,
+        status -> Text,
+        registered_on -> Nullable<Text>,
+        hcp_type -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        address_en -> Nullable<Text>,
+        address_zh -> Nullable<Text>,
     }
 }
 
@@ -409,6 +486,8 @@ diesel::table! {
         address_en -> Text,
         district -> Text,
         phone -> Text,
+        name_zh -> Nullable<Text>,
+        address_zh -> Nullable<Text>,
     }
 }
 
@@ -582,6 +661,11 @@ diesel::joinable!(account_sessions -> accounts (account_id));
 diesel::joinable!(account_passkeys -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    emails,
+    provider_applications,
+    application_documents,
+    application_events,
+    assistance_requests,
     accounts,
     account_passkeys,
     account_sessions,

@@ -10,6 +10,7 @@ mod diary;
 mod due_queue;
 mod family;
 mod http_errors;
+mod mail;
 mod multi_instance;
 mod officer;
 mod officers;

@@ -42,6 +42,8 @@ pub async fn create_hcp(state: &AppState, req: CreateHcpRequest) -> ApiResult<Hc
             address_en: text(&mut errors, &l.address_en, &f("address_en"), 300),
             district: l.district.as_str().to_owned(),
             phone,
+            name_zh: None,
+            address_zh: None,
         });
     }
     if !errors.is_empty() {
@@ -54,6 +56,13 @@ pub async fn create_hcp(state: &AppState, req: CreateHcpRequest) -> ApiResult<Hc
         sector: req.sector.as_str().to_owned(),
         feed_seq: 0,
         created_at: state.now_ms(),
+        status: hcps::HCP_REGISTERED.to_owned(),
+        registered_on: None,
+        hcp_type: None,
+        email: None,
+        phone: None,
+        address_en: None,
+        address_zh: None,
     };
     let (h, l) = (hcp.clone(), locations.clone());
     state

@@ -1,0 +1,14 @@
+ALTER TABLE hcp_locations DROP COLUMN address_zh;
+ALTER TABLE hcp_locations DROP COLUMN name_zh;
+ALTER TABLE hcps DROP COLUMN address_zh;
+ALTER TABLE hcps DROP COLUMN address_en;
+ALTER TABLE hcps DROP COLUMN phone;
+ALTER TABLE hcps DROP COLUMN email;
+ALTER TABLE hcps DROP COLUMN hcp_type;
+ALTER TABLE hcps DROP COLUMN registered_on;
+ALTER TABLE hcps DROP COLUMN status;
+DROP TABLE assistance_requests;
+DROP TABLE application_events;
+DROP TABLE application_documents;
+DROP TABLE provider_applications;
+DROP TABLE emails;
