@@ -34,7 +34,7 @@ pub fn queue(
 /// Where email goes.
 pub enum Mailer {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         from: Mailbox,
     },
     /// No SMTP server configured: the log.
@@ -50,6 +50,7 @@ impl Mailer {
             .map_err(|e| anyhow::anyhow!("EHEALTH_SMTP_URL: {e}"))?
             .timeout(Some(Duration::from_secs(20)))
             .build();
+        let transport = Box::new(transport);
         let from = config
             .mail_from
             .parse()
