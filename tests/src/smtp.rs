@@ -129,7 +129,9 @@ fn decode_quoted_printable(data: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'='
             && i + 2 < bytes.len()
-            && let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16)
+            && let Some(Ok(b)) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .map(|h| u8::from_str_radix(h, 16))
         {
             out.push(b);
             i += 3;
