@@ -169,6 +169,14 @@ pub fn random_code(groups: usize) -> String {
         .join("-")
 }
 
+/// `n` random decimal digits (an email confirmation code).
+pub fn random_digits(n: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..n)
+        .map(|_| char::from(b'0' + rng.gen_range(0..10u8)))
+        .collect()
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

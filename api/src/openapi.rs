@@ -36,7 +36,8 @@ substitute decision makers and dependants, offline sync, diaries and the registr
         (name = "registration", description = "Self-registration with a passkey (16 and over)"),
         (name = "sessions", description = "Username-less passkey sign-in, refresh and sign-out"),
         (name = "account", description = "The signed-in patient's profile, devices and passkeys"),
-        (name = "officer", description = "Registration office (bootstrap credential)"),
+        (name = "officer", description = "Registration office: named officers with roles (and the bootstrap credential)"),
+        (name = "provider-applications", description = "A healthcare provider's application to join: applicant account, the five steps, progress, technical assistance"),
         (name = "sync", description = "Offline sync of diaries (see sync/PROTOCOL.md)"),
         (name = "diary", description = "Diary readings and summaries"),
         (name = "consent", description = "Sharing consent, access keys, records, the access log, withdrawal (patient or SDM)"),
@@ -105,7 +106,18 @@ impl Modify for SecuritySchemes {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .description(Some(
-                        "The registration office credential (EHEALTH_OFFICER_TOKEN)",
+                        "An officer's access token (`oat_`, from sign-in), or the bootstrap EHEALTH_OFFICER_TOKEN",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "applicant",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A provider applicant's access token (`aat_`, from `complete_applicant` or sign-in)",
                     ))
                     .build(),
             ),

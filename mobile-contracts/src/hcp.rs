@@ -90,6 +90,11 @@ pub struct HcpLocation {
     pub address_en: String,
     pub district: District,
     pub phone: String,
+    /// The location's Chinese name and address, where the provider gave them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_zh: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address_zh: Option<String>,
 }
 
 /// An HCP as the public register shows it.
@@ -226,4 +231,5 @@ pub enum SessionTokens {
     Patient(TokenResponse),
     Staff(StaffTokenResponse),
     Officer(crate::office::OfficerTokenResponse),
+    Applicant(crate::application::ApplicantTokenResponse),
 }

@@ -9,6 +9,7 @@
 
 pub mod access_log;
 pub mod account;
+pub mod application;
 pub mod auth;
 pub mod consent;
 pub mod diary;
@@ -26,6 +27,7 @@ pub mod system;
 
 pub use access_log::*;
 pub use account::*;
+pub use application::*;
 pub use auth::*;
 pub use consent::*;
 pub use diary::*;

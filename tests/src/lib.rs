@@ -13,6 +13,7 @@ pub mod json;
 pub mod office;
 pub mod passkey;
 pub mod people;
+pub mod provider;
 pub mod smtp;
 pub mod stored;
 

@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 /// Keys whose values may span lines.
-const MULTILINE: &[&str] = &["note", "reason", "text", "detail"];
+const MULTILINE: &[&str] = &["note", "reason", "text", "detail", "message"];
 
 /// Whether `c` may appear in free text (`multiline`: tab, newline and carriage return too).
 pub fn allowed(c: char, multiline: bool) -> bool {

@@ -102,6 +102,35 @@ impl FromRequest for Officer {
     }
 }
 
+/// A provider's applicant (the HCP's authorised person), signed in with their passkey.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicantSession {
+    pub applicant_id: String,
+    pub session_id: String,
+    pub email: String,
+    pub locale: String,
+    pub email_confirmed: bool,
+}
+
+impl FromRequest for ApplicantSession {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = authenticated(req, APPLICANT_ACCESS_PREFIX, authenticate_applicant);
+        Box::pin(async move {
+            let (session_id, account) = found.await?;
+            Ok(ApplicantSession {
+                applicant_id: account.id,
+                session_id,
+                email: account.email.unwrap_or_default(),
+                locale: account.locale.unwrap_or_else(|| "en".to_owned()),
+                email_confirmed: account.email_confirmed_at.is_some(),
+            })
+        })
+    }
+}
+
 /// Any signed-in principal with a session, told apart by its token's prefix (for sign-out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnySession {

@@ -296,6 +296,38 @@ problem_texts! {
         en: "This account is deactivated" / "Ask the registration office's supervisor.",
         zh: "此帳戶已停用" / "請聯絡登記辦事處主管。",
     }
+    EmailNotConfirmed {
+        en: "Confirm your email address first" / "Enter the code we emailed you.",
+        zh: "請先確認你的電郵地址" / "請輸入我們以電郵發出的確認碼。",
+    }
+    EmailCodeInvalid {
+        en: "The confirmation code is wrong or has expired" / "Check the latest email, or ask for a new code by signing up again.",
+        zh: "確認碼錯誤或已過期" / "請查看最新的電郵，或重新登記以取得新的確認碼。",
+    }
+    ApplicationExists {
+        en: "You already have an application in progress" / "Continue that one, or withdraw it first.",
+        zh: "你已有一份處理中的申請" / "請繼續該申請，或先撤回。",
+    }
+    ApplicationNotEditable {
+        en: "This part of the application cannot be changed now" / "Only a draft, or the parts the office asked to supplement, can be changed.",
+        zh: "申請的這部分現時不可更改" / "只有草稿或辦事處要求補充的部分可以更改。",
+    }
+    ApplicationIncomplete {
+        en: "The application is not complete" / "The review lists what is still missing.",
+        zh: "申請尚未完成" / "請查看審閱頁列出的欠缺資料。",
+    }
+    ApplicationDecided {
+        en: "The application is already decided" / "Nothing was changed.",
+        zh: "申請已有決定" / "未有任何更改。",
+    }
+    AssistanceWindowClosed {
+        en: "Technical assistance can be asked for only within 14 days of acceptance" / "Contact the registration office by phone.",
+        zh: "只可在申請獲接納後 14 日內申請技術支援" / "請致電登記辦事處。",
+    }
+    HcpNotRegistered {
+        en: "This healthcare provider is not registered yet" / "Its registration becomes successful 14 days after acceptance.",
+        zh: "此醫護提供者尚未完成登記" / "登記於申請獲接納後 14 日生效。",
+    }
     EnrolmentCodeInvalid {
         en: "The enrolment code is not valid" / "It is unknown, used or expired. Ask for a new one.",
         zh: "登記碼無效" / "登記碼不存在、已使用或已過期。請索取新的登記碼。",

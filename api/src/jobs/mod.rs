@@ -7,6 +7,7 @@
 
 pub mod coming_of_age;
 pub mod consent_expiry;
+pub mod hcp_registration;
 pub mod reminders;
 pub mod tombstones;
 
@@ -158,6 +159,17 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
         .await?;
     let s = state.clone();
     scheduler
+        .add(Job::new_async_tz(
+            COMING_OF_AGE_SCHEDULE,
+            Hong_Kong,
+            move |_, _| {
+                let s = s.clone();
+                Box::pin(async move { hcp_registration::run_logged(&s).await })
+            },
+        )?)
+        .await?;
+    let s = state.clone();
+    scheduler
         .add(Job::new_async(RECONCILE_SCHEDULE, move |_, _| {
             let s = s.clone();
             Box::pin(async move { reconcile_logged(&s).await })
@@ -177,6 +189,7 @@ pub async fn start(state: web::Data<AppState>) -> anyhow::Result<JobScheduler> {
     tokio::spawn(async move {
         coming_of_age::run_logged(&state).await;
         consent_expiry::run_logged(&state).await;
+        hcp_registration::run_logged(&state).await;
     });
     Ok(scheduler)
 }

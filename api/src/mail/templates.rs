@@ -66,104 +66,106 @@ impl Mail {
 
     /// (subject, plain-text body) in `locale` (`zh-HK` or English).
     pub fn render(&self, locale: &str) -> (String, String) {
-        let zh = locale.starts_with("zh");
-        let pick = |en: String, zh_text: String| if zh { zh_text } else { en };
-        match self {
-            Self::EmailConfirmation { code } => (
-                pick(
-                    "Confirm your email address".into(),
-                    "確認你的電郵地址".into(),
+        let [subject_en, subject_zh, body_en, body_zh] = self
+            .first_texts()
+            .or_else(|| self.later_texts())
+            .unwrap_or_default();
+        if locale.starts_with("zh") {
+            (subject_zh, body_zh)
+        } else {
+            (subject_en, body_en)
+        }
+    }
+
+    /// [subject en, subject zh, body en, body zh] of the confirmation, submission and
+    /// acceptance emails.
+    fn first_texts(&self) -> Option<[String; 4]> {
+        Some(match self {
+            Self::EmailConfirmation { code } => [
+                "Confirm your email address".into(),
+                "確認你的電郵地址".into(),
+                format!("Your confirmation code is {code}. It is valid for 30 minutes.\n"),
+                format!("你的確認碼是 {code}，30 分鐘內有效。\n"),
+            ],
+            Self::ApplicationSubmitted { reference } => [
+                format!("Application {reference} received"),
+                format!("已收到申請 {reference}"),
+                format!(
+                    "We have received your application {reference}. You can follow its progress after signing in.\n"
                 ),
-                pick(
-                    format!("Your confirmation code is {code}. It is valid for 30 minutes.\n"),
-                    format!("你的確認碼是 {code}，30 分鐘內有效。\n"),
-                ),
-            ),
-            Self::ApplicationSubmitted { reference } => (
-                pick(
-                    format!("Application {reference} received"),
-                    format!("已收到申請 {reference}"),
-                ),
-                pick(
-                    format!(
-                        "We have received your application {reference}. You can follow its progress after signing in.\n"
-                    ),
-                    format!("我們已收到你的申請 {reference}。登入後可查閱申請進度。\n"),
-                ),
-            ),
-            Self::SupplementRequested { reference, items } => {
-                let list: String = items
-                    .iter()
-                    .map(|i| format!("- {}: {}\n", i.section, i.message))
-                    .collect();
-                (
-                    pick(
-                        format!("Application {reference}: information needed"),
-                        format!("申請 {reference}：需補充資料"),
-                    ),
-                    pick(
-                        format!("Please supplement the following and submit again:\n{list}"),
-                        format!("請補充以下資料並再次遞交：\n{list}"),
-                    ),
-                )
-            }
+                format!("我們已收到你的申請 {reference}。登入後可查閱申請進度。\n"),
+            ],
             Self::ApplicationAccepted {
                 reference,
                 provider,
                 registered_on,
-            } => (
-                pick(
-                    format!("Application {reference} accepted"),
-                    format!("申請 {reference} 已獲接納"),
+            } => [
+                format!("Application {reference} accepted"),
+                format!("申請 {reference} 已獲接納"),
+                format!(
+                    "The application of {provider} is accepted. The registration becomes successful on {registered_on}. Until then your user administrator can set up staff accounts and systems; set-up codes follow in a separate email. Technical assistance is available until that date.\n"
                 ),
-                pick(
-                    format!(
-                        "The application of {provider} is accepted. The registration becomes successful on {registered_on}. Until then your user administrator can set up staff accounts and systems; set-up codes follow in a separate email. Technical assistance is available until that date.\n"
-                    ),
-                    format!(
-                        "{provider} 的申請已獲接納，登記將於 {registered_on} 生效。在此之前，你的用戶管理員可設定職員帳戶及系統；設定密碼將另以電郵發出。在該日期前可申請技術支援。\n"
-                    ),
+                format!(
+                    "{provider} 的申請已獲接納，登記將於 {registered_on} 生效。在此之前，你的用戶管理員可設定職員帳戶及系統；設定密碼將另以電郵發出。在該日期前可申請技術支援。\n"
                 ),
-            ),
+            ],
+            _ => return None,
+        })
+    }
+
+    /// The same for the supplement, set-up, rejection and assistance emails.
+    fn later_texts(&self) -> Option<[String; 4]> {
+        let list = |items: Vec<(String, String)>| -> String {
+            items.iter().map(|(a, b)| format!("- {a}: {b}\n")).collect()
+        };
+        Some(match self {
+            Self::SupplementRequested { reference, items } => {
+                let list = list(
+                    items
+                        .iter()
+                        .map(|i| (i.section.clone(), i.message.clone()))
+                        .collect(),
+                );
+                [
+                    format!("Application {reference}: information needed"),
+                    format!("申請 {reference}：需補充資料"),
+                    format!("Please supplement the following and submit again:\n{list}"),
+                    format!("請補充以下資料並再次遞交：\n{list}"),
+                ]
+            }
             Self::SetupCodes {
                 reference,
                 accounts,
             } => {
-                let list: String = accounts
-                    .iter()
-                    .map(|a| format!("- {}: {}\n", a.name, a.code))
-                    .collect();
-                (
-                    pick(
-                        format!("Application {reference}: set-up codes"),
-                        format!("申請 {reference}：設定密碼"),
+                let list = list(
+                    accounts
+                        .iter()
+                        .map(|a| (a.name.clone(), a.code.clone()))
+                        .collect(),
+                );
+                [
+                    format!("Application {reference}: set-up codes"),
+                    format!("申請 {reference}：設定密碼"),
+                    format!(
+                        "Each person enrols a passkey with their own code (valid for 7 days):\n{list}"
                     ),
-                    pick(
-                        format!(
-                            "Each person enrols a passkey with their own code (valid for 7 days):\n{list}"
-                        ),
-                        format!("每位人員以自己的密碼登記通行密鑰（7 日內有效）：\n{list}"),
-                    ),
-                )
+                    format!("每位人員以自己的密碼登記通行密鑰（7 日內有效）：\n{list}"),
+                ]
             }
-            Self::ApplicationRejected { reference, reason } => (
-                pick(
-                    format!("Application {reference} not accepted"),
-                    format!("申請 {reference} 未獲接納"),
-                ),
-                pick(
-                    format!("Your application was not accepted: {reason}\n"),
-                    format!("你的申請未獲接納：{reason}\n"),
-                ),
-            ),
-            Self::AssistanceAnswered { reference, message } => (
-                pick(
-                    format!("Application {reference}: technical assistance"),
-                    format!("申請 {reference}：技術支援"),
-                ),
-                pick(format!("{message}\n"), format!("{message}\n")),
-            ),
-        }
+            Self::ApplicationRejected { reference, reason } => [
+                format!("Application {reference} not accepted"),
+                format!("申請 {reference} 未獲接納"),
+                format!("Your application was not accepted: {reason}\n"),
+                format!("你的申請未獲接納：{reason}\n"),
+            ],
+            Self::AssistanceAnswered { reference, message } => [
+                format!("Application {reference}: technical assistance"),
+                format!("申請 {reference}：技術支援"),
+                format!("{message}\n"),
+                format!("{message}\n"),
+            ],
+            _ => return None,
+        })
     }
 }
 
@@ -196,6 +198,43 @@ mod tests {
         let back: Mail = serde_json::from_value(serde_json::to_value(&mail).unwrap_or_default())
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back, mail);
+    }
+
+    #[test]
+    fn every_kind_of_mail_has_a_subject_and_a_body() {
+        let all = [
+            Mail::EmailConfirmation { code: "1".into() },
+            Mail::ApplicationSubmitted {
+                reference: "R".into(),
+            },
+            Mail::SupplementRequested {
+                reference: "R".into(),
+                items: vec![],
+            },
+            Mail::ApplicationAccepted {
+                reference: "R".into(),
+                provider: "P".into(),
+                registered_on: "D".into(),
+            },
+            Mail::SetupCodes {
+                reference: "R".into(),
+                accounts: vec![],
+            },
+            Mail::ApplicationRejected {
+                reference: "R".into(),
+                reason: "X".into(),
+            },
+            Mail::AssistanceAnswered {
+                reference: "R".into(),
+                message: "M".into(),
+            },
+        ];
+        for mail in all {
+            for locale in ["en", "zh-HK"] {
+                let (subject, body) = mail.render(locale);
+                assert!(!subject.is_empty() && !body.is_empty(), "{mail:?} {locale}");
+            }
+        }
     }
 
     #[test]

@@ -209,7 +209,7 @@ pub async fn put_sdm_document(
 }
 
 /// Reads a raw body of at most `limit` bytes, refusing early on a larger `Content-Length`.
-async fn read_limited(
+pub(super) async fn read_limited(
     req: &HttpRequest,
     mut payload: web::Payload,
     limit: usize,

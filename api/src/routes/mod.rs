@@ -1,6 +1,7 @@
 //! HTTP routes: one small handler per operation. Handlers authenticate by extractor, call one
 //! service function and return a contract type; rules live in `services`.
 
+pub mod applications;
 pub mod consent;
 pub mod diary;
 pub mod family;
@@ -9,6 +10,7 @@ pub mod me;
 pub mod officer;
 pub mod officers;
 pub(crate) mod operation;
+pub mod provider_review;
 pub mod registrations;
 pub mod reminders;
 pub(crate) mod responses;
@@ -50,6 +52,8 @@ pub(crate) const AREAS: &[&[Operation]] = &[
     me::ROUTES,
     officer::ROUTES,
     officers::ROUTES,
+    applications::ROUTES,
+    provider_review::ROUTES,
     sync::ROUTES,
     diary::ROUTES,
     family::ROUTES,

@@ -18,6 +18,7 @@ pub mod lookup;
 pub mod officer;
 pub mod officers;
 pub(crate) mod passkey_accounts;
+pub mod provider;
 pub mod records;
 pub mod registration;
 pub mod reminders;

@@ -55,6 +55,7 @@ pub(crate) fn new_account(
         created_at: now,
         deactivated_at: None,
         deactivated_by: None,
+        locale: None,
     };
     (account, code)
 }
@@ -73,14 +74,15 @@ pub(crate) async fn start_with_code(
         .await?
         .filter(|a| a.status == ACCOUNT_PENDING && a.enrolment_expires_at.is_some_and(|e| e > now))
         .ok_or_else(|| ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid))?;
-    start_ceremony(state, &account).await
+    start_ceremony(state, &account, Uuid::now_v7().to_string()).await
 }
 
 /// Opens the passkey ceremony of a pending account (kept as a registration row of the
-/// account's kind until it completes).
+/// account's kind, with id `ceremony_id`, until it completes).
 pub(crate) async fn start_ceremony(
     state: &AppState,
     account: &Account,
+    ceremony_id: String,
 ) -> ApiResult<StartEnrolmentResponse> {
     let handle = Uuid::parse_str(&account.id).map_err(ApiError::internal)?;
     let label = account.email.as_deref().unwrap_or(&account.name);
@@ -88,7 +90,7 @@ pub(crate) async fn start_ceremony(
     let now = state.now_ms();
     let expires_at = expires_at_ms(now, state.config.registration_ttl);
     let row = Registration {
-        id: Uuid::now_v7().to_string(),
+        id: ceremony_id,
         kind: account.kind.clone(),
         patient_id: None,
         user_handle: account.id.clone(),

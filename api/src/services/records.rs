@@ -258,6 +258,9 @@ fn authorise_reader(
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken))?;
     let hcp = store::hcps::find_hcp(c, &who.hcp_id)?
         .ok_or_else(|| ApiError::internal("staff of a missing hcp"))?;
+    if hcp.status != store::hcps::HCP_REGISTERED {
+        return Err(ApiError::forbidden(ErrorCode::HcpNotRegistered));
+    }
     Ok((patient, hcp))
 }
 

@@ -2,7 +2,8 @@
 //! patients and staff.
 
 use ehealth_contracts::{
-    DeviceInfo, OfficerRole, OfficerTokenResponse, SessionTokens, StaffTokenResponse, TokenResponse,
+    ApplicantTokenResponse, DeviceInfo, OfficerRole, OfficerTokenResponse, SessionTokens,
+    StaffTokenResponse, TokenResponse,
 };
 
 use crate::domain::ids::{DeviceId, PatientId};
@@ -87,6 +88,18 @@ pub(crate) fn account_tokens(
     state: &AppState,
 ) -> SessionTokens {
     let life = state.token_lifetimes();
+    if account.kind != KIND_OFFICER {
+        return SessionTokens::Applicant(ApplicantTokenResponse {
+            principal: account.kind.clone(),
+            applicant_id: account.id.clone(),
+            email_confirmed: account.email_confirmed_at.is_some(),
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            token_type: "Bearer".to_owned(),
+            access_expires_in: life.access_ms / 1000,
+            refresh_expires_in: life.refresh_ms / 1000,
+        });
+    }
     SessionTokens::Officer(OfficerTokenResponse {
         principal: KIND_OFFICER.to_owned(),
         officer_id: account.id.clone(),

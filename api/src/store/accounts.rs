@@ -24,6 +24,8 @@ pub struct Account {
     pub created_at: i64,
     pub deactivated_at: Option<i64>,
     pub deactivated_by: Option<String>,
+    /// Applicants: the language of their emails.
+    pub locale: Option<String>,
 }
 
 impl Account {

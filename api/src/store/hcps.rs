@@ -88,7 +88,9 @@ pub fn search(
     after: Option<&str>,
     limit: i64,
 ) -> QueryResult<Vec<Hcp>> {
-    let mut q = hcps::table.into_boxed();
+    let mut q = hcps::table
+        .filter(hcps::status.eq(HCP_REGISTERED))
+        .into_boxed();
     if let Some(pattern) = name_like {
         q = q.filter(
             lower(hcps::name_en)
@@ -128,4 +130,20 @@ pub fn take_feed_seq(conn: &mut DbConn, hcp_id: &str) -> QueryResult<i64> {
         .set(hcps::feed_seq.eq(hcps::feed_seq + 1))
         .execute(conn)?;
     hcps::table.find(hcp_id).select(hcps::feed_seq).first(conn)
+}
+
+/// Makes every accepted provider whose registration date has come registered; returns their
+/// ids.
+pub fn register_due(conn: &mut DbConn, today: &str) -> QueryResult<Vec<String>> {
+    let due: Vec<String> = hcps::table
+        .filter(hcps::status.eq(HCP_ACCEPTED))
+        .filter(hcps::registered_on.le(today))
+        .select(hcps::id)
+        .load(conn)?;
+    if !due.is_empty() {
+        diesel::update(hcps::table.filter(hcps::id.eq_any(&due)))
+            .set(hcps::status.eq(HCP_REGISTERED))
+            .execute(conn)?;
+    }
+    Ok(due)
 }

@@ -8,6 +8,7 @@ pub mod access_keys;
 pub mod access_log;
 pub mod account_sessions;
 pub mod accounts;
+pub mod applications;
 pub mod bp_readings;
 pub mod card_reads;
 pub mod challenges;

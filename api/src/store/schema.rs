@@ -125,6 +125,7 @@ diesel::table! {
         created_at -> BigInt,
         deactivated_at -> Nullable<BigInt>,
         deactivated_by -> Nullable<Text>,
+        locale -> Nullable<Text>,
     }
 }
 

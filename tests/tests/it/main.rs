@@ -14,6 +14,7 @@ mod mail;
 mod multi_instance;
 mod officer;
 mod officers;
+mod provider;
 mod push;
 mod registration;
 mod reminders;

@@ -1,3 +1,4 @@
+ALTER TABLE accounts DROP COLUMN locale;
 ALTER TABLE hcp_locations DROP COLUMN address_zh;
 ALTER TABLE hcp_locations DROP COLUMN name_zh;
 ALTER TABLE hcps DROP COLUMN address_zh;

@@ -86,3 +86,5 @@ ALTER TABLE hcps ADD COLUMN address_en TEXT;
 ALTER TABLE hcps ADD COLUMN address_zh TEXT;
 ALTER TABLE hcp_locations ADD COLUMN name_zh TEXT;
 ALTER TABLE hcp_locations ADD COLUMN address_zh TEXT;
+-- The language of an applicant's emails (`en` or `zh-HK`).
+ALTER TABLE accounts ADD COLUMN locale TEXT;

@@ -76,6 +76,24 @@ pub fn check_type(declared: Option<&str>, bytes: &[u8]) -> ApiResult<&'static st
     }
 }
 
+/// The content type of a document we accept: a PDF, JPEG or PNG by its content, matching
+/// what was declared, that parses cleanly (415 otherwise).
+pub async fn accepted_document(declared: Option<&str>, bytes: &[u8]) -> ApiResult<&'static str> {
+    let content_type = check_type(declared, bytes)?;
+    // Parsing a 10 MB file is CPU work: off the async workers.
+    let inspected = bytes.to_vec();
+    let refused = tokio::task::spawn_blocking(move || {
+        crate::domain::document::refusal(content_type, &inspected)
+    })
+    .await
+    .map_err(ApiError::internal)?;
+    if let Some(why) = refused {
+        tracing::info!(why, "document not accepted");
+        return Err(unsupported(ErrorCode::DocumentNotAccepted));
+    }
+    Ok(content_type)
+}
+
 pub async fn upload(
     state: &AppState,
     who: &PatientSession,
@@ -83,18 +101,7 @@ pub async fn upload(
     declared: Option<String>,
     bytes: Vec<u8>,
 ) -> ApiResult<SdmDocumentResponse> {
-    let content_type = check_type(declared.as_deref(), &bytes)?;
-    // Parsing a 10 MB file is CPU work: off the async workers.
-    let inspected = bytes.clone();
-    let refused = tokio::task::spawn_blocking(move || {
-        crate::domain::document::refusal(content_type, &inspected)
-    })
-    .await
-    .map_err(ApiError::internal)?;
-    if let Some(why) = refused {
-        tracing::info!(%link_id, why, "sdm document not accepted");
-        return Err(unsupported(ErrorCode::DocumentNotAccepted));
-    }
+    let content_type = accepted_document(declared.as_deref(), &bytes).await?;
     let now = state.now_ms();
     let doc = Document {
         link_id: link_id.clone(),

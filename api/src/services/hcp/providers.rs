@@ -95,6 +95,8 @@ fn to_wire(h: Hcp, locations: Vec<Location>, professions: Vec<String>) -> ApiRes
                     address_en: l.address_en,
                     district: District::parse(&l.district).ok_or_else(corrupt)?,
                     phone: l.phone,
+                    name_zh: l.name_zh,
+                    address_zh: l.address_zh,
                 })
             })
             .collect::<ApiResult<_>>()?,

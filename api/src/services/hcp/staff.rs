@@ -17,6 +17,36 @@ use crate::store;
 use crate::store::hcps;
 use crate::store::staff::{STAFF_PENDING, Staff};
 
+/// A staff account of `hcp_id` waiting for its passkey, and its one-time enrolment code.
+pub fn pending_staff(
+    state: &AppState,
+    hcp_id: &str,
+    english_name: String,
+    profession: Profession,
+    registration_number: String,
+    roles: &[StaffRole],
+) -> (Staff, String) {
+    let code = enrolment_code();
+    let now = state.now_ms();
+    let mut roles: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let staff = Staff {
+        id: Uuid::now_v7().to_string(),
+        hcp_id: hcp_id.to_owned(),
+        english_name,
+        profession: profession.as_str().to_owned(),
+        registration_number,
+        roles: roles.join(","),
+        status: STAFF_PENDING.to_owned(),
+        enrolment_code_hash: Some(code_hash(state, &code)),
+        enrolment_expires_at: Some(now + ENROLMENT_TTL_MS),
+        created_at: now,
+        deactivated_at: None,
+    };
+    (staff, code)
+}
+
 /// Creates a staff account of `hcp_id` waiting for its passkey. `roles` only from the office.
 pub async fn create_staff(
     state: &AppState,
@@ -34,24 +64,7 @@ pub async fn create_staff(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let code = enrolment_code();
-    let now = state.now_ms();
-    let mut roles: Vec<&str> = req.roles.iter().map(|r| r.as_str()).collect();
-    roles.sort_unstable();
-    roles.dedup();
-    let staff = Staff {
-        id: Uuid::now_v7().to_string(),
-        hcp_id: hcp_id.to_owned(),
-        english_name: name,
-        profession: req.profession.as_str().to_owned(),
-        registration_number: number,
-        roles: roles.join(","),
-        status: STAFF_PENDING.to_owned(),
-        enrolment_code_hash: Some(code_hash(state, &code)),
-        enrolment_expires_at: Some(now + ENROLMENT_TTL_MS),
-        created_at: now,
-        deactivated_at: None,
-    };
+    let (staff, code) = pending_staff(state, hcp_id, name, req.profession, number, &req.roles);
     let row = staff.clone();
     state
         .db
@@ -64,7 +77,7 @@ pub async fn create_staff(
     Ok(CreateStaffResponse {
         staff_id: staff.id,
         enrolment_code: code,
-        enrolment_expires_at: rfc3339_ms(now + ENROLMENT_TTL_MS),
+        enrolment_expires_at: rfc3339_ms(staff.enrolment_expires_at.unwrap_or(staff.created_at)),
     })
 }
 

@@ -14,6 +14,36 @@
 
 import * as runtime from '../runtime';
 import {
+    type ApplicationList,
+    ApplicationListFromJSON,
+    ApplicationListToJSON,
+} from '../models/ApplicationList';
+import {
+    type ApplicationResponse,
+    ApplicationResponseFromJSON,
+    ApplicationResponseToJSON,
+} from '../models/ApplicationResponse';
+import {
+    type ApplicationStatus,
+    ApplicationStatusFromJSON,
+    ApplicationStatusToJSON,
+} from '../models/ApplicationStatus';
+import {
+    type AssistanceMessage,
+    AssistanceMessageFromJSON,
+    AssistanceMessageToJSON,
+} from '../models/AssistanceMessage';
+import {
+    type AssistanceRequestList,
+    AssistanceRequestListFromJSON,
+    AssistanceRequestListToJSON,
+} from '../models/AssistanceRequestList';
+import {
+    type AssistanceRequestResponse,
+    AssistanceRequestResponseFromJSON,
+    AssistanceRequestResponseToJSON,
+} from '../models/AssistanceRequestResponse';
+import {
     type ClaimCodeResponse,
     ClaimCodeResponseFromJSON,
     ClaimCodeResponseToJSON,
@@ -89,6 +119,11 @@ import {
     ProblemToJSON,
 } from '../models/Problem';
 import {
+    type RejectApplicationRequest,
+    RejectApplicationRequestFromJSON,
+    RejectApplicationRequestToJSON,
+} from '../models/RejectApplicationRequest';
+import {
     type ReleaseIdentityRequest,
     ReleaseIdentityRequestFromJSON,
     ReleaseIdentityRequestToJSON,
@@ -98,6 +133,11 @@ import {
     ReleaseIdentityResponseFromJSON,
     ReleaseIdentityResponseToJSON,
 } from '../models/ReleaseIdentityResponse';
+import {
+    type RequestSupplementRequest,
+    RequestSupplementRequestFromJSON,
+    RequestSupplementRequestToJSON,
+} from '../models/RequestSupplementRequest';
 import {
     type ReviewSdmLinkRequest,
     ReviewSdmLinkRequestFromJSON,
@@ -119,6 +159,11 @@ import {
     StartEnrolmentResponseToJSON,
 } from '../models/StartEnrolmentResponse';
 import {
+    type SupportingDocument,
+    SupportingDocumentFromJSON,
+    SupportingDocumentToJSON,
+} from '../models/SupportingDocument';
+import {
     type VerifyPatientRequest,
     VerifyPatientRequestFromJSON,
     VerifyPatientRequestToJSON,
@@ -128,6 +173,24 @@ import {
     VerifyPatientResponseFromJSON,
     VerifyPatientResponseToJSON,
 } from '../models/VerifyPatientResponse';
+
+export interface AcceptApplicationRequest {
+    /**
+     * The application
+     */
+    applicationId: string;
+}
+
+export interface AnswerAssistanceRequestRequest {
+    /**
+     * The request
+     */
+    requestId: string;
+    /**
+     * 
+     */
+    assistanceMessage: AssistanceMessage;
+}
 
 export interface ApproveSdmLinkRequest {
     /**
@@ -205,6 +268,24 @@ export interface EndSdmLinkByOfficeRequest {
     reviewSdmLinkRequest: ReviewSdmLinkRequest;
 }
 
+export interface GetApplicationDocumentRequest {
+    /**
+     * The application
+     */
+    applicationId: string;
+    /**
+     * Which document
+     */
+    kind: SupportingDocument;
+}
+
+export interface GetProviderApplicationRequest {
+    /**
+     * The application
+     */
+    applicationId: string;
+}
+
 export interface GetSdmDocumentRequest {
     /**
      * The link
@@ -217,6 +298,24 @@ export interface IssueClaimCodeRequest {
      * The young person
      */
     patientId: string;
+}
+
+export interface ListProviderApplicationsRequest {
+    /**
+     * Only applications in this status.
+     */
+    status: ApplicationStatus | null;
+}
+
+export interface RejectApplicationOperationRequest {
+    /**
+     * The application
+     */
+    applicationId: string;
+    /**
+     * 
+     */
+    rejectApplicationRequest: RejectApplicationRequest;
 }
 
 export interface RejectSdmLinkRequest {
@@ -239,6 +338,17 @@ export interface ReleaseIdentityOperationRequest {
      * 
      */
     releaseIdentityRequest: ReleaseIdentityRequest;
+}
+
+export interface RequestApplicationSupplementRequest {
+    /**
+     * The application
+     */
+    applicationId: string;
+    /**
+     * 
+     */
+    requestSupplementRequest: RequestSupplementRequest;
 }
 
 export interface RevokeHcpSystemRequest {
@@ -274,6 +384,122 @@ export interface VerifyRegistrationRequest {
  * 
  */
 export class OfficerApi extends runtime.BaseAPI {
+
+    /**
+     * Creates request options for acceptApplication without sending the request
+     */
+    async acceptApplicationRequestOpts(requestParameters: AcceptApplicationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['applicationId'] == null) {
+            throw new runtime.RequiredError(
+                'applicationId',
+                'Required parameter "applicationId" was null or undefined when calling acceptApplication().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications/{application_id}/accept`;
+        urlPath = urlPath.replace('{application_id}', encodeURIComponent(String(requestParameters['applicationId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Accept: the provider, its locations and staff accounts are created (`accepted`; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     */
+    async acceptApplicationRaw(requestParameters: AcceptApplicationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ApplicationResponse>> {
+        const requestOptions = await this.acceptApplicationRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ApplicationResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Accept: the provider, its locations and staff accounts are created (`accepted`; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     */
+    async acceptApplication(requestParameters: AcceptApplicationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationResponse> {
+        const response = await this.acceptApplicationRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for answerAssistanceRequest without sending the request
+     */
+    async answerAssistanceRequestRequestOpts(requestParameters: AnswerAssistanceRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['requestId'] == null) {
+            throw new runtime.RequiredError(
+                'requestId',
+                'Required parameter "requestId" was null or undefined when calling answerAssistanceRequest().'
+            );
+        }
+
+        if (requestParameters['assistanceMessage'] == null) {
+            throw new runtime.RequiredError(
+                'assistanceMessage',
+                'Required parameter "assistanceMessage" was null or undefined when calling answerAssistanceRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/assistance-requests/{request_id}/answer`;
+        urlPath = urlPath.replace('{request_id}', encodeURIComponent(String(requestParameters['requestId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: AssistanceMessageToJSON(requestParameters['assistanceMessage']),
+        };
+    }
+
+    /**
+     * Answer a request (emailed to the applicant); once.
+     */
+    async answerAssistanceRequestRaw(requestParameters: AnswerAssistanceRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<AssistanceRequestResponse>> {
+        const requestOptions = await this.answerAssistanceRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => AssistanceRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Answer a request (emailed to the applicant); once.
+     */
+    async answerAssistanceRequest(requestParameters: AnswerAssistanceRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AssistanceRequestResponse> {
+        const response = await this.answerAssistanceRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
 
     /**
      * Creates request options for approveSdmLink without sending the request
@@ -746,6 +972,119 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for getApplicationDocument without sending the request
+     */
+    async getApplicationDocumentRequestOpts(requestParameters: GetApplicationDocumentRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['applicationId'] == null) {
+            throw new runtime.RequiredError(
+                'applicationId',
+                'Required parameter "applicationId" was null or undefined when calling getApplicationDocument().'
+            );
+        }
+
+        if (requestParameters['kind'] == null) {
+            throw new runtime.RequiredError(
+                'kind',
+                'Required parameter "kind" was null or undefined when calling getApplicationDocument().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications/{application_id}/documents/{kind}`;
+        urlPath = urlPath.replace('{application_id}', encodeURIComponent(String(requestParameters['applicationId'])));
+        urlPath = urlPath.replace('{kind}', encodeURIComponent(String(requestParameters['kind'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Download a supporting document (never rendered in the office\'s browser session).
+     */
+    async getApplicationDocumentRaw(requestParameters: GetApplicationDocumentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<void>> {
+        const requestOptions = await this.getApplicationDocumentRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.VoidApiResponse(response);
+    }
+
+    /**
+     * Download a supporting document (never rendered in the office\'s browser session).
+     */
+    async getApplicationDocument(requestParameters: GetApplicationDocumentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<void> {
+        await this.getApplicationDocumentRaw(requestParameters, initOverrides);
+    }
+
+    /**
+     * Creates request options for getProviderApplication without sending the request
+     */
+    async getProviderApplicationRequestOpts(requestParameters: GetProviderApplicationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['applicationId'] == null) {
+            throw new runtime.RequiredError(
+                'applicationId',
+                'Required parameter "applicationId" was null or undefined when calling getProviderApplication().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications/{application_id}`;
+        urlPath = urlPath.replace('{application_id}', encodeURIComponent(String(requestParameters['applicationId'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * One application with its full history.
+     */
+    async getProviderApplicationRaw(requestParameters: GetProviderApplicationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ApplicationResponse>> {
+        const requestOptions = await this.getProviderApplicationRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ApplicationResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * One application with its full history.
+     */
+    async getProviderApplication(requestParameters: GetProviderApplicationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationResponse> {
+        const response = await this.getProviderApplicationRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for getSdmDocument without sending the request
      */
     async getSdmDocumentRequestOpts(requestParameters: GetSdmDocumentRequest): Promise<runtime.RequestOpts> {
@@ -852,6 +1191,51 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for listAssistanceRequests without sending the request
+     */
+    async listAssistanceRequestsRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/assistance-requests`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Technical-assistance requests, unanswered first.
+     */
+    async listAssistanceRequestsRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<AssistanceRequestList>> {
+        const requestOptions = await this.listAssistanceRequestsRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => AssistanceRequestListFromJSON(jsonValue));
+    }
+
+    /**
+     * Technical-assistance requests, unanswered first.
+     */
+    async listAssistanceRequests(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AssistanceRequestList> {
+        const response = await this.listAssistanceRequestsRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for listOfficers without sending the request
      */
     async listOfficersRequestOpts(): Promise<runtime.RequestOpts> {
@@ -938,6 +1322,122 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async listPendingSdmLinks(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ListSdmLinksResponse> {
         const response = await this.listPendingSdmLinksRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listProviderApplications without sending the request
+     */
+    async listProviderApplicationsRequestOpts(requestParameters: ListProviderApplicationsRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['status'] == null) {
+            throw new runtime.RequiredError(
+                'status',
+                'Required parameter "status" was null or undefined when calling listProviderApplications().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications`;
+        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Applications submitted to the office (drafts are the applicant\'s own), oldest first.
+     */
+    async listProviderApplicationsRaw(requestParameters: ListProviderApplicationsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ApplicationList>> {
+        const requestOptions = await this.listProviderApplicationsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ApplicationListFromJSON(jsonValue));
+    }
+
+    /**
+     * Applications submitted to the office (drafts are the applicant\'s own), oldest first.
+     */
+    async listProviderApplications(requestParameters: ListProviderApplicationsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationList> {
+        const response = await this.listProviderApplicationsRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for rejectApplication without sending the request
+     */
+    async rejectApplicationRequestOpts(requestParameters: RejectApplicationOperationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['applicationId'] == null) {
+            throw new runtime.RequiredError(
+                'applicationId',
+                'Required parameter "applicationId" was null or undefined when calling rejectApplication().'
+            );
+        }
+
+        if (requestParameters['rejectApplicationRequest'] == null) {
+            throw new runtime.RequiredError(
+                'rejectApplicationRequest',
+                'Required parameter "rejectApplicationRequest" was null or undefined when calling rejectApplication().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications/{application_id}/reject`;
+        urlPath = urlPath.replace('{application_id}', encodeURIComponent(String(requestParameters['applicationId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: RejectApplicationRequestToJSON(requestParameters['rejectApplicationRequest']),
+        };
+    }
+
+    /**
+     * Reject, with the reason the applicant is emailed.
+     */
+    async rejectApplicationRaw(requestParameters: RejectApplicationOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ApplicationResponse>> {
+        const requestOptions = await this.rejectApplicationRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ApplicationResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Reject, with the reason the applicant is emailed.
+     */
+    async rejectApplication(requestParameters: RejectApplicationOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationResponse> {
+        const response = await this.rejectApplicationRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -1064,6 +1564,69 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async releaseIdentity(requestParameters: ReleaseIdentityOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ReleaseIdentityResponse> {
         const response = await this.releaseIdentityRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for requestApplicationSupplement without sending the request
+     */
+    async requestApplicationSupplementRequestOpts(requestParameters: RequestApplicationSupplementRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['applicationId'] == null) {
+            throw new runtime.RequiredError(
+                'applicationId',
+                'Required parameter "applicationId" was null or undefined when calling requestApplicationSupplement().'
+            );
+        }
+
+        if (requestParameters['requestSupplementRequest'] == null) {
+            throw new runtime.RequiredError(
+                'requestSupplementRequest',
+                'Required parameter "requestSupplementRequest" was null or undefined when calling requestApplicationSupplement().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/provider-applications/{application_id}/request-supplement`;
+        urlPath = urlPath.replace('{application_id}', encodeURIComponent(String(requestParameters['applicationId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: RequestSupplementRequestToJSON(requestParameters['requestSupplementRequest']),
+        };
+    }
+
+    /**
+     * Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     */
+    async requestApplicationSupplementRaw(requestParameters: RequestApplicationSupplementRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<ApplicationResponse>> {
+        const requestOptions = await this.requestApplicationSupplementRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => ApplicationResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     */
+    async requestApplicationSupplement(requestParameters: RequestApplicationSupplementRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationResponse> {
+        const response = await this.requestApplicationSupplementRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

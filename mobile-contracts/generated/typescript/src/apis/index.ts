@@ -6,6 +6,7 @@ export * from './DiaryApi';
 export * from './FamilyApi';
 export * from './HcpApi';
 export * from './OfficerApi';
+export * from './ProviderApplicationsApi';
 export * from './RegistrationApi';
 export * from './RemindersApi';
 export * from './SessionsApi';

@@ -34,6 +34,10 @@ export interface HcpLocation {
     /**
      * 
      */
+    addressZh?: string | null;
+    /**
+     * 
+     */
     district: District;
     /**
      * 
@@ -43,6 +47,10 @@ export interface HcpLocation {
      * 
      */
     nameEn: string;
+    /**
+     * The location's Chinese name and address, where the provider gave them.
+     */
+    nameZh?: string | null;
     /**
      * 
      */
@@ -74,9 +82,11 @@ export function HcpLocationFromJSONTyped(json: any, ignoreDiscriminator: boolean
     return {
         
         'addressEn': json['address_en'],
+        'addressZh': json['address_zh'] === undefined ? undefined : json['address_zh'] === null ? null : json['address_zh'],
         'district': DistrictFromJSON(json['district']),
         'locationId': json['location_id'],
         'nameEn': json['name_en'],
+        'nameZh': json['name_zh'] === undefined ? undefined : json['name_zh'] === null ? null : json['name_zh'],
         'phone': json['phone'],
     };
 }
@@ -93,9 +103,11 @@ export function HcpLocationToJSONTyped(value?: HcpLocation | null, ignoreDiscrim
     return {
         
         'address_en': value['addressEn'],
+        'address_zh': value['addressZh'],
         'district': DistrictToJSON(value['district']),
         'location_id': value['locationId'],
         'name_en': value['nameEn'],
+        'name_zh': value['nameZh'],
         'phone': value['phone'],
     };
 }

@@ -13,6 +13,13 @@
  */
 
 import { parseDate, parseDateTime, serializeDate, serializeDateTime } from '../runtime';
+import type { ApplicantTokenResponse } from './ApplicantTokenResponse';
+import {
+    instanceOfApplicantTokenResponse,
+    ApplicantTokenResponseFromJSON,
+    ApplicantTokenResponseFromJSONTyped,
+    ApplicantTokenResponseToJSON,
+} from './ApplicantTokenResponse';
 import type { OfficerTokenResponse } from './OfficerTokenResponse';
 import {
     instanceOfOfficerTokenResponse,
@@ -41,7 +48,7 @@ import {
  * member's, or (with `principal: "officer"`) a registration officer's.
  * @export
  */
-export type SessionTokens = OfficerTokenResponse | StaffTokenResponse | TokenResponse;
+export type SessionTokens = ApplicantTokenResponse | OfficerTokenResponse | StaffTokenResponse | TokenResponse;
 
 export function SessionTokensFromJSON(json: any): SessionTokens {
     return SessionTokensFromJSONTyped(json, false);
@@ -53,6 +60,9 @@ export function SessionTokensFromJSONTyped(json: any, ignoreDiscriminator: boole
     }
     if (typeof json !== 'object') {
         return json;
+    }
+    if (instanceOfApplicantTokenResponse(json)) {
+        return ApplicantTokenResponseFromJSONTyped(json, true);
     }
     if (instanceOfOfficerTokenResponse(json)) {
         return OfficerTokenResponseFromJSONTyped(json, true);
@@ -76,6 +86,9 @@ export function SessionTokensToJSONTyped(value?: SessionTokens | null, ignoreDis
     }
     if (typeof value !== 'object') {
         return value;
+    }
+    if (instanceOfApplicantTokenResponse(value)) {
+        return ApplicantTokenResponseToJSON(value as ApplicantTokenResponse);
     }
     if (instanceOfOfficerTokenResponse(value)) {
         return OfficerTokenResponseToJSON(value as OfficerTokenResponse);

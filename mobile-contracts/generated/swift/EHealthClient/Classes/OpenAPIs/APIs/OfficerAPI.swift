@@ -13,6 +13,106 @@ import AnyCodable
 open class OfficerAPI {
 
     /**
+     Accept: the provider, its locations and staff accounts are created (`accepted`; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     
+     - parameter applicationId: (path) The application 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func acceptApplication(applicationId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return acceptApplicationWithRequestBuilder(applicationId: applicationId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Accept: the provider, its locations and staff accounts are created (`accepted`; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     - POST /v1/officer/provider-applications/{application_id}/accept
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter applicationId: (path) The application 
+     - returns: RequestBuilder<ApplicationResponse> 
+     */
+    open class func acceptApplicationWithRequestBuilder(applicationId: String) -> RequestBuilder<ApplicationResponse> {
+        var localVariablePath = "/v1/officer/provider-applications/{application_id}/accept"
+        let applicationIdPreEscape = "\(APIHelper.mapValueToPathItem(applicationId))"
+        let applicationIdPostEscape = applicationIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{application_id}", with: applicationIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ApplicationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Answer a request (emailed to the applicant); once.
+     
+     - parameter requestId: (path) The request 
+     - parameter assistanceMessage: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func answerAssistanceRequest(requestId: String, assistanceMessage: AssistanceMessage, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: AssistanceRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return answerAssistanceRequestWithRequestBuilder(requestId: requestId, assistanceMessage: assistanceMessage).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Answer a request (emailed to the applicant); once.
+     - POST /v1/officer/assistance-requests/{request_id}/answer
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter requestId: (path) The request 
+     - parameter assistanceMessage: (body)  
+     - returns: RequestBuilder<AssistanceRequestResponse> 
+     */
+    open class func answerAssistanceRequestWithRequestBuilder(requestId: String, assistanceMessage: AssistanceMessage) -> RequestBuilder<AssistanceRequestResponse> {
+        var localVariablePath = "/v1/officer/assistance-requests/{request_id}/answer"
+        let requestIdPreEscape = "\(APIHelper.mapValueToPathItem(requestId))"
+        let requestIdPostEscape = requestIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{request_id}", with: requestIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: assistanceMessage)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<AssistanceRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Registration office: approve a pending link whose document has been checked; it becomes `active` and the SDM, the person and their other SDMs are notified. Give the document's `sha256` as examined: a document replaced since is refused with `document_changed`.
      
      - parameter linkId: (path) The link 
@@ -406,6 +506,109 @@ open class OfficerAPI {
     }
 
     /**
+     Download a supporting document (never rendered in the office's browser session).
+     
+     - parameter applicationId: (path) The application 
+     - parameter kind: (path) Which document 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func getApplicationDocument(applicationId: String, kind: SupportingDocument, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: Void?, _ error: Error?) -> Void)) -> RequestTask {
+        return getApplicationDocumentWithRequestBuilder(applicationId: applicationId, kind: kind).execute(apiResponseQueue) { result in
+            switch result {
+            case .success:
+                completion((), nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Download a supporting document (never rendered in the office's browser session).
+     - GET /v1/officer/provider-applications/{application_id}/documents/{kind}
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter applicationId: (path) The application 
+     - parameter kind: (path) Which document 
+     - returns: RequestBuilder<Void> 
+     */
+    open class func getApplicationDocumentWithRequestBuilder(applicationId: String, kind: SupportingDocument) -> RequestBuilder<Void> {
+        var localVariablePath = "/v1/officer/provider-applications/{application_id}/documents/{kind}"
+        let applicationIdPreEscape = "\(APIHelper.mapValueToPathItem(applicationId))"
+        let applicationIdPostEscape = applicationIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{application_id}", with: applicationIdPostEscape, options: .literal, range: nil)
+        let kindPreEscape = "\(APIHelper.mapValueToPathItem(kind))"
+        let kindPostEscape = kindPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{kind}", with: kindPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<Void>.Type = EHealthClientAPI.requestBuilderFactory.getNonDecodableBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     One application with its full history.
+     
+     - parameter applicationId: (path) The application 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func getProviderApplication(applicationId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return getProviderApplicationWithRequestBuilder(applicationId: applicationId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     One application with its full history.
+     - GET /v1/officer/provider-applications/{application_id}
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter applicationId: (path) The application 
+     - returns: RequestBuilder<ApplicationResponse> 
+     */
+    open class func getProviderApplicationWithRequestBuilder(applicationId: String) -> RequestBuilder<ApplicationResponse> {
+        var localVariablePath = "/v1/officer/provider-applications/{application_id}"
+        let applicationIdPreEscape = "\(APIHelper.mapValueToPathItem(applicationId))"
+        let applicationIdPostEscape = applicationIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{application_id}", with: applicationIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ApplicationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its `ETag` is the SHA-256 to approve it by.
      
      - parameter linkId: (path) The link 
@@ -504,6 +707,50 @@ open class OfficerAPI {
     }
 
     /**
+     Technical-assistance requests, unanswered first.
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listAssistanceRequests(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: AssistanceRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listAssistanceRequestsWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Technical-assistance requests, unanswered first.
+     - GET /v1/officer/assistance-requests
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - returns: RequestBuilder<AssistanceRequestList> 
+     */
+    open class func listAssistanceRequestsWithRequestBuilder() -> RequestBuilder<AssistanceRequestList> {
+        let localVariablePath = "/v1/officer/assistance-requests"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<AssistanceRequestList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      A supervisor lists the office's officers, with who created and deactivated each.
      
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -589,6 +836,106 @@ open class OfficerAPI {
         let localVariableRequestBuilder: RequestBuilder<ListSdmLinksResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Applications submitted to the office (drafts are the applicant's own), oldest first.
+     
+     - parameter status: (path) Only applications in this status. 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listProviderApplications(status: ApplicationStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listProviderApplicationsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Applications submitted to the office (drafts are the applicant's own), oldest first.
+     - GET /v1/officer/provider-applications
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter status: (path) Only applications in this status. 
+     - returns: RequestBuilder<ApplicationList> 
+     */
+    open class func listProviderApplicationsWithRequestBuilder(status: ApplicationStatus) -> RequestBuilder<ApplicationList> {
+        var localVariablePath = "/v1/officer/provider-applications"
+        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
+        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ApplicationList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Reject, with the reason the applicant is emailed.
+     
+     - parameter applicationId: (path) The application 
+     - parameter rejectApplicationRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func rejectApplication(applicationId: String, rejectApplicationRequest: RejectApplicationRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return rejectApplicationWithRequestBuilder(applicationId: applicationId, rejectApplicationRequest: rejectApplicationRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Reject, with the reason the applicant is emailed.
+     - POST /v1/officer/provider-applications/{application_id}/reject
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter applicationId: (path) The application 
+     - parameter rejectApplicationRequest: (body)  
+     - returns: RequestBuilder<ApplicationResponse> 
+     */
+    open class func rejectApplicationWithRequestBuilder(applicationId: String, rejectApplicationRequest: RejectApplicationRequest) -> RequestBuilder<ApplicationResponse> {
+        var localVariablePath = "/v1/officer/provider-applications/{application_id}/reject"
+        let applicationIdPreEscape = "\(APIHelper.mapValueToPathItem(applicationId))"
+        let applicationIdPostEscape = applicationIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{application_id}", with: applicationIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: rejectApplicationRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ApplicationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
 
     /**
@@ -689,6 +1036,57 @@ open class OfficerAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<ReleaseIdentityResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     
+     - parameter applicationId: (path) The application 
+     - parameter requestSupplementRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func requestApplicationSupplement(applicationId: String, requestSupplementRequest: RequestSupplementRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return requestApplicationSupplementWithRequestBuilder(applicationId: applicationId, requestSupplementRequest: requestSupplementRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     - POST /v1/officer/provider-applications/{application_id}/request-supplement
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter applicationId: (path) The application 
+     - parameter requestSupplementRequest: (body)  
+     - returns: RequestBuilder<ApplicationResponse> 
+     */
+    open class func requestApplicationSupplementWithRequestBuilder(applicationId: String, requestSupplementRequest: RequestSupplementRequest) -> RequestBuilder<ApplicationResponse> {
+        var localVariablePath = "/v1/officer/provider-applications/{application_id}/request-supplement"
+        let applicationIdPreEscape = "\(APIHelper.mapValueToPathItem(applicationId))"
+        let applicationIdPostEscape = applicationIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{application_id}", with: applicationIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: requestSupplementRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<ApplicationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }

@@ -13,24 +13,31 @@ import AnyCodable
 public struct HcpLocation: Codable, JSONEncodable, Hashable {
 
     public var addressEn: String
+    public var addressZh: String?
     public var district: District
     public var locationId: String
     public var nameEn: String
+    /** The location's Chinese name and address, where the provider gave them. */
+    public var nameZh: String?
     public var phone: String
 
-    public init(addressEn: String, district: District, locationId: String, nameEn: String, phone: String) {
+    public init(addressEn: String, addressZh: String? = nil, district: District, locationId: String, nameEn: String, nameZh: String? = nil, phone: String) {
         self.addressEn = addressEn
+        self.addressZh = addressZh
         self.district = district
         self.locationId = locationId
         self.nameEn = nameEn
+        self.nameZh = nameZh
         self.phone = phone
     }
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
         case addressEn = "address_en"
+        case addressZh = "address_zh"
         case district
         case locationId = "location_id"
         case nameEn = "name_en"
+        case nameZh = "name_zh"
         case phone
     }
 
@@ -39,9 +46,11 @@ public struct HcpLocation: Codable, JSONEncodable, Hashable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(addressEn, forKey: .addressEn)
+        try container.encodeIfPresent(addressZh, forKey: .addressZh)
         try container.encode(district, forKey: .district)
         try container.encode(locationId, forKey: .locationId)
         try container.encode(nameEn, forKey: .nameEn)
+        try container.encodeIfPresent(nameZh, forKey: .nameZh)
         try container.encode(phone, forKey: .phone)
     }
 }

@@ -12,6 +12,7 @@ import AnyCodable
 
 /** What sign-in and refresh return: a patient&#39;s tokens, or (with &#x60;principal: \&quot;staff\&quot;&#x60;) a staff member&#39;s, or (with &#x60;principal: \&quot;officer\&quot;&#x60;) a registration officer&#39;s. */
 public enum SessionTokens: Codable, JSONEncodable, Hashable {
+    case typeApplicantTokenResponse(ApplicantTokenResponse)
     case typeOfficerTokenResponse(OfficerTokenResponse)
     case typeStaffTokenResponse(StaffTokenResponse)
     case typeTokenResponse(TokenResponse)
@@ -19,6 +20,8 @@ public enum SessionTokens: Codable, JSONEncodable, Hashable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
+        case .typeApplicantTokenResponse(let value):
+            try container.encode(value)
         case .typeOfficerTokenResponse(let value):
             try container.encode(value)
         case .typeStaffTokenResponse(let value):
@@ -30,7 +33,9 @@ public enum SessionTokens: Codable, JSONEncodable, Hashable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let value = try? container.decode(OfficerTokenResponse.self) {
+        if let value = try? container.decode(ApplicantTokenResponse.self) {
+            self = .typeApplicantTokenResponse(value)
+        } else if let value = try? container.decode(OfficerTokenResponse.self) {
             self = .typeOfficerTokenResponse(value)
         } else if let value = try? container.decode(StaffTokenResponse.self) {
             self = .typeStaffTokenResponse(value)

@@ -27,6 +27,12 @@ import java.io.IOException
 import okhttp3.Call
 import okhttp3.HttpUrl
 
+import hk.ehealth.client.models.ApplicationList
+import hk.ehealth.client.models.ApplicationResponse
+import hk.ehealth.client.models.ApplicationStatus
+import hk.ehealth.client.models.AssistanceMessage
+import hk.ehealth.client.models.AssistanceRequestList
+import hk.ehealth.client.models.AssistanceRequestResponse
 import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.CreateHcpRequest
@@ -42,12 +48,15 @@ import hk.ehealth.client.models.OfficerList
 import hk.ehealth.client.models.OfficerResponse
 import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.Problem
+import hk.ehealth.client.models.RejectApplicationRequest
 import hk.ehealth.client.models.ReleaseIdentityRequest
 import hk.ehealth.client.models.ReleaseIdentityResponse
+import hk.ehealth.client.models.RequestSupplementRequest
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
 import hk.ehealth.client.models.StartEnrolmentRequest
 import hk.ehealth.client.models.StartEnrolmentResponse
+import hk.ehealth.client.models.SupportingDocument
 import hk.ehealth.client.models.VerifyPatientRequest
 import hk.ehealth.client.models.VerifyPatientResponse
 
@@ -73,6 +82,156 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         val defaultBasePath: String by lazy {
             System.getProperties().getProperty(ApiClient.BASE_URL_KEY, "http://localhost")
         }
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/accept
+     * Accept: the provider, its locations and staff accounts are created (&#x60;accepted&#x60;; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     * 
+     * @param applicationId The application
+     * @return ApplicationResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun acceptApplication(applicationId: kotlin.String) : ApplicationResponse {
+        val localVarResponse = acceptApplicationWithHttpInfo(applicationId = applicationId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ApplicationResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/accept
+     * Accept: the provider, its locations and staff accounts are created (&#x60;accepted&#x60;; registered at 00:00 Hong Kong time 14 days on), and the acceptance and set-up emails go out.
+     * 
+     * @param applicationId The application
+     * @return ApiResponse<ApplicationResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun acceptApplicationWithHttpInfo(applicationId: kotlin.String) : ApiResponse<ApplicationResponse?> {
+        val localVariableConfig = acceptApplicationRequestConfig(applicationId = applicationId)
+
+        return request<Unit, ApplicationResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation acceptApplication
+     *
+     * @param applicationId The application
+     * @return RequestConfig
+     */
+    fun acceptApplicationRequestConfig(applicationId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/provider-applications/{application_id}/accept".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/assistance-requests/{request_id}/answer
+     * Answer a request (emailed to the applicant); once.
+     * 
+     * @param requestId The request
+     * @param assistanceMessage 
+     * @return AssistanceRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun answerAssistanceRequest(requestId: kotlin.String, assistanceMessage: AssistanceMessage) : AssistanceRequestResponse {
+        val localVarResponse = answerAssistanceRequestWithHttpInfo(requestId = requestId, assistanceMessage = assistanceMessage)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as AssistanceRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/assistance-requests/{request_id}/answer
+     * Answer a request (emailed to the applicant); once.
+     * 
+     * @param requestId The request
+     * @param assistanceMessage 
+     * @return ApiResponse<AssistanceRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun answerAssistanceRequestWithHttpInfo(requestId: kotlin.String, assistanceMessage: AssistanceMessage) : ApiResponse<AssistanceRequestResponse?> {
+        val localVariableConfig = answerAssistanceRequestRequestConfig(requestId = requestId, assistanceMessage = assistanceMessage)
+
+        return request<AssistanceMessage, AssistanceRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation answerAssistanceRequest
+     *
+     * @param requestId The request
+     * @param assistanceMessage 
+     * @return RequestConfig
+     */
+    fun answerAssistanceRequestRequestConfig(requestId: kotlin.String, assistanceMessage: AssistanceMessage) : RequestConfig<AssistanceMessage> {
+        val localVariableBody = assistanceMessage
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/assistance-requests/{request_id}/answer".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
     }
 
     /**
@@ -682,6 +841,153 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     }
 
     /**
+     * GET /v1/officer/provider-applications/{application_id}/documents/{kind}
+     * Download a supporting document (never rendered in the office&#39;s browser session).
+     * 
+     * @param applicationId The application
+     * @param kind Which document
+     * @return void
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun getApplicationDocument(applicationId: kotlin.String, kind: SupportingDocument) : Unit {
+        val localVarResponse = getApplicationDocumentWithHttpInfo(applicationId = applicationId, kind = kind)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> Unit
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/provider-applications/{application_id}/documents/{kind}
+     * Download a supporting document (never rendered in the office&#39;s browser session).
+     * 
+     * @param applicationId The application
+     * @param kind Which document
+     * @return ApiResponse<Unit?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Throws(IllegalStateException::class, IOException::class)
+    fun getApplicationDocumentWithHttpInfo(applicationId: kotlin.String, kind: SupportingDocument) : ApiResponse<Unit?> {
+        val localVariableConfig = getApplicationDocumentRequestConfig(applicationId = applicationId, kind = kind)
+
+        return request<Unit, Unit>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation getApplicationDocument
+     *
+     * @param applicationId The application
+     * @param kind Which document
+     * @return RequestConfig
+     */
+    fun getApplicationDocumentRequestConfig(applicationId: kotlin.String, kind: SupportingDocument) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/octet-stream, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/provider-applications/{application_id}/documents/{kind}".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())).replace("{"+"kind"+"}", encodeURIComponent(kind.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/officer/provider-applications/{application_id}
+     * One application with its full history.
+     * 
+     * @param applicationId The application
+     * @return ApplicationResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun getProviderApplication(applicationId: kotlin.String) : ApplicationResponse {
+        val localVarResponse = getProviderApplicationWithHttpInfo(applicationId = applicationId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ApplicationResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/provider-applications/{application_id}
+     * One application with its full history.
+     * 
+     * @param applicationId The application
+     * @return ApiResponse<ApplicationResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun getProviderApplicationWithHttpInfo(applicationId: kotlin.String) : ApiResponse<ApplicationResponse?> {
+        val localVariableConfig = getProviderApplicationRequestConfig(applicationId = applicationId)
+
+        return request<Unit, ApplicationResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation getProviderApplication
+     *
+     * @param applicationId The application
+     * @return RequestConfig
+     */
+    fun getProviderApplicationRequestConfig(applicationId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/provider-applications/{application_id}".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * GET /v1/officer/sdm-links/{link_id}/document
      * Registration office: the supporting document of a link, as uploaded, as an attachment (never shown inline); its &#x60;ETag&#x60; is the SHA-256 to approve it by.
      * 
@@ -828,6 +1134,76 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     }
 
     /**
+     * GET /v1/officer/assistance-requests
+     * Technical-assistance requests, unanswered first.
+     * 
+     * @return AssistanceRequestList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listAssistanceRequests() : AssistanceRequestList {
+        val localVarResponse = listAssistanceRequestsWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as AssistanceRequestList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/assistance-requests
+     * Technical-assistance requests, unanswered first.
+     * 
+     * @return ApiResponse<AssistanceRequestList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listAssistanceRequestsWithHttpInfo() : ApiResponse<AssistanceRequestList?> {
+        val localVariableConfig = listAssistanceRequestsRequestConfig()
+
+        return request<Unit, AssistanceRequestList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listAssistanceRequests
+     *
+     * @return RequestConfig
+     */
+    fun listAssistanceRequestsRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/assistance-requests",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * GET /v1/officer/officers
      * A supervisor lists the office&#39;s officers, with who created and deactivated each.
      * 
@@ -960,6 +1336,156 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.GET,
             path = "/v1/officer/sdm-links",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/officer/provider-applications
+     * Applications submitted to the office (drafts are the applicant&#39;s own), oldest first.
+     * 
+     * @param status Only applications in this status.
+     * @return ApplicationList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listProviderApplications(status: ApplicationStatus) : ApplicationList {
+        val localVarResponse = listProviderApplicationsWithHttpInfo(status = status)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ApplicationList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/provider-applications
+     * Applications submitted to the office (drafts are the applicant&#39;s own), oldest first.
+     * 
+     * @param status Only applications in this status.
+     * @return ApiResponse<ApplicationList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listProviderApplicationsWithHttpInfo(status: ApplicationStatus) : ApiResponse<ApplicationList?> {
+        val localVariableConfig = listProviderApplicationsRequestConfig(status = status)
+
+        return request<Unit, ApplicationList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listProviderApplications
+     *
+     * @param status Only applications in this status.
+     * @return RequestConfig
+     */
+    fun listProviderApplicationsRequestConfig(status: ApplicationStatus) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/provider-applications".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/reject
+     * Reject, with the reason the applicant is emailed.
+     * 
+     * @param applicationId The application
+     * @param rejectApplicationRequest 
+     * @return ApplicationResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun rejectApplication(applicationId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : ApplicationResponse {
+        val localVarResponse = rejectApplicationWithHttpInfo(applicationId = applicationId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ApplicationResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/reject
+     * Reject, with the reason the applicant is emailed.
+     * 
+     * @param applicationId The application
+     * @param rejectApplicationRequest 
+     * @return ApiResponse<ApplicationResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun rejectApplicationWithHttpInfo(applicationId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : ApiResponse<ApplicationResponse?> {
+        val localVariableConfig = rejectApplicationRequestConfig(applicationId = applicationId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return request<RejectApplicationRequest, ApplicationResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation rejectApplication
+     *
+     * @param applicationId The application
+     * @param rejectApplicationRequest 
+     * @return RequestConfig
+     */
+    fun rejectApplicationRequestConfig(applicationId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : RequestConfig<RejectApplicationRequest> {
+        val localVariableBody = rejectApplicationRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/provider-applications/{application_id}/reject".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -1114,6 +1640,83 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/officer/registrations/{patient_id}/release".replace("{"+"patient_id"+"}", encodeURIComponent(patientId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/request-supplement
+     * Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     * 
+     * @param applicationId The application
+     * @param requestSupplementRequest 
+     * @return ApplicationResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun requestApplicationSupplement(applicationId: kotlin.String, requestSupplementRequest: RequestSupplementRequest) : ApplicationResponse {
+        val localVarResponse = requestApplicationSupplementWithHttpInfo(applicationId = applicationId, requestSupplementRequest = requestSupplementRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as ApplicationResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/provider-applications/{application_id}/request-supplement
+     * Ask the applicant to supplement named sections (emailed); they edit those and resubmit.
+     * 
+     * @param applicationId The application
+     * @param requestSupplementRequest 
+     * @return ApiResponse<ApplicationResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun requestApplicationSupplementWithHttpInfo(applicationId: kotlin.String, requestSupplementRequest: RequestSupplementRequest) : ApiResponse<ApplicationResponse?> {
+        val localVariableConfig = requestApplicationSupplementRequestConfig(applicationId = applicationId, requestSupplementRequest = requestSupplementRequest)
+
+        return request<RequestSupplementRequest, ApplicationResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation requestApplicationSupplement
+     *
+     * @param applicationId The application
+     * @param requestSupplementRequest 
+     * @return RequestConfig
+     */
+    fun requestApplicationSupplementRequestConfig(applicationId: kotlin.String, requestSupplementRequest: RequestSupplementRequest) : RequestConfig<RequestSupplementRequest> {
+        val localVariableBody = requestSupplementRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/provider-applications/{application_id}/request-supplement".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

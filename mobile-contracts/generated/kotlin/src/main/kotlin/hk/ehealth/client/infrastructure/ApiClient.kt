@@ -379,6 +379,11 @@ open class ApiClient(val baseUrl: String, val client: Call.Factory = defaultClie
                 requestConfig.headers[AUTHORIZATION] = "Bearer $token"
             }
         }
+        if (requestConfig.headers[AUTHORIZATION].isNullOrEmpty()) {
+            accessTokenProvider()?.let { token ->
+                requestConfig.headers[AUTHORIZATION] = "Bearer $token"
+            }
+        }
     }
 
     protected inline fun <reified I, reified T: Any?> request(requestConfig: RequestConfig<I>): ApiResponse<T?> {

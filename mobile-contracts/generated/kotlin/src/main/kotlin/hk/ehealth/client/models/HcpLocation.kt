@@ -36,6 +36,8 @@ import com.squareup.moshi.JsonClass
  * @param locationId 
  * @param nameEn 
  * @param phone 
+ * @param addressZh 
+ * @param nameZh The location's Chinese name and address, where the provider gave them.
  */
 
 
@@ -54,7 +56,14 @@ data class HcpLocation (
     val nameEn: kotlin.String,
 
     @Json(name = "phone")
-    val phone: kotlin.String
+    val phone: kotlin.String,
+
+    @Json(name = "address_zh")
+    val addressZh: kotlin.String? = null,
+
+    /* The location's Chinese name and address, where the provider gave them. */
+    @Json(name = "name_zh")
+    val nameZh: kotlin.String? = null
 
 ) {
 

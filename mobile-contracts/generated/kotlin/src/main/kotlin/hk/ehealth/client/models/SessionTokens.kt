@@ -23,6 +23,7 @@
 
 package hk.ehealth.client.models
 
+import hk.ehealth.client.models.ApplicantTokenResponse
 import hk.ehealth.client.models.OfficerRole
 import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.StaffTokenResponse
@@ -42,11 +43,13 @@ import com.squareup.moshi.JsonClass
  * @param refreshToken 
  * @param tokenType 
  * @param hcpId 
- * @param principal Always `officer`.
+ * @param principal Always `applicant`.
  * @param staffId 
  * @param name 
  * @param officerId 
  * @param roles 
+ * @param applicantId 
+ * @param emailConfirmed 
  */
 
 
@@ -76,7 +79,7 @@ data class SessionTokens (
     @Json(name = "hcp_id")
     val hcpId: kotlin.String,
 
-    /* Always `officer`. */
+    /* Always `applicant`. */
     @Json(name = "principal")
     val principal: kotlin.String,
 
@@ -90,7 +93,13 @@ data class SessionTokens (
     val officerId: kotlin.String,
 
     @Json(name = "roles")
-    val roles: kotlin.collections.List<OfficerRole>
+    val roles: kotlin.collections.List<OfficerRole>,
+
+    @Json(name = "applicant_id")
+    val applicantId: kotlin.String,
+
+    @Json(name = "email_confirmed")
+    val emailConfirmed: kotlin.Boolean
 
 ) {
 

@@ -27,6 +27,12 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.apis.OfficerApi
+import hk.ehealth.client.models.ApplicationList
+import hk.ehealth.client.models.ApplicationResponse
+import hk.ehealth.client.models.ApplicationStatus
+import hk.ehealth.client.models.AssistanceMessage
+import hk.ehealth.client.models.AssistanceRequestList
+import hk.ehealth.client.models.AssistanceRequestResponse
 import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.CreateHcpRequest
@@ -42,12 +48,15 @@ import hk.ehealth.client.models.OfficerList
 import hk.ehealth.client.models.OfficerResponse
 import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.Problem
+import hk.ehealth.client.models.RejectApplicationRequest
 import hk.ehealth.client.models.ReleaseIdentityRequest
 import hk.ehealth.client.models.ReleaseIdentityResponse
+import hk.ehealth.client.models.RequestSupplementRequest
 import hk.ehealth.client.models.ReviewSdmLinkRequest
 import hk.ehealth.client.models.SdmLinkResponse
 import hk.ehealth.client.models.StartEnrolmentRequest
 import hk.ehealth.client.models.StartEnrolmentResponse
+import hk.ehealth.client.models.SupportingDocument
 import hk.ehealth.client.models.VerifyPatientRequest
 import hk.ehealth.client.models.VerifyPatientResponse
 
@@ -55,6 +64,23 @@ class OfficerApiTest : ShouldSpec() {
     init {
         // uncomment below to create an instance of OfficerApi
         //val apiInstance = OfficerApi()
+
+        // to test acceptApplication
+        should("test acceptApplication") {
+            // uncomment below to test acceptApplication
+            //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
+            //val result : ApplicationResponse = apiInstance.acceptApplication(applicationId)
+            //result shouldBe ("TODO")
+        }
+
+        // to test answerAssistanceRequest
+        should("test answerAssistanceRequest") {
+            // uncomment below to test answerAssistanceRequest
+            //val requestId : kotlin.String = requestId_example // kotlin.String | The request
+            //val assistanceMessage : AssistanceMessage =  // AssistanceMessage | 
+            //val result : AssistanceRequestResponse = apiInstance.answerAssistanceRequest(requestId, assistanceMessage)
+            //result shouldBe ("TODO")
+        }
 
         // to test approveSdmLink
         should("test approveSdmLink") {
@@ -125,6 +151,22 @@ class OfficerApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test getApplicationDocument
+        should("test getApplicationDocument") {
+            // uncomment below to test getApplicationDocument
+            //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
+            //val kind : SupportingDocument =  // SupportingDocument | Which document
+            //apiInstance.getApplicationDocument(applicationId, kind)
+        }
+
+        // to test getProviderApplication
+        should("test getProviderApplication") {
+            // uncomment below to test getProviderApplication
+            //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
+            //val result : ApplicationResponse = apiInstance.getProviderApplication(applicationId)
+            //result shouldBe ("TODO")
+        }
+
         // to test getSdmDocument
         should("test getSdmDocument") {
             // uncomment below to test getSdmDocument
@@ -141,6 +183,13 @@ class OfficerApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test listAssistanceRequests
+        should("test listAssistanceRequests") {
+            // uncomment below to test listAssistanceRequests
+            //val result : AssistanceRequestList = apiInstance.listAssistanceRequests()
+            //result shouldBe ("TODO")
+        }
+
         // to test listOfficers
         should("test listOfficers") {
             // uncomment below to test listOfficers
@@ -152,6 +201,23 @@ class OfficerApiTest : ShouldSpec() {
         should("test listPendingSdmLinks") {
             // uncomment below to test listPendingSdmLinks
             //val result : ListSdmLinksResponse = apiInstance.listPendingSdmLinks()
+            //result shouldBe ("TODO")
+        }
+
+        // to test listProviderApplications
+        should("test listProviderApplications") {
+            // uncomment below to test listProviderApplications
+            //val status : ApplicationStatus =  // ApplicationStatus | Only applications in this status.
+            //val result : ApplicationList = apiInstance.listProviderApplications(status)
+            //result shouldBe ("TODO")
+        }
+
+        // to test rejectApplication
+        should("test rejectApplication") {
+            // uncomment below to test rejectApplication
+            //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
+            //val rejectApplicationRequest : RejectApplicationRequest =  // RejectApplicationRequest | 
+            //val result : ApplicationResponse = apiInstance.rejectApplication(applicationId, rejectApplicationRequest)
             //result shouldBe ("TODO")
         }
 
@@ -170,6 +236,15 @@ class OfficerApiTest : ShouldSpec() {
             //val patientId : kotlin.String = patientId_example // kotlin.String | The record that holds the identity
             //val releaseIdentityRequest : ReleaseIdentityRequest =  // ReleaseIdentityRequest | 
             //val result : ReleaseIdentityResponse = apiInstance.releaseIdentity(patientId, releaseIdentityRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test requestApplicationSupplement
+        should("test requestApplicationSupplement") {
+            // uncomment below to test requestApplicationSupplement
+            //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
+            //val requestSupplementRequest : RequestSupplementRequest =  // RequestSupplementRequest | 
+            //val result : ApplicationResponse = apiInstance.requestApplicationSupplement(applicationId, requestSupplementRequest)
             //result shouldBe ("TODO")
         }
 

@@ -64,5 +64,17 @@ class HcpLocationTest : ShouldSpec() {
             //modelInstance.phone shouldBe ("TODO")
         }
 
+        // to test the property `addressZh`
+        should("test addressZh") {
+            // uncomment below to test the property
+            //modelInstance.addressZh shouldBe ("TODO")
+        }
+
+        // to test the property `nameZh` - The location's Chinese name and address, where the provider gave them.
+        should("test nameZh") {
+            // uncomment below to test the property
+            //modelInstance.nameZh shouldBe ("TODO")
+        }
+
     }
 }

@@ -27,6 +27,7 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.models.SessionTokens
+import hk.ehealth.client.models.ApplicantTokenResponse
 import hk.ehealth.client.models.OfficerRole
 import hk.ehealth.client.models.OfficerTokenResponse
 import hk.ehealth.client.models.StaffTokenResponse
@@ -85,7 +86,7 @@ class SessionTokensTest : ShouldSpec() {
             //modelInstance.hcpId shouldBe ("TODO")
         }
 
-        // to test the property `principal` - Always `officer`.
+        // to test the property `principal` - Always `applicant`.
         should("test principal") {
             // uncomment below to test the property
             //modelInstance.principal shouldBe ("TODO")
@@ -113,6 +114,18 @@ class SessionTokensTest : ShouldSpec() {
         should("test roles") {
             // uncomment below to test the property
             //modelInstance.roles shouldBe ("TODO")
+        }
+
+        // to test the property `applicantId`
+        should("test applicantId") {
+            // uncomment below to test the property
+            //modelInstance.applicantId shouldBe ("TODO")
+        }
+
+        // to test the property `emailConfirmed`
+        should("test emailConfirmed") {
+            // uncomment below to test the property
+            //modelInstance.emailConfirmed shouldBe ("TODO")
         }
 
     }
