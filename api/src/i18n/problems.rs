@@ -328,6 +328,18 @@ problem_texts! {
         en: "This healthcare provider is not registered yet" / "Its registration becomes successful 14 days after acceptance.",
         zh: "此醫護提供者尚未完成登記" / "登記於申請獲接納後 14 日生效。",
     }
+    LastUserAdmin {
+        en: "A provider must keep an active user administrator" / "Add or enrol another user administrator first.",
+        zh: "醫護提供者必須保留一位有效的用戶管理員" / "請先加入或登記另一位用戶管理員。",
+    }
+    LastLocation {
+        en: "A provider must keep at least one service location" / "Add another location first.",
+        zh: "醫護提供者必須保留最少一個服務地點" / "請先加入另一個地點。",
+    }
+    RequestDecided {
+        en: "This request is already decided" / "Nothing was changed.",
+        zh: "此申請已有決定" / "未有任何更改。",
+    }
     EnrolmentCodeInvalid {
         en: "The enrolment code is not valid" / "It is unknown, used or expired. Ask for a new one.",
         zh: "登記碼無效" / "登記碼不存在、已使用或已過期。請索取新的登記碼。",

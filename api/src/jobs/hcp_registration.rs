@@ -14,6 +14,7 @@ pub async fn run(state: &AppState) -> ApiResult<Option<Vec<String>>> {
     super::run_once(state, JOB, today.clone(), move |c, now| {
         let ids = store::hcps::register_due(c, &today)?;
         for id in &ids {
+            store::hcp_requests::add_event(c, id, "system", "registered", None, now)?;
             if let Some(a) = store::applications::of_hcp(c, id)? {
                 store::applications::add_event(c, &a.id, "system", "registered", None, now)?;
             }

@@ -5,6 +5,7 @@ pub mod applications;
 pub mod consent;
 pub mod diary;
 pub mod family;
+pub mod forms;
 pub mod hcp;
 pub mod me;
 pub mod officer;
@@ -54,6 +55,7 @@ pub(crate) const AREAS: &[&[Operation]] = &[
     officers::ROUTES,
     applications::ROUTES,
     provider_review::ROUTES,
+    forms::ROUTES,
     sync::ROUTES,
     diary::ROUTES,
     family::ROUTES,

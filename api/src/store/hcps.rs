@@ -147,3 +147,52 @@ pub fn register_due(conn: &mut DbConn, today: &str) -> QueryResult<Vec<String>> 
     }
     Ok(due)
 }
+
+pub fn update_hcp(conn: &mut DbConn, h: &Hcp) -> QueryResult<()> {
+    diesel::update(hcps::table.find(&h.id))
+        .set((
+            hcps::name_en.eq(&h.name_en),
+            hcps::name_zh.eq(&h.name_zh),
+            hcps::address_en.eq(&h.address_en),
+            hcps::address_zh.eq(&h.address_zh),
+            hcps::phone.eq(&h.phone),
+            hcps::email.eq(&h.email),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn insert_location(conn: &mut DbConn, l: &Location) -> QueryResult<()> {
+    diesel::insert_into(hcp_locations::table)
+        .values(l)
+        .execute(conn)
+        .map(drop)
+}
+
+pub fn replace_location(conn: &mut DbConn, l: &Location) -> QueryResult<bool> {
+    diesel::update(
+        hcp_locations::table
+            .find(&l.id)
+            .filter(hcp_locations::hcp_id.eq(&l.hcp_id)),
+    )
+    .set((
+        hcp_locations::name_en.eq(&l.name_en),
+        hcp_locations::address_en.eq(&l.address_en),
+        hcp_locations::district.eq(&l.district),
+        hcp_locations::phone.eq(&l.phone),
+        hcp_locations::name_zh.eq(&l.name_zh),
+        hcp_locations::address_zh.eq(&l.address_zh),
+    ))
+    .execute(conn)
+    .map(|n| n == 1)
+}
+
+pub fn remove_location(conn: &mut DbConn, hcp_id: &str, id: &str) -> QueryResult<bool> {
+    diesel::delete(
+        hcp_locations::table
+            .find(id)
+            .filter(hcp_locations::hcp_id.eq(hcp_id)),
+    )
+    .execute(conn)
+    .map(|n| n == 1)
+}

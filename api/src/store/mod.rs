@@ -19,6 +19,7 @@ pub mod devices;
 pub mod emails;
 pub mod family;
 pub mod glucose_readings;
+pub mod hcp_requests;
 pub mod hcp_systems;
 pub mod hcps;
 pub mod jobs;

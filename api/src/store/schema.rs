@@ -229,6 +229,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hcp_requests (id) {
+        id -> Text,
+        hcp_id -> Text,
+        form -> Text,
+        kind -> Text,
+        payload -> Text,
+        status -> Text,
+        filed_by -> Text,
+        filed_at -> BigInt,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        reason -> Nullable<Text>,
+        result_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    hcp_events (id) {
+        id -> Text,
+        hcp_id -> Text,
+        at -> BigInt,
+        actor -> Text,
+        kind -> Text,
+        detail -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(devices -> patients (patient_id));
 diesel::joinable!(passkeys -> patients (patient_id));
 diesel::joinable!(sessions -> patients (patient_id));
@@ -662,6 +690,8 @@ diesel::joinable!(account_sessions -> accounts (account_id));
 diesel::joinable!(account_passkeys -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    hcp_requests,
+    hcp_events,
     emails,
     provider_applications,
     application_documents,

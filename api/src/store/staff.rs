@@ -92,3 +92,22 @@ pub fn deactivate_staff(conn: &mut DbConn, id: &str, now: i64) -> QueryResult<bo
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Active staff of `hcp_id` holding the `user_admin` role.
+pub fn active_admins(conn: &mut DbConn, hcp_id: &str) -> QueryResult<Vec<Staff>> {
+    let rows: Vec<Staff> = hcp_staff::table
+        .filter(hcp_staff::hcp_id.eq(hcp_id))
+        .filter(hcp_staff::status.eq(STAFF_ACTIVE))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|s| s.roles.split(',').any(|r| r == "user_admin"))
+        .collect())
+}
+
+pub fn set_roles(conn: &mut DbConn, id: &str, roles: &str) -> QueryResult<()> {
+    diesel::update(hcp_staff::table.find(id))
+        .set(hcp_staff::roles.eq(roles))
+        .execute(conn)
+        .map(drop)
+}

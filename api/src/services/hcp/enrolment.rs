@@ -18,10 +18,10 @@ use crate::services::checks::unique_as;
 use crate::services::limits::expires_at_ms;
 use crate::services::tokens::staff_tokens;
 use crate::state::AppState;
-use crate::store;
 use crate::store::registrations::Registration;
 use crate::store::staff::STAFF_PENDING;
 use crate::store::staff_passkeys::StaffPasskey;
+use crate::store::{self, DbConn};
 
 /// How long an enrolment code can be used (our choice).
 pub(super) const ENROLMENT_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
@@ -120,10 +120,41 @@ pub async fn complete_enrolment(
                 .map_err(|e| unique_as(e, ErrorCode::CredentialAlreadyRegistered))?;
             let staff =
                 store::staff::find_staff(c, &row.staff_id)?.ok_or_else(ApiError::not_found)?;
+            finish_replacement(c, &staff.id, now)?;
             let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
             Ok((staff, issued))
         })
         .await?;
     tracing::info!(staff_id = %staff.id, "staff passkey enrolled");
     Ok(staff_tokens(&staff, issued, state))
+}
+
+/// When the new user administrator of an approved replacement enrols, the one replaced loses
+/// the role (never before: the provider always keeps an active administrator).
+fn finish_replacement(c: &mut DbConn, staff_id: &str, now: i64) -> ApiResult<()> {
+    let Some(r) = store::hcp_requests::replacement_by(c, staff_id)? else {
+        return Ok(());
+    };
+    let a: ehealth_contracts::AmendmentRequest =
+        serde_json::from_str(&r.payload).map_err(ApiError::internal)?;
+    if let Some(old) = a
+        .replaces_staff_id
+        .and_then(|id| store::staff::find_staff(c, &id).ok().flatten())
+    {
+        let roles: Vec<&str> = old
+            .roles
+            .split(',')
+            .filter(|r| !r.is_empty() && *r != "user_admin")
+            .collect();
+        store::staff::set_roles(c, &old.id, &roles.join(","))?;
+        store::hcp_requests::add_event(
+            c,
+            &r.hcp_id,
+            staff_id,
+            "user_admin_replaced",
+            Some(old.id.clone()),
+            now,
+        )?;
+    }
+    Ok(())
 }

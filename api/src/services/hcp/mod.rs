@@ -9,5 +9,5 @@ pub use enrolment::{KIND_STAFF, complete_enrolment, start_enrolment};
 pub use providers::{create_hcp, search};
 pub use staff::{
     admin_create_staff, create_staff, deactivate_staff, list_staff, pending_staff,
-    put_staff_push_token, staff_response,
+    put_staff_push_token, require_admin, staff_response,
 };

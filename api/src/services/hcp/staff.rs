@@ -92,7 +92,7 @@ pub async fn admin_create_staff(
     create_staff(state, &who.hcp_id, req).await
 }
 
-fn require_admin(who: &StaffSession) -> ApiResult<()> {
+pub fn require_admin(who: &StaffSession) -> ApiResult<()> {
     if who.roles.iter().any(|r| r == StaffRole::UserAdmin.as_str()) {
         Ok(())
     } else {
@@ -149,6 +149,10 @@ pub async fn deactivate_staff(
             let s = store::staff::find_staff(c, &id)?
                 .filter(|s| s.hcp_id == hcp)
                 .ok_or_else(ApiError::not_found)?;
+            let admins = store::staff::active_admins(c, &s.hcp_id)?;
+            if admins.iter().any(|a| a.id == s.id) && admins.len() <= 1 {
+                return Err(ApiError::conflict(ErrorCode::LastUserAdmin));
+            }
             if !store::staff::deactivate_staff(c, &s.id, now)? {
                 return Err(ApiError::conflict(ErrorCode::StaffDeactivated));
             }

@@ -3,7 +3,9 @@
 //! successful 14 days later), and technical assistance in between.
 
 pub mod applicant;
+mod apply;
 pub mod draft;
+pub mod forms;
 pub mod review;
 pub mod sections;
 pub mod view;

@@ -9,7 +9,7 @@ use ehealth_contracts::{
     ProviderSection, RejectApplicationRequest, RequestSupplementRequest, StaffRole, UsersSection,
 };
 
-use super::sections::address;
+use super::apply::location_row;
 use super::view::{self, status};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::Officer;
@@ -218,31 +218,7 @@ pub async fn accept(state: &AppState, by: &Officer, id: &str) -> ApiResult<Appli
         .await?
         .ok_or_else(ApiError::not_found)?;
     let hcp_id = uuid::Uuid::now_v7().to_string();
-    let mut staff = Vec::new();
-    if let Some(users) = view::section::<UsersSection>(seen.users.as_deref())? {
-        let everyone = users
-            .user_admins
-            .iter()
-            .map(|s| (s, &[StaffRole::UserAdmin][..]))
-            .chain(users.staff.iter().map(|s| (s, &[][..])));
-        for (entry, roles) in everyone {
-            let (row, code) = pending_staff(
-                state,
-                &hcp_id,
-                entry.name_en.clone(),
-                entry.profession,
-                entry.registration_number.clone(),
-                roles,
-            );
-            staff.push((
-                row,
-                SetupCode {
-                    name: entry.name_en.clone(),
-                    code,
-                },
-            ));
-        }
-    }
+    let staff = staff_accounts(state, &hcp_id, seen.users.as_deref())?;
     state
         .db
         .transaction(move |c| {
@@ -251,47 +227,10 @@ pub async fn accept(state: &AppState, by: &Officer, id: &str) -> ApiResult<Appli
             if a.users != seen.users {
                 return Err(ApiError::conflict(ErrorCode::Conflict));
             }
-            let provider: ProviderSection = view::section(a.provider.as_deref())?
-                .ok_or_else(|| ApiError::internal("submitted without step 1"))?;
-            let locations: LocationsSection = view::section(a.locations.as_deref())?
-                .ok_or_else(|| ApiError::internal("submitted without step 3"))?;
-            let hcp = Hcp {
-                id: hcp_id.clone(),
-                name_en: provider.name_en.clone(),
-                name_zh: provider.name_zh.clone(),
-                sector: "private".to_owned(),
-                feed_seq: 0,
-                created_at: now,
-                status: HCP_ACCEPTED.to_owned(),
-                registered_on: Some(registered_on.clone()),
-                hcp_type: Some(provider.hcp_type.as_str().to_owned()),
-                email: Some(provider.email.clone()),
-                phone: Some(provider.phone.clone()),
-                address_en: Some(provider.address_en.clone()),
-                address_zh: provider.address_zh.clone(),
-            };
-            let rows: Vec<Location> = locations
-                .locations
-                .iter()
-                .map(|l| Location {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    hcp_id: hcp_id.clone(),
-                    name_en: l.name_en.clone(),
-                    address_en: address(
-                        l.room_floor.as_deref(),
-                        l.building.as_deref(),
-                        &l.street_en,
-                    ),
-                    district: l.district.as_str().to_owned(),
-                    phone: l.phone.clone(),
-                    name_zh: Some(l.name_zh.clone()),
-                    address_zh: l
-                        .street_zh
-                        .as_deref()
-                        .map(|s| address(l.room_floor.as_deref(), l.building.as_deref(), s)),
-                })
-                .collect();
+            let (hcp, rows) = provider_rows(&a, &hcp_id, &registered_on, now)?;
             store::hcps::insert_hcp(c, &hcp, &rows)?;
+            let accepted = a.reference.clone();
+            store::hcp_requests::add_event(c, &hcp.id, &actor, "accepted", accepted, now)?;
             let mut codes = Vec::new();
             for (row, code) in staff {
                 store::staff::insert_staff(c, &row)?;
@@ -319,7 +258,7 @@ pub async fn accept(state: &AppState, by: &Officer, id: &str) -> ApiResult<Appli
                 &lang,
                 &Mail::ApplicationAccepted {
                     reference: reference.clone(),
-                    provider: provider.name_en,
+                    provider: hcp.name_en,
                     registered_on,
                 },
                 now,
@@ -337,6 +276,70 @@ pub async fn accept(state: &AppState, by: &Officer, id: &str) -> ApiResult<Appli
             view::response(c, &a, now)
         })
         .await
+}
+
+/// The staff accounts of step 2 (user administrators first), each with its set-up code.
+fn staff_accounts(
+    state: &AppState,
+    hcp_id: &str,
+    users: Option<&str>,
+) -> ApiResult<Vec<(store::staff::Staff, SetupCode)>> {
+    let Some(users) = view::section::<UsersSection>(users)? else {
+        return Ok(Vec::new());
+    };
+    let everyone = users
+        .user_admins
+        .iter()
+        .map(|s| (s, &[StaffRole::UserAdmin][..]))
+        .chain(users.staff.iter().map(|s| (s, &[][..])));
+    Ok(everyone
+        .map(|(entry, roles)| {
+            let (row, code) = pending_staff(
+                state,
+                hcp_id,
+                entry.name_en.clone(),
+                entry.profession,
+                entry.registration_number.clone(),
+                roles,
+            );
+            let name = entry.name_en.clone();
+            (row, SetupCode { name, code })
+        })
+        .collect())
+}
+
+/// The provider (accepted, registered on `registered_on`) and its locations from steps 1 and 3.
+fn provider_rows(
+    a: &Application,
+    hcp_id: &str,
+    registered_on: &str,
+    now: i64,
+) -> ApiResult<(Hcp, Vec<Location>)> {
+    let provider: ProviderSection = view::section(a.provider.as_deref())?
+        .ok_or_else(|| ApiError::internal("submitted without step 1"))?;
+    let locations: LocationsSection = view::section(a.locations.as_deref())?
+        .ok_or_else(|| ApiError::internal("submitted without step 3"))?;
+    let hcp = Hcp {
+        id: hcp_id.to_owned(),
+        name_en: provider.name_en,
+        name_zh: provider.name_zh,
+        sector: "private".to_owned(),
+        feed_seq: 0,
+        created_at: now,
+        status: HCP_ACCEPTED.to_owned(),
+        registered_on: Some(registered_on.to_owned()),
+        hcp_type: Some(provider.hcp_type.as_str().to_owned()),
+        email: Some(provider.email),
+        phone: Some(provider.phone),
+        address_en: Some(provider.address_en),
+        address_zh: provider.address_zh,
+    };
+    let rows = locations
+        .locations
+        .iter()
+        .map(|l| location_row(hcp_id, uuid::Uuid::now_v7().to_string(), l))
+        .collect();
+    Ok((hcp, rows))
 }
 
 pub async fn assistance_requests(state: &AppState) -> ApiResult<AssistanceRequestList> {

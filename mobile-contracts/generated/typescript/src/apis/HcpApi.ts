@@ -14,6 +14,11 @@
 
 import * as runtime from '../runtime';
 import {
+    type AmendmentRequest,
+    AmendmentRequestFromJSON,
+    AmendmentRequestToJSON,
+} from '../models/AmendmentRequest';
+import {
     type CardReadResponse,
     CardReadResponseFromJSON,
     CardReadResponseToJSON,
@@ -64,10 +69,30 @@ import {
     DepositRecordRequestToJSON,
 } from '../models/DepositRecordRequest';
 import {
+    type HcpHistoryResponse,
+    HcpHistoryResponseFromJSON,
+    HcpHistoryResponseToJSON,
+} from '../models/HcpHistoryResponse';
+import {
+    type HcpRequestList,
+    HcpRequestListFromJSON,
+    HcpRequestListToJSON,
+} from '../models/HcpRequestList';
+import {
+    type HcpRequestResponse,
+    HcpRequestResponseFromJSON,
+    HcpRequestResponseToJSON,
+} from '../models/HcpRequestResponse';
+import {
     type ListHcpsResponse,
     ListHcpsResponseFromJSON,
     ListHcpsResponseToJSON,
 } from '../models/ListHcpsResponse';
+import {
+    type LocationEntry,
+    LocationEntryFromJSON,
+    LocationEntryToJSON,
+} from '../models/LocationEntry';
 import {
     type PatientLookupRequest,
     PatientLookupRequestFromJSON,
@@ -169,11 +194,25 @@ export interface ConsentBySmartCardRequest {
     smartCardConsentRequest: SmartCardConsentRequest;
 }
 
+export interface CreateAmendmentRequestRequest {
+    /**
+     * 
+     */
+    amendmentRequest: AmendmentRequest;
+}
+
 export interface CreateConsentRequestOperationRequest {
     /**
      * 
      */
     createConsentRequestRequest: CreateConsentRequestRequest;
+}
+
+export interface CreateLocationRequestRequest {
+    /**
+     * 
+     */
+    locationEntry: LocationEntry;
 }
 
 export interface CreateStaffOperationRequest {
@@ -445,6 +484,61 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for createAmendmentRequest without sending the request
+     */
+    async createAmendmentRequestRequestOpts(requestParameters: CreateAmendmentRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['amendmentRequest'] == null) {
+            throw new runtime.RequiredError(
+                'amendmentRequest',
+                'Required parameter "amendmentRequest" was null or undefined when calling createAmendmentRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("staff", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/hcp/amendment-requests`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: AmendmentRequestToJSON(requestParameters['amendmentRequest']),
+        };
+    }
+
+    /**
+     * The HCP/HSL Amendment Form (user administrator).
+     */
+    async createAmendmentRequestRaw(requestParameters: CreateAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.createAmendmentRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * The HCP/HSL Amendment Form (user administrator).
+     */
+    async createAmendmentRequest(requestParameters: CreateAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.createAmendmentRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for createConsentRequest without sending the request
      */
     async createConsentRequestRequestOpts(requestParameters: CreateConsentRequestOperationRequest): Promise<runtime.RequestOpts> {
@@ -496,6 +590,61 @@ export class HcpApi extends runtime.BaseAPI {
      */
     async createConsentRequest(requestParameters: CreateConsentRequestOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentRequestResponse> {
         const response = await this.createConsentRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for createLocationRequest without sending the request
+     */
+    async createLocationRequestRequestOpts(requestParameters: CreateLocationRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['locationEntry'] == null) {
+            throw new runtime.RequiredError(
+                'locationEntry',
+                'Required parameter "locationEntry" was null or undefined when calling createLocationRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("staff", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/hcp/location-requests`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: LocationEntryToJSON(requestParameters['locationEntry']),
+        };
+    }
+
+    /**
+     * The Additional Healthcare Service Location form (user administrator).
+     */
+    async createLocationRequestRaw(requestParameters: CreateLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.createLocationRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * The Additional Healthcare Service Location form (user administrator).
+     */
+    async createLocationRequest(requestParameters: CreateLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.createLocationRequestRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -726,6 +875,51 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for getHcpHistory without sending the request
+     */
+    async getHcpHistoryRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("staff", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/hcp/history`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Your provider\'s history: every approved change (user administrator).
+     */
+    async getHcpHistoryRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpHistoryResponse>> {
+        const requestOptions = await this.getHcpHistoryRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpHistoryResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Your provider\'s history: every approved change (user administrator).
+     */
+    async getHcpHistory(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpHistoryResponse> {
+        const response = await this.getHcpHistoryRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for listConsentEvents without sending the request
      */
     async listConsentEventsRequestOpts(requestParameters: ListConsentEventsRequest): Promise<runtime.RequestOpts> {
@@ -775,6 +969,51 @@ export class HcpApi extends runtime.BaseAPI {
      */
     async listConsentEvents(requestParameters: ListConsentEventsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ConsentEventsResponse> {
         const response = await this.listConsentEventsRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listHcpRequests without sending the request
+     */
+    async listHcpRequestsRequestOpts(): Promise<runtime.RequestOpts> {
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("staff", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/hcp/requests`;
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     * Your provider\'s forms and their decisions (user administrator).
+     */
+    async listHcpRequestsRaw(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestList>> {
+        const requestOptions = await this.listHcpRequestsRequestOpts();
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestListFromJSON(jsonValue));
+    }
+
+    /**
+     * Your provider\'s forms and their decisions (user administrator).
+     */
+    async listHcpRequests(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
+        const response = await this.listHcpRequestsRaw(initOverrides);
         return await response.value();
     }
 

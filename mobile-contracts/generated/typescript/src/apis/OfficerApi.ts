@@ -84,6 +84,21 @@ import {
     CreateStaffResponseToJSON,
 } from '../models/CreateStaffResponse';
 import {
+    type HcpRequestList,
+    HcpRequestListFromJSON,
+    HcpRequestListToJSON,
+} from '../models/HcpRequestList';
+import {
+    type HcpRequestResponse,
+    HcpRequestResponseFromJSON,
+    HcpRequestResponseToJSON,
+} from '../models/HcpRequestResponse';
+import {
+    type HcpRequestStatus,
+    HcpRequestStatusFromJSON,
+    HcpRequestStatusToJSON,
+} from '../models/HcpRequestStatus';
+import {
     type HcpResponse,
     HcpResponseFromJSON,
     HcpResponseToJSON,
@@ -190,6 +205,20 @@ export interface AnswerAssistanceRequestRequest {
      * 
      */
     assistanceMessage: AssistanceMessage;
+}
+
+export interface ApproveAmendmentRequestRequest {
+    /**
+     * The form
+     */
+    requestId: string;
+}
+
+export interface ApproveLocationRequestRequest {
+    /**
+     * The form
+     */
+    requestId: string;
 }
 
 export interface ApproveSdmLinkRequest {
@@ -300,6 +329,20 @@ export interface IssueClaimCodeRequest {
     patientId: string;
 }
 
+export interface ListAmendmentRequestsRequest {
+    /**
+     * 
+     */
+    status: HcpRequestStatus | null;
+}
+
+export interface ListLocationRequestsRequest {
+    /**
+     * 
+     */
+    status: HcpRequestStatus | null;
+}
+
 export interface ListProviderApplicationsRequest {
     /**
      * Only applications in this status.
@@ -307,11 +350,33 @@ export interface ListProviderApplicationsRequest {
     status: ApplicationStatus | null;
 }
 
+export interface RejectAmendmentRequestRequest {
+    /**
+     * The form
+     */
+    requestId: string;
+    /**
+     * 
+     */
+    rejectApplicationRequest: RejectApplicationRequest;
+}
+
 export interface RejectApplicationOperationRequest {
     /**
      * The application
      */
     applicationId: string;
+    /**
+     * 
+     */
+    rejectApplicationRequest: RejectApplicationRequest;
+}
+
+export interface RejectLocationRequestRequest {
+    /**
+     * The form
+     */
+    requestId: string;
     /**
      * 
      */
@@ -498,6 +563,108 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async answerAssistanceRequest(requestParameters: AnswerAssistanceRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AssistanceRequestResponse> {
         const response = await this.answerAssistanceRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for approveAmendmentRequest without sending the request
+     */
+    async approveAmendmentRequestRequestOpts(requestParameters: ApproveAmendmentRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['requestId'] == null) {
+            throw new runtime.RequiredError(
+                'requestId',
+                'Required parameter "requestId" was null or undefined when calling approveAmendmentRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/amendment-requests/{request_id}/approve`;
+        urlPath = urlPath.replace('{request_id}', encodeURIComponent(String(requestParameters['requestId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     */
+    async approveAmendmentRequestRaw(requestParameters: ApproveAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.approveAmendmentRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async approveAmendmentRequest(requestParameters: ApproveAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.approveAmendmentRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for approveLocationRequest without sending the request
+     */
+    async approveLocationRequestRequestOpts(requestParameters: ApproveLocationRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['requestId'] == null) {
+            throw new runtime.RequiredError(
+                'requestId',
+                'Required parameter "requestId" was null or undefined when calling approveLocationRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/location-requests/{request_id}/approve`;
+        urlPath = urlPath.replace('{request_id}', encodeURIComponent(String(requestParameters['requestId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     */
+    async approveLocationRequestRaw(requestParameters: ApproveLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.approveLocationRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async approveLocationRequest(requestParameters: ApproveLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.approveLocationRequestRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -1191,6 +1358,57 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for listAmendmentRequests without sending the request
+     */
+    async listAmendmentRequestsRequestOpts(requestParameters: ListAmendmentRequestsRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['status'] == null) {
+            throw new runtime.RequiredError(
+                'status',
+                'Required parameter "status" was null or undefined when calling listAmendmentRequests().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/amendment-requests`;
+        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     */
+    async listAmendmentRequestsRaw(requestParameters: ListAmendmentRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestList>> {
+        const requestOptions = await this.listAmendmentRequestsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestListFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async listAmendmentRequests(requestParameters: ListAmendmentRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
+        const response = await this.listAmendmentRequestsRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for listAssistanceRequests without sending the request
      */
     async listAssistanceRequestsRequestOpts(): Promise<runtime.RequestOpts> {
@@ -1232,6 +1450,57 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async listAssistanceRequests(initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<AssistanceRequestList> {
         const response = await this.listAssistanceRequestsRaw(initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for listLocationRequests without sending the request
+     */
+    async listLocationRequestsRequestOpts(requestParameters: ListLocationRequestsRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['status'] == null) {
+            throw new runtime.RequiredError(
+                'status',
+                'Required parameter "status" was null or undefined when calling listLocationRequests().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/location-requests`;
+        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
+
+        return {
+            path: urlPath,
+            method: 'GET',
+            headers: headerParameters,
+            query: queryParameters,
+        };
+    }
+
+    /**
+     */
+    async listLocationRequestsRaw(requestParameters: ListLocationRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestList>> {
+        const requestOptions = await this.listLocationRequestsRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestListFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async listLocationRequests(requestParameters: ListLocationRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
+        const response = await this.listLocationRequestsRaw(requestParameters, initOverrides);
         return await response.value();
     }
 
@@ -1379,6 +1648,67 @@ export class OfficerApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for rejectAmendmentRequest without sending the request
+     */
+    async rejectAmendmentRequestRequestOpts(requestParameters: RejectAmendmentRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['requestId'] == null) {
+            throw new runtime.RequiredError(
+                'requestId',
+                'Required parameter "requestId" was null or undefined when calling rejectAmendmentRequest().'
+            );
+        }
+
+        if (requestParameters['rejectApplicationRequest'] == null) {
+            throw new runtime.RequiredError(
+                'rejectApplicationRequest',
+                'Required parameter "rejectApplicationRequest" was null or undefined when calling rejectAmendmentRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/amendment-requests/{request_id}/reject`;
+        urlPath = urlPath.replace('{request_id}', encodeURIComponent(String(requestParameters['requestId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: RejectApplicationRequestToJSON(requestParameters['rejectApplicationRequest']),
+        };
+    }
+
+    /**
+     */
+    async rejectAmendmentRequestRaw(requestParameters: RejectAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.rejectAmendmentRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async rejectAmendmentRequest(requestParameters: RejectAmendmentRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.rejectAmendmentRequestRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for rejectApplication without sending the request
      */
     async rejectApplicationRequestOpts(requestParameters: RejectApplicationOperationRequest): Promise<runtime.RequestOpts> {
@@ -1438,6 +1768,67 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async rejectApplication(requestParameters: RejectApplicationOperationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationResponse> {
         const response = await this.rejectApplicationRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for rejectLocationRequest without sending the request
+     */
+    async rejectLocationRequestRequestOpts(requestParameters: RejectLocationRequestRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['requestId'] == null) {
+            throw new runtime.RequiredError(
+                'requestId',
+                'Required parameter "requestId" was null or undefined when calling rejectLocationRequest().'
+            );
+        }
+
+        if (requestParameters['rejectApplicationRequest'] == null) {
+            throw new runtime.RequiredError(
+                'rejectApplicationRequest',
+                'Required parameter "rejectApplicationRequest" was null or undefined when calling rejectLocationRequest().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/location-requests/{request_id}/reject`;
+        urlPath = urlPath.replace('{request_id}', encodeURIComponent(String(requestParameters['requestId'])));
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: RejectApplicationRequestToJSON(requestParameters['rejectApplicationRequest']),
+        };
+    }
+
+    /**
+     */
+    async rejectLocationRequestRaw(requestParameters: RejectLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<HcpRequestResponse>> {
+        const requestOptions = await this.rejectLocationRequestRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => HcpRequestResponseFromJSON(jsonValue));
+    }
+
+    /**
+     */
+    async rejectLocationRequest(requestParameters: RejectLocationRequestRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestResponse> {
+        const response = await this.rejectLocationRequestRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

@@ -153,6 +153,52 @@ open class HcpAPI {
     }
 
     /**
+     The HCP/HSL Amendment Form (user administrator).
+     
+     - parameter amendmentRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func createAmendmentRequest(amendmentRequest: AmendmentRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return createAmendmentRequestWithRequestBuilder(amendmentRequest: amendmentRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     The HCP/HSL Amendment Form (user administrator).
+     - POST /v1/hcp/amendment-requests
+     - Bearer Token:
+       - type: http
+       - name: staff
+     - parameter amendmentRequest: (body)  
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func createAmendmentRequestWithRequestBuilder(amendmentRequest: AmendmentRequest) -> RequestBuilder<HcpRequestResponse> {
+        let localVariablePath = "/v1/hcp/amendment-requests"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: amendmentRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member's requests are rate-limited.
      
      - parameter createConsentRequestRequest: (body)  
@@ -194,6 +240,52 @@ open class HcpAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<ConsentRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     The Additional Healthcare Service Location form (user administrator).
+     
+     - parameter locationEntry: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func createLocationRequest(locationEntry: LocationEntry, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return createLocationRequestWithRequestBuilder(locationEntry: locationEntry).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     The Additional Healthcare Service Location form (user administrator).
+     - POST /v1/hcp/location-requests
+     - Bearer Token:
+       - type: http
+       - name: staff
+     - parameter locationEntry: (body)  
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func createLocationRequestWithRequestBuilder(locationEntry: LocationEntry) -> RequestBuilder<HcpRequestResponse> {
+        let localVariablePath = "/v1/hcp/location-requests"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: locationEntry)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
@@ -391,6 +483,50 @@ open class HcpAPI {
     }
 
     /**
+     Your provider's history: every approved change (user administrator).
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func getHcpHistory(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpHistoryResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return getHcpHistoryWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Your provider's history: every approved change (user administrator).
+     - GET /v1/hcp/history
+     - Bearer Token:
+       - type: http
+       - name: staff
+     - returns: RequestBuilder<HcpHistoryResponse> 
+     */
+    open class func getHcpHistoryWithRequestBuilder() -> RequestBuilder<HcpHistoryResponse> {
+        let localVariablePath = "/v1/hcp/history"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpHistoryResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Your HCP's consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
      
      - parameter cursor: (query) The &#x60;cursor&#x60; of the previous page (the last &#x60;seq&#x60; seen); absent to start at the beginning. (optional)
@@ -439,6 +575,50 @@ open class HcpAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<ConsentEventsResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+     Your provider's forms and their decisions (user administrator).
+     
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listHcpRequests(apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listHcpRequestsWithRequestBuilder().execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Your provider's forms and their decisions (user administrator).
+     - GET /v1/hcp/requests
+     - Bearer Token:
+       - type: http
+       - name: staff
+     - returns: RequestBuilder<HcpRequestList> 
+     */
+    open class func listHcpRequestsWithRequestBuilder() -> RequestBuilder<HcpRequestList> {
+        let localVariablePath = "/v1/hcp/requests"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }

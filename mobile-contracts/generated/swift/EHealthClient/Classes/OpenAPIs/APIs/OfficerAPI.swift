@@ -113,6 +113,100 @@ open class OfficerAPI {
     }
 
     /**
+
+     - parameter requestId: (path) The form 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func approveAmendmentRequest(requestId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return approveAmendmentRequestWithRequestBuilder(requestId: requestId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - POST /v1/officer/amendment-requests/{request_id}/approve
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter requestId: (path) The form 
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func approveAmendmentRequestWithRequestBuilder(requestId: String) -> RequestBuilder<HcpRequestResponse> {
+        var localVariablePath = "/v1/officer/amendment-requests/{request_id}/approve"
+        let requestIdPreEscape = "\(APIHelper.mapValueToPathItem(requestId))"
+        let requestIdPostEscape = requestIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{request_id}", with: requestIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+
+     - parameter requestId: (path) The form 
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func approveLocationRequest(requestId: String, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return approveLocationRequestWithRequestBuilder(requestId: requestId).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - POST /v1/officer/location-requests/{request_id}/approve
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter requestId: (path) The form 
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func approveLocationRequestWithRequestBuilder(requestId: String) -> RequestBuilder<HcpRequestResponse> {
+        var localVariablePath = "/v1/officer/location-requests/{request_id}/approve"
+        let requestIdPreEscape = "\(APIHelper.mapValueToPathItem(requestId))"
+        let requestIdPostEscape = requestIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{request_id}", with: requestIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Registration office: approve a pending link whose document has been checked; it becomes `active` and the SDM, the person and their other SDMs are notified. Give the document's `sha256` as examined: a document replaced since is refused with `document_changed`.
      
      - parameter linkId: (path) The link 
@@ -707,6 +801,53 @@ open class OfficerAPI {
     }
 
     /**
+
+     - parameter status: (path)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listAmendmentRequests(status: HcpRequestStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listAmendmentRequestsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - GET /v1/officer/amendment-requests
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter status: (path)  
+     - returns: RequestBuilder<HcpRequestList> 
+     */
+    open class func listAmendmentRequestsWithRequestBuilder(status: HcpRequestStatus) -> RequestBuilder<HcpRequestList> {
+        var localVariablePath = "/v1/officer/amendment-requests"
+        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
+        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Technical-assistance requests, unanswered first.
      
      - parameter apiResponseQueue: The queue on which api response is dispatched.
@@ -746,6 +887,53 @@ open class OfficerAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<AssistanceRequestList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+
+     - parameter status: (path)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func listLocationRequests(status: HcpRequestStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+        return listLocationRequestsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - GET /v1/officer/location-requests
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter status: (path)  
+     - returns: RequestBuilder<HcpRequestList> 
+     */
+    open class func listLocationRequestsWithRequestBuilder(status: HcpRequestStatus) -> RequestBuilder<HcpRequestList> {
+        var localVariablePath = "/v1/officer/location-requests"
+        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
+        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters: [String: Any]? = nil
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            :
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestList>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "GET", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
@@ -888,6 +1076,55 @@ open class OfficerAPI {
     }
 
     /**
+
+     - parameter requestId: (path) The form 
+     - parameter rejectApplicationRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func rejectAmendmentRequest(requestId: String, rejectApplicationRequest: RejectApplicationRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return rejectAmendmentRequestWithRequestBuilder(requestId: requestId, rejectApplicationRequest: rejectApplicationRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - POST /v1/officer/amendment-requests/{request_id}/reject
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter requestId: (path) The form 
+     - parameter rejectApplicationRequest: (body)  
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func rejectAmendmentRequestWithRequestBuilder(requestId: String, rejectApplicationRequest: RejectApplicationRequest) -> RequestBuilder<HcpRequestResponse> {
+        var localVariablePath = "/v1/officer/amendment-requests/{request_id}/reject"
+        let requestIdPreEscape = "\(APIHelper.mapValueToPathItem(requestId))"
+        let requestIdPostEscape = requestIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{request_id}", with: requestIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: rejectApplicationRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Reject, with the reason the applicant is emailed.
      
      - parameter applicationId: (path) The application 
@@ -934,6 +1171,55 @@ open class OfficerAPI {
         let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
 
         let localVariableRequestBuilder: RequestBuilder<ApplicationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
+
+     - parameter requestId: (path) The form 
+     - parameter rejectApplicationRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func rejectLocationRequest(requestId: String, rejectApplicationRequest: RejectApplicationRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return rejectLocationRequestWithRequestBuilder(requestId: requestId, rejectApplicationRequest: rejectApplicationRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     - POST /v1/officer/location-requests/{request_id}/reject
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter requestId: (path) The form 
+     - parameter rejectApplicationRequest: (body)  
+     - returns: RequestBuilder<HcpRequestResponse> 
+     */
+    open class func rejectLocationRequestWithRequestBuilder(requestId: String, rejectApplicationRequest: RejectApplicationRequest) -> RequestBuilder<HcpRequestResponse> {
+        var localVariablePath = "/v1/officer/location-requests/{request_id}/reject"
+        let requestIdPreEscape = "\(APIHelper.mapValueToPathItem(requestId))"
+        let requestIdPostEscape = requestIdPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
+        localVariablePath = localVariablePath.replacingOccurrences(of: "{request_id}", with: requestIdPostEscape, options: .literal, range: nil)
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: rejectApplicationRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<HcpRequestResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }

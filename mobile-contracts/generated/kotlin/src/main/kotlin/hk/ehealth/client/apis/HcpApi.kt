@@ -27,6 +27,7 @@ import java.io.IOException
 import okhttp3.Call
 import okhttp3.HttpUrl
 
+import hk.ehealth.client.models.AmendmentRequest
 import hk.ehealth.client.models.CardReadResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.ConsentByAccessKeyRequest
@@ -37,7 +38,11 @@ import hk.ehealth.client.models.CreateConsentRequestRequest
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
 import hk.ehealth.client.models.DepositRecordRequest
+import hk.ehealth.client.models.HcpHistoryResponse
+import hk.ehealth.client.models.HcpRequestList
+import hk.ehealth.client.models.HcpRequestResponse
 import hk.ehealth.client.models.ListHcpsResponse
+import hk.ehealth.client.models.LocationEntry
 import hk.ehealth.client.models.PatientLookupRequest
 import hk.ehealth.client.models.PatientLookupResponse
 import hk.ehealth.client.models.Problem
@@ -304,6 +309,80 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
     }
 
     /**
+     * POST /v1/hcp/amendment-requests
+     * The HCP/HSL Amendment Form (user administrator).
+     * 
+     * @param amendmentRequest 
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun createAmendmentRequest(amendmentRequest: AmendmentRequest) : HcpRequestResponse {
+        val localVarResponse = createAmendmentRequestWithHttpInfo(amendmentRequest = amendmentRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/hcp/amendment-requests
+     * The HCP/HSL Amendment Form (user administrator).
+     * 
+     * @param amendmentRequest 
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun createAmendmentRequestWithHttpInfo(amendmentRequest: AmendmentRequest) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = createAmendmentRequestRequestConfig(amendmentRequest = amendmentRequest)
+
+        return request<AmendmentRequest, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation createAmendmentRequest
+     *
+     * @param amendmentRequest 
+     * @return RequestConfig
+     */
+    fun createAmendmentRequestRequestConfig(amendmentRequest: AmendmentRequest) : RequestConfig<AmendmentRequest> {
+        val localVariableBody = amendmentRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/hcp/amendment-requests",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * POST /v1/hcp/consent-requests
      * Ask a patient for sharing consent; they (or their SDMs) approve or decline in the app. At most one request of the HCP to the patient is open: asking again answers the open one (200) and notifies nobody again. Each staff member&#39;s requests are rate-limited.
      * 
@@ -370,6 +449,80 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/hcp/consent-requests",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/hcp/location-requests
+     * The Additional Healthcare Service Location form (user administrator).
+     * 
+     * @param locationEntry 
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun createLocationRequest(locationEntry: LocationEntry) : HcpRequestResponse {
+        val localVarResponse = createLocationRequestWithHttpInfo(locationEntry = locationEntry)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/hcp/location-requests
+     * The Additional Healthcare Service Location form (user administrator).
+     * 
+     * @param locationEntry 
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun createLocationRequestWithHttpInfo(locationEntry: LocationEntry) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = createLocationRequestRequestConfig(locationEntry = locationEntry)
+
+        return request<LocationEntry, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation createLocationRequest
+     *
+     * @param locationEntry 
+     * @return RequestConfig
+     */
+    fun createLocationRequestRequestConfig(locationEntry: LocationEntry) : RequestConfig<LocationEntry> {
+        val localVariableBody = locationEntry
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/hcp/location-requests",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -676,6 +829,76 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
     }
 
     /**
+     * GET /v1/hcp/history
+     * Your provider&#39;s history: every approved change (user administrator).
+     * 
+     * @return HcpHistoryResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun getHcpHistory() : HcpHistoryResponse {
+        val localVarResponse = getHcpHistoryWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpHistoryResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/hcp/history
+     * Your provider&#39;s history: every approved change (user administrator).
+     * 
+     * @return ApiResponse<HcpHistoryResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun getHcpHistoryWithHttpInfo() : ApiResponse<HcpHistoryResponse?> {
+        val localVariableConfig = getHcpHistoryRequestConfig()
+
+        return request<Unit, HcpHistoryResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation getHcpHistory
+     *
+     * @return RequestConfig
+     */
+    fun getHcpHistoryRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/hcp/history",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * GET /v1/hcp/consent-events
      * Your HCP&#39;s consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
      * 
@@ -752,6 +975,76 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
         return RequestConfig(
             method = RequestMethod.GET,
             path = "/v1/hcp/consent-events",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/hcp/requests
+     * Your provider&#39;s forms and their decisions (user administrator).
+     * 
+     * @return HcpRequestList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listHcpRequests() : HcpRequestList {
+        val localVarResponse = listHcpRequestsWithHttpInfo()
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/hcp/requests
+     * Your provider&#39;s forms and their decisions (user administrator).
+     * 
+     * @return ApiResponse<HcpRequestList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listHcpRequestsWithHttpInfo() : ApiResponse<HcpRequestList?> {
+        val localVariableConfig = listHcpRequestsRequestConfig()
+
+        return request<Unit, HcpRequestList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listHcpRequests
+     *
+     * @return RequestConfig
+     */
+    fun listHcpRequestsRequestConfig() : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/hcp/requests",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

@@ -41,6 +41,9 @@ import hk.ehealth.client.models.CreateOfficerRequest
 import hk.ehealth.client.models.CreateOfficerResponse
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
+import hk.ehealth.client.models.HcpRequestList
+import hk.ehealth.client.models.HcpRequestResponse
+import hk.ehealth.client.models.HcpRequestStatus
 import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
@@ -227,6 +230,152 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/officer/assistance-requests/{request_id}/answer".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/amendment-requests/{request_id}/approve
+     * 
+     * 
+     * @param requestId The form
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun approveAmendmentRequest(requestId: kotlin.String) : HcpRequestResponse {
+        val localVarResponse = approveAmendmentRequestWithHttpInfo(requestId = requestId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/amendment-requests/{request_id}/approve
+     * 
+     * 
+     * @param requestId The form
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun approveAmendmentRequestWithHttpInfo(requestId: kotlin.String) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = approveAmendmentRequestRequestConfig(requestId = requestId)
+
+        return request<Unit, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation approveAmendmentRequest
+     *
+     * @param requestId The form
+     * @return RequestConfig
+     */
+    fun approveAmendmentRequestRequestConfig(requestId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/amendment-requests/{request_id}/approve".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/location-requests/{request_id}/approve
+     * 
+     * 
+     * @param requestId The form
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun approveLocationRequest(requestId: kotlin.String) : HcpRequestResponse {
+        val localVarResponse = approveLocationRequestWithHttpInfo(requestId = requestId)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/location-requests/{request_id}/approve
+     * 
+     * 
+     * @param requestId The form
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun approveLocationRequestWithHttpInfo(requestId: kotlin.String) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = approveLocationRequestRequestConfig(requestId = requestId)
+
+        return request<Unit, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation approveLocationRequest
+     *
+     * @param requestId The form
+     * @return RequestConfig
+     */
+    fun approveLocationRequestRequestConfig(requestId: kotlin.String) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/location-requests/{request_id}/approve".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -1134,6 +1283,79 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     }
 
     /**
+     * GET /v1/officer/amendment-requests
+     * 
+     * 
+     * @param status 
+     * @return HcpRequestList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listAmendmentRequests(status: HcpRequestStatus) : HcpRequestList {
+        val localVarResponse = listAmendmentRequestsWithHttpInfo(status = status)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/amendment-requests
+     * 
+     * 
+     * @param status 
+     * @return ApiResponse<HcpRequestList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listAmendmentRequestsWithHttpInfo(status: HcpRequestStatus) : ApiResponse<HcpRequestList?> {
+        val localVariableConfig = listAmendmentRequestsRequestConfig(status = status)
+
+        return request<Unit, HcpRequestList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listAmendmentRequests
+     *
+     * @param status 
+     * @return RequestConfig
+     */
+    fun listAmendmentRequestsRequestConfig(status: HcpRequestStatus) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/amendment-requests".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * GET /v1/officer/assistance-requests
      * Technical-assistance requests, unanswered first.
      * 
@@ -1196,6 +1418,79 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.GET,
             path = "/v1/officer/assistance-requests",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * GET /v1/officer/location-requests
+     * 
+     * 
+     * @param status 
+     * @return HcpRequestList
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun listLocationRequests(status: HcpRequestStatus) : HcpRequestList {
+        val localVarResponse = listLocationRequestsWithHttpInfo(status = status)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestList
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * GET /v1/officer/location-requests
+     * 
+     * 
+     * @param status 
+     * @return ApiResponse<HcpRequestList?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun listLocationRequestsWithHttpInfo(status: HcpRequestStatus) : ApiResponse<HcpRequestList?> {
+        val localVariableConfig = listLocationRequestsRequestConfig(status = status)
+
+        return request<Unit, HcpRequestList>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation listLocationRequests
+     *
+     * @param status 
+     * @return RequestConfig
+     */
+    fun listLocationRequestsRequestConfig(status: HcpRequestStatus) : RequestConfig<Unit> {
+        val localVariableBody = null
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.GET,
+            path = "/v1/officer/location-requests".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -1417,6 +1712,83 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     }
 
     /**
+     * POST /v1/officer/amendment-requests/{request_id}/reject
+     * 
+     * 
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun rejectAmendmentRequest(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : HcpRequestResponse {
+        val localVarResponse = rejectAmendmentRequestWithHttpInfo(requestId = requestId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/amendment-requests/{request_id}/reject
+     * 
+     * 
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun rejectAmendmentRequestWithHttpInfo(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = rejectAmendmentRequestRequestConfig(requestId = requestId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return request<RejectApplicationRequest, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation rejectAmendmentRequest
+     *
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return RequestConfig
+     */
+    fun rejectAmendmentRequestRequestConfig(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : RequestConfig<RejectApplicationRequest> {
+        val localVariableBody = rejectApplicationRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/amendment-requests/{request_id}/reject".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * POST /v1/officer/provider-applications/{application_id}/reject
      * Reject, with the reason the applicant is emailed.
      * 
@@ -1486,6 +1858,83 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
         return RequestConfig(
             method = RequestMethod.POST,
             path = "/v1/officer/provider-applications/{application_id}/reject".replace("{"+"application_id"+"}", encodeURIComponent(applicationId.toString())),
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/location-requests/{request_id}/reject
+     * 
+     * 
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return HcpRequestResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun rejectLocationRequest(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : HcpRequestResponse {
+        val localVarResponse = rejectLocationRequestWithHttpInfo(requestId = requestId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as HcpRequestResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/location-requests/{request_id}/reject
+     * 
+     * 
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return ApiResponse<HcpRequestResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun rejectLocationRequestWithHttpInfo(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : ApiResponse<HcpRequestResponse?> {
+        val localVariableConfig = rejectLocationRequestRequestConfig(requestId = requestId, rejectApplicationRequest = rejectApplicationRequest)
+
+        return request<RejectApplicationRequest, HcpRequestResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation rejectLocationRequest
+     *
+     * @param requestId The form
+     * @param rejectApplicationRequest 
+     * @return RequestConfig
+     */
+    fun rejectLocationRequestRequestConfig(requestId: kotlin.String, rejectApplicationRequest: RejectApplicationRequest) : RequestConfig<RejectApplicationRequest> {
+        val localVariableBody = rejectApplicationRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/location-requests/{request_id}/reject".replace("{"+"request_id"+"}", encodeURIComponent(requestId.toString())),
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,

@@ -27,6 +27,7 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.apis.HcpApi
+import hk.ehealth.client.models.AmendmentRequest
 import hk.ehealth.client.models.CardReadResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
 import hk.ehealth.client.models.ConsentByAccessKeyRequest
@@ -37,7 +38,11 @@ import hk.ehealth.client.models.CreateConsentRequestRequest
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
 import hk.ehealth.client.models.DepositRecordRequest
+import hk.ehealth.client.models.HcpHistoryResponse
+import hk.ehealth.client.models.HcpRequestList
+import hk.ehealth.client.models.HcpRequestResponse
 import hk.ehealth.client.models.ListHcpsResponse
+import hk.ehealth.client.models.LocationEntry
 import hk.ehealth.client.models.PatientLookupRequest
 import hk.ehealth.client.models.PatientLookupResponse
 import hk.ehealth.client.models.Problem
@@ -84,11 +89,27 @@ class HcpApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test createAmendmentRequest
+        should("test createAmendmentRequest") {
+            // uncomment below to test createAmendmentRequest
+            //val amendmentRequest : AmendmentRequest =  // AmendmentRequest | 
+            //val result : HcpRequestResponse = apiInstance.createAmendmentRequest(amendmentRequest)
+            //result shouldBe ("TODO")
+        }
+
         // to test createConsentRequest
         should("test createConsentRequest") {
             // uncomment below to test createConsentRequest
             //val createConsentRequestRequest : CreateConsentRequestRequest =  // CreateConsentRequestRequest | 
             //val result : ConsentRequestResponse = apiInstance.createConsentRequest(createConsentRequestRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test createLocationRequest
+        should("test createLocationRequest") {
+            // uncomment below to test createLocationRequest
+            //val locationEntry : LocationEntry =  // LocationEntry | 
+            //val result : HcpRequestResponse = apiInstance.createLocationRequest(locationEntry)
             //result shouldBe ("TODO")
         }
 
@@ -125,12 +146,26 @@ class HcpApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test getHcpHistory
+        should("test getHcpHistory") {
+            // uncomment below to test getHcpHistory
+            //val result : HcpHistoryResponse = apiInstance.getHcpHistory()
+            //result shouldBe ("TODO")
+        }
+
         // to test listConsentEvents
         should("test listConsentEvents") {
             // uncomment below to test listConsentEvents
             //val cursor : kotlin.String = cursor_example // kotlin.String | The `cursor` of the previous page (the last `seq` seen); absent to start at the beginning.
             //val limit : kotlin.String = limit_example // kotlin.String | 1-500, default 100.
             //val result : ConsentEventsResponse = apiInstance.listConsentEvents(cursor, limit)
+            //result shouldBe ("TODO")
+        }
+
+        // to test listHcpRequests
+        should("test listHcpRequests") {
+            // uncomment below to test listHcpRequests
+            //val result : HcpRequestList = apiInstance.listHcpRequests()
             //result shouldBe ("TODO")
         }
 

@@ -41,6 +41,9 @@ import hk.ehealth.client.models.CreateOfficerRequest
 import hk.ehealth.client.models.CreateOfficerResponse
 import hk.ehealth.client.models.CreateStaffRequest
 import hk.ehealth.client.models.CreateStaffResponse
+import hk.ehealth.client.models.HcpRequestList
+import hk.ehealth.client.models.HcpRequestResponse
+import hk.ehealth.client.models.HcpRequestStatus
 import hk.ehealth.client.models.HcpResponse
 import hk.ehealth.client.models.HcpSystemCredentials
 import hk.ehealth.client.models.ListSdmLinksResponse
@@ -79,6 +82,22 @@ class OfficerApiTest : ShouldSpec() {
             //val requestId : kotlin.String = requestId_example // kotlin.String | The request
             //val assistanceMessage : AssistanceMessage =  // AssistanceMessage | 
             //val result : AssistanceRequestResponse = apiInstance.answerAssistanceRequest(requestId, assistanceMessage)
+            //result shouldBe ("TODO")
+        }
+
+        // to test approveAmendmentRequest
+        should("test approveAmendmentRequest") {
+            // uncomment below to test approveAmendmentRequest
+            //val requestId : kotlin.String = requestId_example // kotlin.String | The form
+            //val result : HcpRequestResponse = apiInstance.approveAmendmentRequest(requestId)
+            //result shouldBe ("TODO")
+        }
+
+        // to test approveLocationRequest
+        should("test approveLocationRequest") {
+            // uncomment below to test approveLocationRequest
+            //val requestId : kotlin.String = requestId_example // kotlin.String | The form
+            //val result : HcpRequestResponse = apiInstance.approveLocationRequest(requestId)
             //result shouldBe ("TODO")
         }
 
@@ -183,10 +202,26 @@ class OfficerApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test listAmendmentRequests
+        should("test listAmendmentRequests") {
+            // uncomment below to test listAmendmentRequests
+            //val status : HcpRequestStatus =  // HcpRequestStatus | 
+            //val result : HcpRequestList = apiInstance.listAmendmentRequests(status)
+            //result shouldBe ("TODO")
+        }
+
         // to test listAssistanceRequests
         should("test listAssistanceRequests") {
             // uncomment below to test listAssistanceRequests
             //val result : AssistanceRequestList = apiInstance.listAssistanceRequests()
+            //result shouldBe ("TODO")
+        }
+
+        // to test listLocationRequests
+        should("test listLocationRequests") {
+            // uncomment below to test listLocationRequests
+            //val status : HcpRequestStatus =  // HcpRequestStatus | 
+            //val result : HcpRequestList = apiInstance.listLocationRequests(status)
             //result shouldBe ("TODO")
         }
 
@@ -212,12 +247,30 @@ class OfficerApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test rejectAmendmentRequest
+        should("test rejectAmendmentRequest") {
+            // uncomment below to test rejectAmendmentRequest
+            //val requestId : kotlin.String = requestId_example // kotlin.String | The form
+            //val rejectApplicationRequest : RejectApplicationRequest =  // RejectApplicationRequest | 
+            //val result : HcpRequestResponse = apiInstance.rejectAmendmentRequest(requestId, rejectApplicationRequest)
+            //result shouldBe ("TODO")
+        }
+
         // to test rejectApplication
         should("test rejectApplication") {
             // uncomment below to test rejectApplication
             //val applicationId : kotlin.String = applicationId_example // kotlin.String | The application
             //val rejectApplicationRequest : RejectApplicationRequest =  // RejectApplicationRequest | 
             //val result : ApplicationResponse = apiInstance.rejectApplication(applicationId, rejectApplicationRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test rejectLocationRequest
+        should("test rejectLocationRequest") {
+            // uncomment below to test rejectLocationRequest
+            //val requestId : kotlin.String = requestId_example // kotlin.String | The form
+            //val rejectApplicationRequest : RejectApplicationRequest =  // RejectApplicationRequest | 
+            //val result : HcpRequestResponse = apiInstance.rejectLocationRequest(requestId, rejectApplicationRequest)
             //result shouldBe ("TODO")
         }
 

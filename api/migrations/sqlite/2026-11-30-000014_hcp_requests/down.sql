@@ -1,0 +1,2 @@
+DROP TABLE hcp_events;
+DROP TABLE hcp_requests;
