@@ -86,6 +86,8 @@ wire_enum! {
         OutOfRange = "out_of_range", NotAboveDiastolic = "not_above_diastolic",
         UnknownField = "unknown_field", NotFound = "not_found", NotEligible = "not_eligible",
         InvalidCharacters = "invalid_characters",
+        /// The same person (profession and registration number) twice in one list.
+        Duplicate = "duplicate",
     }
 }
 

@@ -82,3 +82,47 @@ impl std::fmt::Debug for OfficerTokenResponse {
             .finish_non_exhaustive()
     }
 }
+
+wire_enum! {
+    /// How a paper registration reached the office.
+    RegistrationChannel { InPerson = "in_person", Post = "post", Fax = "fax" }
+}
+
+/// A paper registration entered by an officer: the same fields and rules as
+/// self-registration, checked against the identity document on the spot.
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct CounterRegistrationRequest {
+    #[serde(flatten)]
+    pub registration: crate::registration::CreateRegistrationRequest,
+    pub channel: RegistrationChannel,
+    /// The office's reference for the form and the identity check (1-100 characters).
+    pub reference: String,
+}
+
+impl std::fmt::Debug for CounterRegistrationRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CounterRegistrationRequest")
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The verified patient, and the one-time code with which the person attaches a passkey in
+/// the app (`POST /v1/registrations/claim`).
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct CounterRegistrationResponse {
+    pub patient_id: String,
+    pub status: crate::account::PatientStatus,
+    /// The officer who registered and verified the patient.
+    pub verified_by: String,
+    pub claim_code: String,
+    pub claim_code_expires_at: String,
+}
+
+impl std::fmt::Debug for CounterRegistrationResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CounterRegistrationResponse")
+            .field("patient_id", &self.patient_id)
+            .finish_non_exhaustive()
+    }
+}

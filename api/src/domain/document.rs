@@ -19,6 +19,8 @@ const ACTIVE_KEYS: &[&[u8]] = &[
     b"EmbeddedFile",
     b"EmbeddedFiles",
     b"RichMedia",
+    // XFA forms carry their own scripts (Adobe Reader runs them).
+    b"XFA",
 ];
 
 /// Action types (`/S`) that run something.
@@ -42,7 +44,9 @@ fn pdf(bytes: &[u8]) -> Option<&'static str> {
     let Ok(doc) = lopdf::Document::load_mem(bytes) else {
         return Some("the PDF cannot be read");
     };
-    if doc.is_encrypted() {
+    // An `/Encrypt` entry of any shape (a reference, or a dictionary written inline, which
+    // `is_encrypted` does not see) means content we cannot read as the viewer will.
+    if doc.is_encrypted() || doc.trailer.has(b"Encrypt") {
         return Some("an encrypted PDF cannot be checked");
     }
     if doc.trailer.iter().any(|(_, v)| active(v)) || doc.objects.values().any(active) {
@@ -130,6 +134,19 @@ mod tests {
     }
 
     #[test]
+    fn an_encryption_dictionary_written_inline_is_refused_too() {
+        let plain = pdf_with("/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ");
+        let text = String::from_utf8_lossy(&plain).replace(
+            "/Root 1 0 R >>",
+            "/Root 1 0 R /Encrypt << /Filter /Standard /V 1 /R 2 /O (x) /U (y) /P -4 >> >>",
+        );
+        assert!(refusal("application/pdf", text.as_bytes()).is_some());
+        let bogus = String::from_utf8_lossy(&pdf_with(""))
+            .replace("/Root 1 0 R >>", "/Root 1 0 R /Encrypt << >> >>");
+        assert!(refusal("application/pdf", bogus.as_bytes()).is_some());
+    }
+
+    #[test]
     fn a_plain_pdf_passes_and_an_active_one_does_not() {
         assert_eq!(refusal("application/pdf", &pdf_with("")), None);
         for active in [
@@ -138,6 +155,8 @@ mod tests {
             "/Names << /EmbeddedFiles << /Names [] >> >> ",
             "/AA << /O << /S /Launch /F (calc.exe) >> >> ",
             "/Extra << /S /J#61vaScript >> ",
+            "/AcroForm << /Fields [] /XFA 3 0 R >> ",
+            "/AcroForm << /Fields [] /XFA [(template) 3 0 R] >> ",
         ] {
             assert!(
                 refusal("application/pdf", &pdf_with(active)).is_some(),

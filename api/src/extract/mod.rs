@@ -5,5 +5,5 @@ pub mod office;
 pub mod principal;
 
 pub use json::{ApiJson, ApiJsonOrEmpty, SyncJson};
-pub use office::{AnySession, ApplicantSession, Officer};
+pub use office::{AnySession, ApplicantSession, Officer, OfficerIn};
 pub use principal::{HcpSystemSession, PatientSession, StaffSession};

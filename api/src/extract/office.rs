@@ -102,6 +102,54 @@ impl FromRequest for Officer {
     }
 }
 
+/// Which role an [`OfficerIn`] requires.
+pub trait RequiredRole {
+    const ROLE: OfficerRole;
+}
+
+/// Patient verification, SDM links and documents, counter registrations.
+pub struct Registration;
+/// Providers' applications and forms, their systems.
+pub struct ProviderReview;
+/// Officer management.
+pub struct Supervisor;
+
+impl RequiredRole for Registration {
+    const ROLE: OfficerRole = OfficerRole::Registration;
+}
+impl RequiredRole for ProviderReview {
+    const ROLE: OfficerRole = OfficerRole::ProviderReview;
+}
+impl RequiredRole for Supervisor {
+    const ROLE: OfficerRole = OfficerRole::Supervisor;
+}
+
+/// An officer holding role `R` (or a supervisor, or the bootstrap principal): 403
+/// `officer_role_required` before the body is read.
+pub struct OfficerIn<R>(pub Officer, std::marker::PhantomData<R>);
+
+impl<R> std::ops::Deref for OfficerIn<R> {
+    type Target = Officer;
+
+    fn deref(&self) -> &Officer {
+        &self.0
+    }
+}
+
+impl<R: RequiredRole + 'static> FromRequest for OfficerIn<R> {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let officer = Officer::from_request(req, payload);
+        Box::pin(async move {
+            let officer = officer.await?;
+            officer.require(R::ROLE)?;
+            Ok(OfficerIn(officer, std::marker::PhantomData))
+        })
+    }
+}
+
 /// A provider's applicant (the HCP's authorised person), signed in with their passkey.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApplicantSession {

@@ -74,4 +74,8 @@ field_texts! {
         en: "Contains a control character or a direction override.",
         zh: "含有控制字元或文字方向控制字元。",
     }
+    Duplicate {
+        en: "Already in the list.",
+        zh: "已在列表中。",
+    }
 }

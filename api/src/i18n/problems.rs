@@ -301,8 +301,8 @@ problem_texts! {
         zh: "請先確認你的電郵地址" / "請輸入我們以電郵發出的確認碼。",
     }
     EmailCodeInvalid {
-        en: "The confirmation code is wrong or has expired" / "Check the latest email, or ask for a new code by signing up again.",
-        zh: "確認碼錯誤或已過期" / "請查看最新的電郵，或重新登記以取得新的確認碼。",
+        en: "The confirmation code is wrong or has expired" / "Check the latest email, or ask for a new code.",
+        zh: "確認碼錯誤或已過期" / "請查看最新的電郵，或申請新的確認碼。",
     }
     ApplicationExists {
         en: "You already have an application in progress" / "Continue that one, or withdraw it first.",

@@ -3,14 +3,15 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
     AmendmentRequest, HcpHistoryResponse, HcpRequestList, HcpRequestListQuery, HcpRequestResponse,
-    LocationEntry, OfficerRole, Problem, RejectApplicationRequest,
+    LocationEntry, Problem, RejectApplicationRequest,
 };
 
 use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotOfficer, NotSignedInAsStaff, WrongOfficerRole};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Officer, StaffSession};
+use crate::extract::office::ProviderReview;
+use crate::extract::{ApiJson, OfficerIn, StaffSession};
 use crate::services::provider::forms;
 use crate::state::AppState;
 use crate::store::hcp_requests::{FORM_AMENDMENT, FORM_LOCATION};
@@ -101,10 +102,9 @@ macro_rules! office_routes {
             ))]
         pub async fn $list(
             state: web::Data<AppState>,
-            officer: Officer,
+            _officer: OfficerIn<ProviderReview>,
             query: web::Query<HcpRequestListQuery>,
         ) -> ApiResult<web::Json<HcpRequestList>> {
-            officer.require(OfficerRole::ProviderReview)?;
             Ok(web::Json(forms::list(&state, $form, query.status).await?))
         }
 
@@ -122,10 +122,9 @@ macro_rules! office_routes {
             ))]
         pub async fn $approve(
             state: web::Data<AppState>,
-            officer: Officer,
+            officer: OfficerIn<ProviderReview>,
             path: web::Path<String>,
         ) -> ApiResult<web::Json<HcpRequestResponse>> {
-            officer.require(OfficerRole::ProviderReview)?;
             Ok(web::Json(forms::decide(&state, &officer, $form, &path, true, None).await?))
         }
 
@@ -144,11 +143,10 @@ macro_rules! office_routes {
             ))]
         pub async fn $reject(
             state: web::Data<AppState>,
-            officer: Officer,
+            officer: OfficerIn<ProviderReview>,
             path: web::Path<String>,
             ApiJson(body): ApiJson<RejectApplicationRequest>,
         ) -> ApiResult<web::Json<HcpRequestResponse>> {
-            officer.require(OfficerRole::ProviderReview)?;
             Ok(web::Json(forms::decide(&state, &officer, $form, &path, false, Some(body.reason)).await?))
         }
     };

@@ -11,11 +11,11 @@ use super::responses::{InvalidFields, NotOfficer, WrongOfficerRole};
 use super::{PROBLEM, created};
 use crate::domain::ids::{LinkId, PatientId};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, ApiJsonOrEmpty, Officer};
+use crate::extract::office::{ProviderReview, Registration};
+use crate::extract::{ApiJson, ApiJsonOrEmpty, OfficerIn};
 use crate::services::family::{claim, documents};
 use crate::services::{hcp, officer, systems};
 use crate::state::AppState;
-use ehealth_contracts::OfficerRole;
 
 /// This area's operations: `routes::configure` registers them, `openapi` documents them.
 pub(super) const ROUTES: &[Operation] = operations! {
@@ -40,11 +40,10 @@ pub(super) const ROUTES: &[Operation] = operations! {
     ))]
 pub async fn verify_registration(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Registration>,
     path: web::Path<PatientId>,
     ApiJson(body): ApiJson<VerifyPatientRequest>,
 ) -> ApiResult<web::Json<VerifyPatientResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
         officer::verify(&state, &officer.actor(), &path, body).await?,
     ))
@@ -69,11 +68,10 @@ pub async fn verify_registration(
     ))]
 pub async fn release_identity(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Registration>,
     path: web::Path<PatientId>,
     ApiJson(body): ApiJson<ReleaseIdentityRequest>,
 ) -> ApiResult<web::Json<ReleaseIdentityResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
         officer::release_identity(&state, &officer.actor(), &path, body).await?,
     ))
@@ -91,9 +89,8 @@ pub async fn release_identity(
     ))]
 pub async fn list_pending_sdm_links(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<Registration>,
 ) -> ApiResult<web::Json<ListSdmLinksResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(documents::pending(&state).await?))
 }
 
@@ -111,10 +108,9 @@ pub async fn list_pending_sdm_links(
     ))]
 pub async fn get_sdm_document(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<Registration>,
     path: web::Path<LinkId>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::Registration)?;
     let (content_type, bytes, sha256) = documents::document(&state, &path).await?;
     let extension = match content_type.as_str() {
         "application/pdf" => "pdf",
@@ -155,11 +151,10 @@ pub async fn get_sdm_document(
     ))]
 pub async fn approve_sdm_link(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Registration>,
     path: web::Path<LinkId>,
     ApiJsonOrEmpty(body): ApiJsonOrEmpty<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
         documents::review(&state, &officer.actor(), &path, true, body).await?,
     ))
@@ -181,11 +176,10 @@ pub async fn approve_sdm_link(
     ))]
 pub async fn reject_sdm_link(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Registration>,
     path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
         documents::review(&state, &officer.actor(), &path, false, body).await?,
     ))
@@ -206,10 +200,9 @@ pub async fn reject_sdm_link(
     ))]
 pub async fn issue_claim_code(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<Registration>,
     path: web::Path<PatientId>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::Registration)?;
     Ok(super::created(&claim::officer_code(&state, &path).await?))
 }
 
@@ -230,11 +223,10 @@ pub async fn issue_claim_code(
     ))]
 pub async fn end_sdm_link_by_office(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Registration>,
     path: web::Path<LinkId>,
     ApiJson(body): ApiJson<ReviewSdmLinkRequest>,
 ) -> ApiResult<web::Json<SdmLinkResponse>> {
-    officer.require(OfficerRole::Registration)?;
     Ok(web::Json(
         documents::end_by_office(&state, &officer.actor(), &path, body).await?,
     ))
@@ -252,11 +244,12 @@ pub async fn end_sdm_link_by_office(
     ))]
 pub async fn create_hcp(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     ApiJson(body): ApiJson<CreateHcpRequest>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::ProviderReview)?;
-    Ok(created(&hcp::create_hcp(&state, body).await?))
+    Ok(created(
+        &hcp::create_hcp(&state, &officer.actor(), body).await?,
+    ))
 }
 
 /// Registration office: create a staff account (e.g. the HCP's first user administrator).
@@ -274,12 +267,13 @@ pub async fn create_hcp(
     ))]
 pub async fn create_hcp_staff_by_office(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateStaffRequest>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::ProviderReview)?;
-    Ok(created(&hcp::create_staff(&state, &path, body).await?))
+    Ok(created(
+        &hcp::create_staff(&state, &officer.actor(), &path, body).await?,
+    ))
 }
 
 /// Registration office: register a server-to-server client of an HCP (client credentials).
@@ -296,12 +290,13 @@ pub async fn create_hcp_staff_by_office(
     ))]
 pub async fn create_hcp_system(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
     ApiJson(body): ApiJson<CreateHcpSystemRequest>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::ProviderReview)?;
-    Ok(created(&systems::create(&state, &path, body).await?))
+    Ok(created(
+        &systems::create(&state, &officer.actor(), &path, body).await?,
+    ))
 }
 
 /// Registration office: revoke an HCP system; its tokens stop working at once.
@@ -317,11 +312,10 @@ pub async fn create_hcp_system(
     ))]
 pub async fn revoke_hcp_system(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::ProviderReview)?;
     let (hcp, id) = path.into_inner();
-    systems::revoke(&state, &hcp, &id).await?;
+    systems::revoke(&state, &officer.actor(), &hcp, &id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

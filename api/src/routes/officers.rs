@@ -3,22 +3,45 @@
 
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
-    CompleteEnrolmentRequest, CreateOfficerRequest, CreateOfficerResponse, OfficerList,
-    OfficerResponse, OfficerTokenResponse, Problem, StartEnrolmentRequest, StartEnrolmentResponse,
+    CompleteEnrolmentRequest, CounterRegistrationRequest, CounterRegistrationResponse,
+    CreateOfficerRequest, CreateOfficerResponse, OfficerList, OfficerResponse,
+    OfficerTokenResponse, Problem, StartEnrolmentRequest, StartEnrolmentResponse,
 };
 
 use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotOfficer, WrongOfficerRole};
 use super::{PROBLEM, created};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Officer};
-use crate::services::officers;
+use crate::extract::office::{Registration, Supervisor};
+use crate::extract::{ApiJson, OfficerIn};
+use crate::services::{counter, officers};
 use crate::state::AppState;
 
 pub(super) const ROUTES: &[Operation] = operations! {
     create_officer, list_officers, deactivate_officer, start_officer_enrolment,
-    complete_officer_enrolment,
+    complete_officer_enrolment, create_counter_registration,
 };
+
+/// An officer (`registration`) enters a paper registration (at the counter, by post or by
+/// fax), checks the identity document on the spot, and gives the person the claim code.
+#[utoipa::path(post, path = "/v1/officer/patient-registrations", tag = "officer",
+    operation_id = "create_counter_registration",
+    security(("officer" = [])),
+    request_body = CounterRegistrationRequest,
+    responses(
+        (status = 201, description = "Registered and verified; the claim code attaches a passkey in the app", body = CounterRegistrationResponse),
+        NotOfficer,
+        WrongOfficerRole,
+        (status = 409, description = "`already_registered`", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields, or `requires_substitute_decision_maker` (under 16)", body = Problem, content_type = PROBLEM),
+    ))]
+pub async fn create_counter_registration(
+    state: web::Data<AppState>,
+    officer: OfficerIn<Registration>,
+    ApiJson(body): ApiJson<CounterRegistrationRequest>,
+) -> ApiResult<HttpResponse> {
+    Ok(created(&counter::register(&state, &officer, body).await?))
+}
 
 /// A supervisor creates an officer account; the officer enrols a passkey with the code.
 #[utoipa::path(post, path = "/v1/officer/officers", tag = "officer", operation_id = "create_officer",
@@ -32,7 +55,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
     ))]
 pub async fn create_officer(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Supervisor>,
     ApiJson(body): ApiJson<CreateOfficerRequest>,
 ) -> ApiResult<HttpResponse> {
     Ok(created(&officers::create(&state, &officer, body).await?))
@@ -48,7 +71,7 @@ pub async fn create_officer(
     ))]
 pub async fn list_officers(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Supervisor>,
 ) -> ApiResult<web::Json<OfficerList>> {
     Ok(web::Json(officers::list(&state, &officer).await?))
 }
@@ -67,7 +90,7 @@ pub async fn list_officers(
     ))]
 pub async fn deactivate_officer(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<Supervisor>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<OfficerResponse>> {
     Ok(web::Json(

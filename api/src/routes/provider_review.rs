@@ -4,15 +4,16 @@
 use actix_web::{HttpResponse, web};
 use ehealth_contracts::{
     ApplicationList, ApplicationListQuery, ApplicationResponse, AssistanceMessage,
-    AssistanceRequestList, AssistanceRequestResponse, OfficerRole, Problem,
-    RejectApplicationRequest, RequestSupplementRequest,
+    AssistanceRequestList, AssistanceRequestResponse, Problem, RejectApplicationRequest,
+    RequestSupplementRequest,
 };
 
 use super::PROBLEM;
 use super::operation::{Operation, operations};
 use super::responses::{InvalidFields, NotOfficer, WrongOfficerRole};
 use crate::error::ApiResult;
-use crate::extract::{ApiJson, Officer};
+use crate::extract::office::ProviderReview;
+use crate::extract::{ApiJson, OfficerIn};
 use crate::services::provider::review;
 use crate::state::AppState;
 
@@ -35,10 +36,9 @@ pub(super) const ROUTES: &[Operation] = operations! {
     ))]
 pub async fn list_provider_applications(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<ProviderReview>,
     query: web::Query<ApplicationListQuery>,
 ) -> ApiResult<web::Json<ApplicationList>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(review::list(&state, query.status).await?))
 }
 
@@ -55,10 +55,9 @@ pub async fn list_provider_applications(
     ))]
 pub async fn get_provider_application(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<ApplicationResponse>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(review::get(&state, &path).await?))
 }
 
@@ -76,10 +75,9 @@ pub async fn get_provider_application(
     ))]
 pub async fn get_application_document(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<ProviderReview>,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
-    officer.require(OfficerRole::ProviderReview)?;
     let (id, kind) = path.into_inner();
     let (content_type, bytes, sha256) = review::document(&state, &id, &kind).await?;
     Ok(HttpResponse::Ok()
@@ -106,11 +104,10 @@ pub async fn get_application_document(
     ))]
 pub async fn request_application_supplement(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
     ApiJson(body): ApiJson<RequestSupplementRequest>,
 ) -> ApiResult<web::Json<ApplicationResponse>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(
         review::request_supplement(&state, &officer, &path, body).await?,
     ))
@@ -131,10 +128,9 @@ pub async fn request_application_supplement(
     ))]
 pub async fn accept_application(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
 ) -> ApiResult<web::Json<ApplicationResponse>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(review::accept(&state, &officer, &path).await?))
 }
 
@@ -154,11 +150,10 @@ pub async fn accept_application(
     ))]
 pub async fn reject_application(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
     ApiJson(body): ApiJson<RejectApplicationRequest>,
 ) -> ApiResult<web::Json<ApplicationResponse>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(
         review::reject(&state, &officer, &path, body).await?,
     ))
@@ -175,9 +170,8 @@ pub async fn reject_application(
     ))]
 pub async fn list_assistance_requests(
     state: web::Data<AppState>,
-    officer: Officer,
+    _officer: OfficerIn<ProviderReview>,
 ) -> ApiResult<web::Json<AssistanceRequestList>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(review::assistance_requests(&state).await?))
 }
 
@@ -197,11 +191,10 @@ pub async fn list_assistance_requests(
     ))]
 pub async fn answer_assistance_request(
     state: web::Data<AppState>,
-    officer: Officer,
+    officer: OfficerIn<ProviderReview>,
     path: web::Path<String>,
     ApiJson(body): ApiJson<AssistanceMessage>,
 ) -> ApiResult<web::Json<AssistanceRequestResponse>> {
-    officer.require(OfficerRole::ProviderReview)?;
     Ok(web::Json(
         review::answer_assistance(&state, &officer, &path, body).await?,
     ))

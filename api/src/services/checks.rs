@@ -49,3 +49,18 @@ pub(crate) fn text(errors: &mut Vec<FieldError>, raw: &str, field: &str, max: us
     }
     t.to_owned()
 }
+
+/// The provider, if it is registered; 403 `hcp_not_registered` while it is only accepted (the
+/// 14 days after acceptance: its staff set up, but it takes part in nothing yet).
+pub(crate) fn registered_hcp(
+    c: &mut crate::store::DbConn,
+    hcp_id: &str,
+) -> ApiResult<crate::store::hcps::Hcp> {
+    let hcp = crate::store::hcps::find_hcp(c, hcp_id)?
+        .ok_or_else(|| ApiError::internal("a principal of a missing hcp"))?;
+    if hcp.status == crate::store::hcps::HCP_REGISTERED {
+        Ok(hcp)
+    } else {
+        Err(ApiError::forbidden(ErrorCode::HcpNotRegistered))
+    }
+}

@@ -32,6 +32,7 @@ pub async fn lookup(
     let patient_id = state
         .db
         .transaction(move |c| {
+            crate::services::checks::registered_hcp(c, &staff.hcp_id)?;
             let patient =
                 store::patients::find_by_id_hash(c, &hash)?.ok_or_else(ApiError::not_found)?;
             if !store::patients::lock(c, &patient.id)? {

@@ -10,6 +10,7 @@ pub(crate) mod ceremony;
 pub(crate) mod checks;
 pub mod conflicts;
 pub mod consent;
+pub mod counter;
 pub mod diary;
 pub mod family;
 pub mod hcp;

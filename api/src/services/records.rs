@@ -120,6 +120,7 @@ pub async fn deposit(
     state
         .db
         .transaction(move |c| {
+            crate::services::checks::registered_hcp(c, &hcp)?;
             let p = store::patients::find(c, &row.patient_id)?.ok_or_else(ApiError::not_found)?;
             if p.status()? == PatientStatus::Withdrawn {
                 return Err(ApiError::forbidden(ErrorCode::AccountWithdrawn));
@@ -256,11 +257,7 @@ fn authorise_reader(
     store::staff::find_staff(c, &who.staff_id)?
         .filter(|s| s.status == store::staff::STAFF_ACTIVE && s.hcp_id == who.hcp_id)
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::InvalidToken))?;
-    let hcp = store::hcps::find_hcp(c, &who.hcp_id)?
-        .ok_or_else(|| ApiError::internal("staff of a missing hcp"))?;
-    if hcp.status != store::hcps::HCP_REGISTERED {
-        return Err(ApiError::forbidden(ErrorCode::HcpNotRegistered));
-    }
+    let hcp = crate::services::checks::registered_hcp(c, &who.hcp_id)?;
     Ok((patient, hcp))
 }
 

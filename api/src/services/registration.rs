@@ -314,6 +314,30 @@ pub async fn complete(
     Ok(token_response(patient_id, device_id, issued, life))
 }
 
+/// A patient registered on paper by the office (verified by the caller), from a request
+/// that passed [`validate`]; refuses an identity already registered (409).
+pub(crate) async fn counter_patient(
+    state: &AppState,
+    req: &CreateRegistrationRequest,
+) -> ApiResult<Patient> {
+    let valid = validate(req, state.clock.today_hk())?;
+    let id_hash = state.secrets.lookup_hash(&valid.identity.uniqueness_key());
+    let profile = pending_profile(state, valid)?;
+    let reg = Registration {
+        id: String::new(),
+        kind: String::new(),
+        patient_id: None,
+        user_handle: Uuid::now_v7().to_string(),
+        id_hash: Some(id_hash),
+        profile: Some(serde_json::to_string(&profile).map_err(ApiError::internal)?),
+        ceremony: String::new(),
+        created_at: 0,
+        expires_at: 0,
+        completed_at: None,
+    };
+    new_patient(&reg, state.now_ms())
+}
+
 /// The patient a completed self registration creates, from the profile kept with it.
 fn new_patient(reg: &Registration, now: i64) -> ApiResult<Patient> {
     let profile = reg

@@ -24,6 +24,7 @@ pub const SYSTEM_TOKEN_TTL_MS: i64 = 3600 * 1000;
 
 pub async fn create(
     state: &AppState,
+    by: &str,
     hcp_id: &str,
     req: CreateHcpSystemRequest,
 ) -> ApiResult<HcpSystemCredentials> {
@@ -53,11 +54,22 @@ pub async fn create(
         revoked_at: None,
     };
     let client_id = system.id.clone();
+    let by = by.to_owned();
     state
         .db
         .transaction(move |c| {
             hcps::find_hcp(c, &system.hcp_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(crate::store::hcp_systems::insert_system(c, &system)?)
+            crate::store::hcp_systems::insert_system(c, &system)?;
+            let (hcp, detail) = (&system.hcp_id, Some(system.id.clone()));
+            let at = system.created_at;
+            Ok(crate::store::hcp_requests::add_event(
+                c,
+                hcp,
+                &by,
+                "system_created",
+                detail,
+                at,
+            )?)
         })
         .await?;
     tracing::info!(%client_id, %hcp_id, "hcp system registered");
@@ -126,11 +138,19 @@ pub async fn token(
 }
 
 /// Registration office: a system's secret leaked or the device was retired.
-pub async fn revoke(state: &AppState, hcp_id: &str, client_id: &str) -> ApiResult<()> {
+pub async fn revoke(state: &AppState, by: &str, hcp_id: &str, client_id: &str) -> ApiResult<()> {
     let (hcp, id, now) = (hcp_id.to_owned(), client_id.to_owned(), state.now_ms());
+    let by = by.to_owned();
     match state
         .db
-        .transaction(move |c| Ok(crate::store::hcp_systems::revoke_system(c, &hcp, &id, now)?))
+        .transaction(move |c| {
+            let revoked = crate::store::hcp_systems::revoke_system(c, &hcp, &id, now)?;
+            if revoked == Some(true) {
+                let detail = Some(id.clone());
+                crate::store::hcp_requests::add_event(c, &hcp, &by, "system_revoked", detail, now)?;
+            }
+            Ok(revoked)
+        })
         .await?
     {
         None => Err(ApiError::not_found()),

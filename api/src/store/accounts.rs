@@ -75,13 +75,21 @@ pub fn list(conn: &mut DbConn, kind: &str) -> QueryResult<Vec<Account>> {
         .load(conn)
 }
 
-/// Active officers holding `role` (used to keep the office from locking itself out).
+/// Active accounts of `kind` holding `role`, locked on PostgreSQL for the rest of the
+/// transaction (so two supervisors removing each other at once cannot both see the other as
+/// the one who stays; SQLite's single writer serialises them anyway).
 pub fn count_active_with_role(conn: &mut DbConn, kind: &str, role: &str) -> QueryResult<usize> {
-    let rows: Vec<String> = accounts::table
-        .filter(accounts::kind.eq(kind))
-        .filter(accounts::status.eq(ACCOUNT_ACTIVE))
-        .select(accounts::roles)
-        .load(conn)?;
+    let q = || {
+        accounts::table
+            .filter(accounts::kind.eq(kind.to_owned()))
+            .filter(accounts::status.eq(ACCOUNT_ACTIVE))
+            .select(accounts::roles)
+            .order(accounts::id.asc())
+    };
+    let rows: Vec<String> = match conn {
+        DbConn::Postgres(pg) => q().for_update().load(pg)?,
+        DbConn::Sqlite(lite) => q().load(lite)?,
+    };
     Ok(rows
         .iter()
         .filter(|r| r.split(',').any(|x| x == role))

@@ -93,12 +93,20 @@ pub fn deactivate_staff(conn: &mut DbConn, id: &str, now: i64) -> QueryResult<bo
     Ok(n == 1)
 }
 
-/// Active staff of `hcp_id` holding the `user_admin` role.
+/// Active staff of `hcp_id` holding the `user_admin` role, locked on PostgreSQL for the
+/// rest of the transaction (two administrators deactivating each other at once cannot both
+/// succeed).
 pub fn active_admins(conn: &mut DbConn, hcp_id: &str) -> QueryResult<Vec<Staff>> {
-    let rows: Vec<Staff> = hcp_staff::table
-        .filter(hcp_staff::hcp_id.eq(hcp_id))
-        .filter(hcp_staff::status.eq(STAFF_ACTIVE))
-        .load(conn)?;
+    let q = || {
+        hcp_staff::table
+            .filter(hcp_staff::hcp_id.eq(hcp_id.to_owned()))
+            .filter(hcp_staff::status.eq(STAFF_ACTIVE))
+            .order(hcp_staff::id.asc())
+    };
+    let rows: Vec<Staff> = match conn {
+        DbConn::Postgres(pg) => q().for_update().load(pg)?,
+        DbConn::Sqlite(lite) => q().load(lite)?,
+    };
     Ok(rows
         .into_iter()
         .filter(|s| s.roles.split(',').any(|r| r == "user_admin"))

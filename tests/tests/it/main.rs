@@ -5,6 +5,7 @@ mod attack;
 mod bad_text;
 mod coming_of_age;
 mod consent;
+mod counter;
 mod demo;
 mod diary;
 mod due_queue;

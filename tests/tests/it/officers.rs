@@ -236,3 +236,66 @@ async fn a_deactivated_officer_is_out_at_once_and_the_last_supervisor_stays(app:
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+on_both_backends!(two_supervisors_removing_each_other_at_once_leave_one);
+async fn two_supervisors_removing_each_other_at_once_leave_one(app: TestApp) {
+    for _ in 0..3 {
+        let x = app.new_officer("X", &["supervisor"]).await;
+        let y = app.new_officer("Y", &["supervisor"]).await;
+        // Only these two are active supervisors: deactivate every other one first.
+        let (_, list) = app
+            .as_officer(&x, Method::GET, "/v1/officer/officers", None)
+            .await;
+        let others: Vec<String> = list["officers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| o["status"] == "active")
+            .filter_map(|o| o["officer_id"].as_str().map(str::to_owned))
+            .filter(|id| *id != x.officer_id && *id != y.officer_id)
+            .collect();
+        for id in others {
+            let (status, body) = app
+                .as_officer(
+                    &x,
+                    Method::POST,
+                    &format!("/v1/officer/officers/{id}/deactivate"),
+                    None,
+                )
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        let remove_y = format!("/v1/officer/officers/{}/deactivate", y.officer_id);
+        let remove_x = format!("/v1/officer/officers/{}/deactivate", x.officer_id);
+        let ((a, _), (b, _)) = tokio::join!(
+            app.as_officer(&x, Method::POST, &remove_y, None),
+            app.as_officer(&y, Method::POST, &remove_x, None),
+        );
+        // One wins; the other is refused as the last supervisor, or (when the winner removed
+        // its author first) its token no longer works. Never both.
+        let wins = [a, b].iter().filter(|s| **s == StatusCode::OK).count();
+        assert_eq!(wins, 1, "{a} {b}");
+        assert!(
+            [a, b].iter().all(|s| [
+                StatusCode::OK,
+                StatusCode::CONFLICT,
+                StatusCode::UNAUTHORIZED
+            ]
+            .contains(s)),
+            "{a} {b}"
+        );
+        let (_, list) = app.officer(Method::GET, "/v1/officer/officers", None).await;
+        let supervisors = list["officers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|o| {
+                o["status"] == "active"
+                    && o["roles"]
+                        .as_array()
+                        .is_some_and(|r| r.iter().any(|r| r == "supervisor"))
+            })
+            .count();
+        assert_eq!(supervisors, 1, "{list}");
+    }
+}

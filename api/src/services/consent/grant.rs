@@ -43,13 +43,11 @@ pub(super) fn grant(
     store::patients::lock(c, patient_id)?;
     let patient = store::patients::find(c, patient_id)?.ok_or_else(ApiError::not_found)?;
     require_sharable(&patient)?;
-    let hcp = store::hcps::find_hcp(c, hcp_id)?.ok_or_else(|| {
+    store::hcps::find_hcp(c, hcp_id)?.ok_or_else(|| {
         ApiError::validation(vec![FieldError::new("hcp_id", FieldCode::NotFound)])
     })?;
     // Accepted but not yet registered (the 14 days after acceptance): no consents yet.
-    if hcp.status != store::hcps::HCP_REGISTERED {
-        return Err(ApiError::forbidden(ErrorCode::HcpNotRegistered));
-    }
+    crate::services::checks::registered_hcp(c, hcp_id)?;
     if let Some(existing) = consents::active(c, patient_id, hcp_id)? {
         if is_valid(&existing, today)? {
             if existing.consent_type == ConsentType::OneYear.as_str() {

@@ -59,6 +59,7 @@ pub async fn request(
     state
         .db
         .transaction(move |c| {
+            crate::services::checks::registered_hcp(c, &hcp)?;
             let p = store::patients::find(c, &req.patient_id)?.ok_or_else(ApiError::not_found)?;
             require_sharable(&p)?;
             if has_valid_consent(c, &p.id, &hcp, today)? {

@@ -64,6 +64,24 @@ fn code_hash(state: &AppState, code: &str) -> String {
         .lookup_hash(&format!("claim:{}", normalise_code(code)))
 }
 
+/// A new office claim code for `patient_id` (registered at the counter), in the caller's
+/// transaction: (code, expiry).
+pub(crate) fn issue_office_code(
+    state: &AppState,
+) -> (
+    String,
+    impl FnOnce(&mut DbConn, &PatientId, i64) -> ApiResult<i64> + Send + use<>,
+) {
+    let code = new_code();
+    let hash = code_hash(state, &code);
+    (
+        code,
+        move |c: &mut DbConn, patient_id: &PatientId, now: i64| {
+            issue(c, patient_id, OFFICE, hash, now)
+        },
+    )
+}
+
 fn issue(
     c: &mut DbConn,
     patient_id: &PatientId,

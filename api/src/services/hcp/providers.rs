@@ -17,7 +17,11 @@ use crate::services::checks::text;
 use crate::state::AppState;
 use crate::store::hcps::{self, Hcp, Location};
 
-pub async fn create_hcp(state: &AppState, req: CreateHcpRequest) -> ApiResult<HcpResponse> {
+pub async fn create_hcp(
+    state: &AppState,
+    by: &str,
+    req: CreateHcpRequest,
+) -> ApiResult<HcpResponse> {
     let mut errors = Vec::new();
     let name_en = text(&mut errors, &req.name_en, "name_en", 200);
     let name_zh = text(&mut errors, &req.name_zh, "name_zh", 100);
@@ -64,10 +68,16 @@ pub async fn create_hcp(state: &AppState, req: CreateHcpRequest) -> ApiResult<Hc
         address_en: None,
         address_zh: None,
     };
-    let (h, l) = (hcp.clone(), locations.clone());
+    let (h, l, by) = (hcp.clone(), locations.clone(), by.to_owned());
     state
         .db
-        .transaction(move |c| Ok(hcps::insert_hcp(c, &h, &l)?))
+        .transaction(move |c| {
+            hcps::insert_hcp(c, &h, &l)?;
+            let at = h.created_at;
+            Ok(crate::store::hcp_requests::add_event(
+                c, &h.id, &by, "created", None, at,
+            )?)
+        })
         .await?;
     tracing::info!(hcp_id = %hcp.id, "hcp registered");
     to_wire(hcp, locations, Vec::new())

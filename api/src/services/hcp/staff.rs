@@ -50,6 +50,7 @@ pub fn pending_staff(
 /// Creates a staff account of `hcp_id` waiting for its passkey. `roles` only from the office.
 pub async fn create_staff(
     state: &AppState,
+    by: &str,
     hcp_id: &str,
     req: CreateStaffRequest,
 ) -> ApiResult<CreateStaffResponse> {
@@ -65,12 +66,22 @@ pub async fn create_staff(
         return Err(ApiError::validation(errors));
     }
     let (staff, code) = pending_staff(state, hcp_id, name, req.profession, number, &req.roles);
-    let row = staff.clone();
+    let (row, by) = (staff.clone(), by.to_owned());
     state
         .db
         .transaction(move |c| {
             hcps::find_hcp(c, &row.hcp_id)?.ok_or_else(ApiError::not_found)?;
-            Ok(store::staff::insert_staff(c, &row)?)
+            store::staff::insert_staff(c, &row)?;
+            let detail = Some(row.id.clone());
+            let at = row.created_at;
+            Ok(store::hcp_requests::add_event(
+                c,
+                &row.hcp_id,
+                &by,
+                "staff_created",
+                detail,
+                at,
+            )?)
         })
         .await?;
     tracing::info!(staff_id = %staff.id, hcp_id = %staff.hcp_id, "staff account created");
@@ -89,7 +100,7 @@ pub async fn admin_create_staff(
 ) -> ApiResult<CreateStaffResponse> {
     require_admin(who)?;
     req.roles.clear();
-    create_staff(state, &who.hcp_id, req).await
+    create_staff(state, &who.staff_id, &who.hcp_id, req).await
 }
 
 pub fn require_admin(who: &StaffSession) -> ApiResult<()> {

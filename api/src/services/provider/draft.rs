@@ -42,7 +42,12 @@ fn editable(a: &Application, section: ApplicationSection) -> ApiResult<()> {
         ApplicationStatus::SupplementRequested => {
             let asked: Vec<SectionNote> =
                 view::section(a.supplement.as_deref())?.unwrap_or_default();
-            asked.iter().any(|n| n.section == section)
+            // A changed provider type can change which documents are required.
+            asked.iter().any(|n| {
+                n.section == section
+                    || (section == ApplicationSection::Documents
+                        && n.section == ApplicationSection::Provider)
+            })
         }
         _ => false,
     };

@@ -102,11 +102,14 @@ pub async fn request_supplement(
     id: &str,
     req: RequestSupplementRequest,
 ) -> ApiResult<ApplicationResponse> {
-    if req.items.is_empty() {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "items",
-            FieldCode::Required,
-        )]));
+    // At least one item; at most 20 (each becomes a line of the email).
+    if req.items.is_empty() || req.items.len() > 20 {
+        let code = if req.items.is_empty() {
+            FieldCode::Required
+        } else {
+            FieldCode::TooLong
+        };
+        return Err(ApiError::validation(vec![FieldError::new("items", code)]));
     }
     let mut items = req.items;
     for (i, item) in items.iter_mut().enumerate() {

@@ -119,6 +119,29 @@ pub fn users(u: UsersSection) -> Result<UsersSection, Vec<FieldError>> {
         .enumerate()
         .map(|(i, s)| staff(&mut e, s, &format!("staff[{i}]")))
         .collect();
+    // One account per person: the same profession and registration number twice is a mistake.
+    let mut seen = std::collections::HashSet::new();
+    let listed = u
+        .user_admins
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (format!("user_admins[{i}]"), s))
+        .chain(
+            u.staff
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (format!("staff[{i}]"), s)),
+        );
+    for (at, s) in listed {
+        let key = (
+            s.profession,
+            s.registration_number.trim().to_ascii_uppercase(),
+        );
+        if !seen.insert(key) {
+            let field = format!("{at}.registration_number");
+            e.push(FieldError::new(field, FieldCode::Duplicate));
+        }
+    }
     let checked = UsersSection {
         authorised_person,
         user_admins,

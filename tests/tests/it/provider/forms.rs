@@ -184,6 +184,9 @@ async fn forms_are_reviewed_and_applied_and_an_hcp_keeps_a_user_admin(app: TestA
     assert_eq!(
         kinds,
         vec![
+            "created",
+            "staff_created",
+            "staff_created",
             "add_location",
             "amend_provider",
             "replace_user_admin",

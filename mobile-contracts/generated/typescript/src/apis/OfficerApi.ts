@@ -54,6 +54,16 @@ import {
     CompleteEnrolmentRequestToJSON,
 } from '../models/CompleteEnrolmentRequest';
 import {
+    type CounterRegistrationRequest,
+    CounterRegistrationRequestFromJSON,
+    CounterRegistrationRequestToJSON,
+} from '../models/CounterRegistrationRequest';
+import {
+    type CounterRegistrationResponse,
+    CounterRegistrationResponseFromJSON,
+    CounterRegistrationResponseToJSON,
+} from '../models/CounterRegistrationResponse';
+import {
     type CreateHcpRequest,
     CreateHcpRequestFromJSON,
     CreateHcpRequestToJSON,
@@ -241,6 +251,13 @@ export interface CompleteOfficerEnrolmentRequest {
      * 
      */
     completeEnrolmentRequest: CompleteEnrolmentRequest;
+}
+
+export interface CreateCounterRegistrationRequest {
+    /**
+     * 
+     */
+    counterRegistrationRequest: CounterRegistrationRequest;
 }
 
 export interface CreateHcpOperationRequest {
@@ -783,6 +800,61 @@ export class OfficerApi extends runtime.BaseAPI {
      */
     async completeOfficerEnrolment(requestParameters: CompleteOfficerEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<OfficerTokenResponse> {
         const response = await this.completeOfficerEnrolmentRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for createCounterRegistration without sending the request
+     */
+    async createCounterRegistrationRequestOpts(requestParameters: CreateCounterRegistrationRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['counterRegistrationRequest'] == null) {
+            throw new runtime.RequiredError(
+                'counterRegistrationRequest',
+                'Required parameter "counterRegistrationRequest" was null or undefined when calling createCounterRegistration().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("officer", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/officer/patient-registrations`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: CounterRegistrationRequestToJSON(requestParameters['counterRegistrationRequest']),
+        };
+    }
+
+    /**
+     * An officer (`registration`) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     */
+    async createCounterRegistrationRaw(requestParameters: CreateCounterRegistrationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<CounterRegistrationResponse>> {
+        const requestOptions = await this.createCounterRegistrationRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => CounterRegistrationResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * An officer (`registration`) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     */
+    async createCounterRegistration(requestParameters: CreateCounterRegistrationRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<CounterRegistrationResponse> {
+        const response = await this.createCounterRegistrationRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

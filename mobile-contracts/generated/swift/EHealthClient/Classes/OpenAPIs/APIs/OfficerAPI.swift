@@ -306,6 +306,52 @@ open class OfficerAPI {
     }
 
     /**
+     An officer (`registration`) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     
+     - parameter counterRegistrationRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func createCounterRegistration(counterRegistrationRequest: CounterRegistrationRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: CounterRegistrationResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return createCounterRegistrationWithRequestBuilder(counterRegistrationRequest: counterRegistrationRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     An officer (`registration`) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     - POST /v1/officer/patient-registrations
+     - Bearer Token:
+       - type: http
+       - name: officer
+     - parameter counterRegistrationRequest: (body)  
+     - returns: RequestBuilder<CounterRegistrationResponse> 
+     */
+    open class func createCounterRegistrationWithRequestBuilder(counterRegistrationRequest: CounterRegistrationRequest) -> RequestBuilder<CounterRegistrationResponse> {
+        let localVariablePath = "/v1/officer/patient-registrations"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: counterRegistrationRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<CounterRegistrationResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
+    }
+
+    /**
      Registration office: register a healthcare provider with its service locations.
      
      - parameter createHcpRequest: (body)  

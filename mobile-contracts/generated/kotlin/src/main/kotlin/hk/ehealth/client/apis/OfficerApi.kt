@@ -35,6 +35,8 @@ import hk.ehealth.client.models.AssistanceRequestList
 import hk.ehealth.client.models.AssistanceRequestResponse
 import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
+import hk.ehealth.client.models.CounterRegistrationRequest
+import hk.ehealth.client.models.CounterRegistrationResponse
 import hk.ehealth.client.models.CreateHcpRequest
 import hk.ehealth.client.models.CreateHcpSystemRequest
 import hk.ehealth.client.models.CreateOfficerRequest
@@ -533,6 +535,80 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = false,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/officer/patient-registrations
+     * An officer (&#x60;registration&#x60;) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     * 
+     * @param counterRegistrationRequest 
+     * @return CounterRegistrationResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun createCounterRegistration(counterRegistrationRequest: CounterRegistrationRequest) : CounterRegistrationResponse {
+        val localVarResponse = createCounterRegistrationWithHttpInfo(counterRegistrationRequest = counterRegistrationRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as CounterRegistrationResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/officer/patient-registrations
+     * An officer (&#x60;registration&#x60;) enters a paper registration (at the counter, by post or by fax), checks the identity document on the spot, and gives the person the claim code.
+     * 
+     * @param counterRegistrationRequest 
+     * @return ApiResponse<CounterRegistrationResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun createCounterRegistrationWithHttpInfo(counterRegistrationRequest: CounterRegistrationRequest) : ApiResponse<CounterRegistrationResponse?> {
+        val localVariableConfig = createCounterRegistrationRequestConfig(counterRegistrationRequest = counterRegistrationRequest)
+
+        return request<CounterRegistrationRequest, CounterRegistrationResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation createCounterRegistration
+     *
+     * @param counterRegistrationRequest 
+     * @return RequestConfig
+     */
+    fun createCounterRegistrationRequestConfig(counterRegistrationRequest: CounterRegistrationRequest) : RequestConfig<CounterRegistrationRequest> {
+        val localVariableBody = counterRegistrationRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/officer/patient-registrations",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
             body = localVariableBody
         )
     }

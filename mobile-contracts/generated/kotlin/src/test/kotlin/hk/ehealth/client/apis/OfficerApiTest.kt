@@ -35,6 +35,8 @@ import hk.ehealth.client.models.AssistanceRequestList
 import hk.ehealth.client.models.AssistanceRequestResponse
 import hk.ehealth.client.models.ClaimCodeResponse
 import hk.ehealth.client.models.CompleteEnrolmentRequest
+import hk.ehealth.client.models.CounterRegistrationRequest
+import hk.ehealth.client.models.CounterRegistrationResponse
 import hk.ehealth.client.models.CreateHcpRequest
 import hk.ehealth.client.models.CreateHcpSystemRequest
 import hk.ehealth.client.models.CreateOfficerRequest
@@ -116,6 +118,14 @@ class OfficerApiTest : ShouldSpec() {
             //val enrolmentId : kotlin.String = enrolmentId_example // kotlin.String | From `start_officer_enrolment`
             //val completeEnrolmentRequest : CompleteEnrolmentRequest =  // CompleteEnrolmentRequest | 
             //val result : OfficerTokenResponse = apiInstance.completeOfficerEnrolment(enrolmentId, completeEnrolmentRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test createCounterRegistration
+        should("test createCounterRegistration") {
+            // uncomment below to test createCounterRegistration
+            //val counterRegistrationRequest : CounterRegistrationRequest =  // CounterRegistrationRequest | 
+            //val result : CounterRegistrationResponse = apiInstance.createCounterRegistration(counterRegistrationRequest)
             //result shouldBe ("TODO")
         }
 
