@@ -36,28 +36,7 @@ pub(super) fn apply(
         HcpRequestKind::AddUserAdmin | HcpRequestKind::ReplaceUserAdmin => {
             let (staff, code) =
                 admin.ok_or_else(|| ApiError::internal("form without its user administrator"))?;
-            let a: AmendmentRequest =
-                serde_json::from_str(&r.payload).map_err(ApiError::internal)?;
-            if let Some(old) = &a.replaces_staff_id {
-                store::staff::find_staff(c, old)?
-                    .filter(|s| s.hcp_id == r.hcp_id)
-                    .ok_or_else(|| bad("replaces_staff_id"))?;
-            }
-            store::staff::insert_staff(c, &staff)?;
-            // The code goes to the provider's address; without one, to the log's masked line.
-            if let Some(to) = hcp.email.clone() {
-                let reference = format!("HCP {}", hcp.name_en);
-                mail::queue(
-                    c,
-                    &to,
-                    "en",
-                    &Mail::SetupCodes {
-                        reference,
-                        accounts: vec![code],
-                    },
-                    now,
-                )?;
-            }
+            add_admin(c, r, &hcp, &staff, code, now)?;
             event(c, format!("{} ({})", staff.english_name, staff.id))?;
             Ok(Some(staff.id))
         }
@@ -110,6 +89,40 @@ pub(super) fn apply(
             Ok(None)
         }
     }
+}
+
+/// Adds the form's new user administrator (after checking that the one replaced, if any, is
+/// this provider's) and emails the set-up code to the provider's address.
+fn add_admin(
+    c: &mut DbConn,
+    r: &HcpRequest,
+    hcp: &store::hcps::Hcp,
+    staff: &store::staff::Staff,
+    code: SetupCode,
+    now: i64,
+) -> ApiResult<()> {
+    let a: AmendmentRequest = serde_json::from_str(&r.payload).map_err(ApiError::internal)?;
+    if let Some(old) = &a.replaces_staff_id {
+        store::staff::find_staff(c, old)?
+            .filter(|s| s.hcp_id == r.hcp_id)
+            .ok_or_else(|| bad("replaces_staff_id"))?;
+    }
+    store::staff::insert_staff(c, staff)?;
+    if let Some(to) = &hcp.email {
+        let reference = format!("HCP {}", hcp.name_en);
+        let accounts = vec![code];
+        mail::queue(
+            c,
+            to,
+            "en",
+            &Mail::SetupCodes {
+                reference,
+                accounts,
+            },
+            now,
+        )?;
+    }
+    Ok(())
 }
 
 pub(super) fn location_row(hcp_id: &str, id: String, l: &LocationEntry) -> Location {
