@@ -212,6 +212,39 @@ pub struct StaffTokenResponse {
     pub token_type: String,
     pub access_expires_in: i64,
     pub refresh_expires_in: i64,
+    /// The professional's accounts at every provider they work for (present when more than
+    /// one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub memberships: Vec<StaffMembership>,
+}
+
+/// One of a professional's accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct StaffMembership {
+    pub staff_id: String,
+    pub hcp_id: String,
+    pub hcp_name_en: String,
+}
+
+/// Enrol under another provider with the passkey you already have: the enrolment code of the
+/// new account and a sign-in assertion (from `POST /v1/sessions/challenge`).
+#[derive(Clone, Serialize, Deserialize, ToSchema)]
+pub struct LinkEnrolmentRequest {
+    pub enrolment_code: String,
+    pub challenge_id: String,
+    #[schema(value_type = Object)]
+    pub credential: webauthn_rs_proto::PublicKeyCredential,
+}
+
+impl std::fmt::Debug for LinkEnrolmentRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkEnrolmentRequest { .. }")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SwitchHcpRequest {
+    pub hcp_id: String,
 }
 
 impl std::fmt::Debug for StaffTokenResponse {

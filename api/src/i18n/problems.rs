@@ -340,6 +340,10 @@ problem_texts! {
         en: "This request is already decided" / "Nothing was changed.",
         zh: "此申請已有決定" / "未有任何更改。",
     }
+    NotSameProfessional {
+        en: "This account is for another professional" / "Enrol with a new passkey, or use the code meant for you.",
+        zh: "此帳戶屬於另一位醫護專業人員" / "請以新的通行密鑰登記，或使用發給你的密碼。",
+    }
     EnrolmentCodeInvalid {
         en: "The enrolment code is not valid" / "It is unknown, used or expired. Ask for a new one.",
         zh: "登記碼無效" / "登記碼不存在、已使用或已過期。請索取新的登記碼。",

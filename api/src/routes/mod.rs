@@ -16,6 +16,7 @@ pub mod registrations;
 pub mod reminders;
 pub(crate) mod responses;
 pub mod sessions;
+pub mod staff;
 pub mod sync;
 pub mod system;
 
@@ -56,6 +57,7 @@ pub(crate) const AREAS: &[&[Operation]] = &[
     applications::ROUTES,
     provider_review::ROUTES,
     forms::ROUTES,
+    staff::ROUTES,
     sync::ROUTES,
     diary::ROUTES,
     family::ROUTES,

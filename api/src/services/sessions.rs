@@ -13,7 +13,7 @@ use webauthn_rs::prelude::{DiscoverableAuthentication, DiscoverableKey, Passkey,
 
 use super::limits::rate_limit;
 use super::passkey_accounts;
-use super::tokens::{account_tokens, attach_device, staff_tokens, token_response};
+use super::tokens::{account_tokens, attach_device, memberships_of, staff_tokens, token_response};
 use crate::auth::webauthn::{ceremony_error, refuse_cross_origin};
 use crate::domain::ids::{DeviceId, PatientId};
 use crate::error::{ApiError, ApiResult};
@@ -74,18 +74,8 @@ pub async fn sign_in(
         Duration::from_secs(60),
     )
     .await?;
-    let ceremony: DiscoverableAuthentication = state
-        .ephemeral
-        .take_challenge(CHALLENGE_KIND, &req.challenge_id, state.now_ms())
-        .await?
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::ChallengeInvalid))?;
-    refuse_cross_origin(&req.credential, state.config.webauthn_cross_origin)?;
-    let (user_handle, credential_id) = state
-        .webauthn
-        .identify_discoverable_authentication(&req.credential)
-        .map(|(u, c)| (u, URL_SAFE_NO_PAD.encode(c)))
-        .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+    let (ceremony, user_handle, credential_id) =
+        take_assertion(state, &req.challenge_id, &req.credential).await?;
 
     let now = state.now_ms();
     let life = state.token_lifetimes();
@@ -121,7 +111,10 @@ pub async fn sign_in(
                     now,
                     life,
                 )
-                .map(|(s, t)| SignedIn::Staff(s, t));
+                .and_then(|(s, t)| {
+                    let memberships = memberships_of(c, &s)?;
+                    Ok(SignedIn::Staff(s, t, memberships))
+                });
             };
             patient_sign_in(c, &webauthn, &req, ceremony, row, now, life)
                 .map(|(p, d, t)| SignedIn::Patient(p, d, t))
@@ -132,9 +125,11 @@ pub async fn sign_in(
             tracing::info!(%patient_id, %device_id, "signed in");
             SessionTokens::Patient(token_response(patient_id, device_id, issued, life))
         }
-        SignedIn::Staff(staff, issued) => {
+        SignedIn::Staff(staff, issued, memberships) => {
             tracing::info!(staff_id = %staff.id, "staff signed in");
-            SessionTokens::Staff(staff_tokens(&staff, issued, state))
+            let mut tokens = staff_tokens(&staff, issued, state);
+            tokens.memberships = memberships;
+            SessionTokens::Staff(tokens)
         }
         SignedIn::Account(account, issued) => {
             tracing::info!(account_id = %account.id, kind = %account.kind, "signed in");
@@ -145,7 +140,7 @@ pub async fn sign_in(
 
 enum SignedIn {
     Patient(PatientId, DeviceId, IssuedTokens),
-    Staff(Staff, IssuedTokens),
+    Staff(Staff, IssuedTokens, Vec<ehealth_contracts::StaffMembership>),
     Account(Box<Account>, IssuedTokens),
 }
 
@@ -197,6 +192,31 @@ fn staff_sign_in(
     now: i64,
     life: Lifetimes,
 ) -> ApiResult<(Staff, IssuedTokens)> {
+    let staff = verify_staff_assertion(
+        c,
+        webauthn,
+        &req.credential,
+        ceremony,
+        credential_id,
+        user_handle,
+        now,
+    )?;
+    let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
+    Ok((staff, issued))
+}
+
+/// Verifies a staff member's passkey assertion; answers the account it signs in (the
+/// passkey's own, or if that one has left its provider, the first active account linked to
+/// it at another provider).
+pub(crate) fn verify_staff_assertion(
+    c: &mut DbConn,
+    webauthn: &webauthn_rs::prelude::Webauthn,
+    credential: &webauthn_rs::prelude::PublicKeyCredential,
+    ceremony: DiscoverableAuthentication,
+    credential_id: &str,
+    user_handle: Uuid,
+    now: i64,
+) -> ApiResult<Staff> {
     let row = store::staff_passkeys::passkey_by_credential(c, credential_id)?
         .filter(|p| Uuid::parse_str(&p.staff_id).ok() == Some(user_handle))
         .ok_or_else(|| ApiError::unauthorized(ErrorCode::UnknownCredential))?;
@@ -204,13 +224,15 @@ fn staff_sign_in(
     #[allow(deprecated)]
     let result = webauthn
         .finish_discoverable_authentication(
-            &req.credential,
+            credential,
             ceremony,
             &[DiscoverableKey::from(&passkey)],
         )
         .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
-    let staff = store::staff::find_staff(c, &row.staff_id)?
+    let staff = store::staff::memberships(c, &row.staff_id)?
+        .into_iter()
         .filter(|s| s.status == store::staff::STAFF_ACTIVE)
+        .min_by_key(|s| s.id != row.staff_id)
         .ok_or_else(|| ApiError::forbidden(ErrorCode::StaffDeactivated))?;
     if passkey.update_credential(&result) == Some(true) {
         let updated = serde_json::to_string(&passkey).map_err(ApiError::internal)?;
@@ -218,8 +240,29 @@ fn staff_sign_in(
             return Err(ApiError::unauthorized(ErrorCode::CounterRegression));
         }
     }
-    let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
-    Ok((staff, issued))
+    Ok(staff)
+}
+
+/// Takes a sign-in challenge (single use) and identifies the assertion's passkey:
+/// (ceremony, user handle, credential id).
+pub(crate) async fn take_assertion(
+    state: &AppState,
+    challenge_id: &str,
+    credential: &webauthn_rs::prelude::PublicKeyCredential,
+) -> ApiResult<(DiscoverableAuthentication, Uuid, String)> {
+    let ceremony: DiscoverableAuthentication = state
+        .ephemeral
+        .take_challenge(CHALLENGE_KIND, challenge_id, state.now_ms())
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .ok_or_else(|| ApiError::bad_request(ErrorCode::ChallengeInvalid))?;
+    refuse_cross_origin(credential, state.config.webauthn_cross_origin)?;
+    let (user_handle, credential_id) = state
+        .webauthn
+        .identify_discoverable_authentication(credential)
+        .map(|(u, c)| (u, URL_SAFE_NO_PAD.encode(c)))
+        .map_err(|e| ceremony_error(&e, StatusCode::UNAUTHORIZED))?;
+    Ok((ceremony, user_handle, credential_id))
 }
 
 pub async fn refresh(state: &AppState, req: RefreshSessionRequest) -> ApiResult<SessionTokens> {

@@ -63,6 +63,32 @@ pub(crate) fn token_response(
     }
 }
 
+/// The professional's active accounts at every provider, when there is more than one.
+pub(crate) fn memberships_of(
+    c: &mut DbConn,
+    staff: &Staff,
+) -> ApiResult<Vec<ehealth_contracts::StaffMembership>> {
+    let rows: Vec<Staff> = store::staff::memberships(c, staff.login_id())?
+        .into_iter()
+        .filter(|s| s.status == store::staff::STAFF_ACTIVE)
+        .collect();
+    if rows.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for s in rows {
+        let name = store::hcps::find_hcp(c, &s.hcp_id)?
+            .map(|h| h.name_en)
+            .unwrap_or_default();
+        out.push(ehealth_contracts::StaffMembership {
+            staff_id: s.id,
+            hcp_id: s.hcp_id,
+            hcp_name_en: name,
+        });
+    }
+    Ok(out)
+}
+
 pub(crate) fn staff_tokens(
     staff: &Staff,
     issued: IssuedTokens,
@@ -78,6 +104,7 @@ pub(crate) fn staff_tokens(
         token_type: "Bearer".to_owned(),
         access_expires_in: life.access_ms / 1000,
         refresh_expires_in: life.refresh_ms / 1000,
+        memberships: Vec::new(),
     }
 }
 

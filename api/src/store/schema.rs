@@ -533,6 +533,7 @@ diesel::table! {
         enrolment_expires_at -> Nullable<BigInt>,
         created_at -> BigInt,
         deactivated_at -> Nullable<BigInt>,
+        login_staff_id -> Nullable<Text>,
     }
 }
 

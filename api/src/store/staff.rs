@@ -19,6 +19,16 @@ pub struct Staff {
     pub enrolment_expires_at: Option<i64>,
     pub created_at: i64,
     pub deactivated_at: Option<i64>,
+    /// For an account linked to the same professional's account at another provider: that
+    /// account, whose passkey signs in.
+    pub login_staff_id: Option<String>,
+}
+
+impl Staff {
+    /// The account whose passkey signs this professional in.
+    pub fn login_id(&self) -> &str {
+        self.login_staff_id.as_deref().unwrap_or(&self.id)
+    }
 }
 
 pub const STAFF_PENDING: &str = "pending_enrolment";
@@ -116,6 +126,26 @@ pub fn active_admins(conn: &mut DbConn, hcp_id: &str) -> QueryResult<Vec<Staff>>
 pub fn set_roles(conn: &mut DbConn, id: &str, roles: &str) -> QueryResult<()> {
     diesel::update(hcp_staff::table.find(id))
         .set(hcp_staff::roles.eq(roles))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Every account of the professional who signs in as `login_id` (theirs and those linked to
+/// it), oldest first.
+pub fn memberships(conn: &mut DbConn, login_id: &str) -> QueryResult<Vec<Staff>> {
+    hcp_staff::table
+        .filter(
+            hcp_staff::id
+                .eq(login_id)
+                .or(hcp_staff::login_staff_id.eq(login_id)),
+        )
+        .order(hcp_staff::created_at.asc())
+        .load(conn)
+}
+
+pub fn link(conn: &mut DbConn, id: &str, login_id: &str) -> QueryResult<()> {
+    diesel::update(hcp_staff::table.find(id))
+        .set(hcp_staff::login_staff_id.eq(login_id))
         .execute(conn)
         .map(drop)
 }

@@ -3,4 +3,5 @@
 
 mod forms;
 mod journey;
+mod memberships;
 mod refusals;

@@ -5,18 +5,20 @@ use actix_web::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ehealth_contracts::{
-    CompleteEnrolmentRequest, ErrorCode, StaffTokenResponse, StartEnrolmentRequest,
-    StartEnrolmentResponse,
+    CompleteEnrolmentRequest, ErrorCode, LinkEnrolmentRequest, StaffTokenResponse,
+    StartEnrolmentRequest, StartEnrolmentResponse, SwitchHcpRequest,
 };
 use uuid::Uuid;
 
 use crate::auth::webauthn::{ceremony_error, start_passkey};
 use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::StaffSession;
 use crate::services::ceremony::{one_time_code_hash, open_ceremony};
 use crate::services::checks::unique_as;
 use crate::services::limits::expires_at_ms;
-use crate::services::tokens::staff_tokens;
+use crate::services::sessions::{take_assertion, verify_staff_assertion};
+use crate::services::tokens::{memberships_of, staff_tokens};
 use crate::state::AppState;
 use crate::store::registrations::Registration;
 use crate::store::staff::STAFF_PENDING;
@@ -157,4 +159,97 @@ fn finish_replacement(c: &mut DbConn, staff_id: &str, now: i64) -> ApiResult<()>
         )?;
     }
     Ok(())
+}
+
+/// One professional, several providers: enrols the account of `enrolment_code` by signing in
+/// with the passkey of the same professional's account at another provider (same profession
+/// and registration number). The two accounts then share that passkey; the new session acts
+/// for the new provider.
+pub async fn link_enrolment(
+    state: &AppState,
+    req: LinkEnrolmentRequest,
+) -> ApiResult<StaffTokenResponse> {
+    let hash = code_hash(state, &req.enrolment_code);
+    let (ceremony, handle, credential_id) =
+        take_assertion(state, &req.challenge_id, &req.credential).await?;
+    let (now, life, webauthn) = (
+        state.now_ms(),
+        state.token_lifetimes(),
+        state.webauthn.clone(),
+    );
+    let (staff, issued, memberships) = state
+        .db
+        .transaction(move |c| {
+            let existing = verify_staff_assertion(
+                c,
+                &webauthn,
+                &req.credential,
+                ceremony,
+                &credential_id,
+                handle,
+                now,
+            )?;
+            let new = store::staff::staff_by_enrolment_code(c, &hash)?
+                .filter(|s| s.status == STAFF_PENDING)
+                .filter(|s| s.enrolment_expires_at.is_some_and(|e| e > now))
+                .ok_or_else(|| ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid))?;
+            let number = |s: &str| s.trim().to_ascii_uppercase();
+            if new.profession != existing.profession
+                || number(&new.registration_number) != number(&existing.registration_number)
+            {
+                return Err(ApiError::forbidden(ErrorCode::NotSameProfessional));
+            }
+            let login = existing.login_id().to_owned();
+            if store::staff::memberships(c, &login)?
+                .iter()
+                .any(|m| m.hcp_id == new.hcp_id && m.status == store::staff::STAFF_ACTIVE)
+            {
+                return Err(ApiError::conflict(ErrorCode::CredentialAlreadyRegistered));
+            }
+            if !store::staff::activate_staff(c, &new.id, &hash)? {
+                return Err(ApiError::forbidden(ErrorCode::EnrolmentCodeInvalid));
+            }
+            store::staff::link(c, &new.id, &login)?;
+            let staff = store::staff::find_staff(c, &new.id)?.ok_or_else(ApiError::not_found)?;
+            let issued = store::staff_sessions::create_session(c, &staff.id, now, life)?;
+            let memberships = memberships_of(c, &staff)?;
+            Ok((staff, issued, memberships))
+        })
+        .await?;
+    tracing::info!(staff_id = %staff.id, "staff account linked to an existing passkey");
+    let mut tokens = staff_tokens(&staff, issued, state);
+    tokens.memberships = memberships;
+    Ok(tokens)
+}
+
+/// The session switches to the professional's account at another provider: new tokens, and
+/// the current session ends.
+pub async fn switch_hcp(
+    state: &AppState,
+    who: &StaffSession,
+    req: SwitchHcpRequest,
+) -> ApiResult<StaffTokenResponse> {
+    let (me, session, now, life) = (
+        who.staff_id.clone(),
+        who.session_id.clone(),
+        state.now_ms(),
+        state.token_lifetimes(),
+    );
+    let (staff, issued, memberships) = state
+        .db
+        .transaction(move |c| {
+            let me = store::staff::find_staff(c, &me)?.ok_or_else(ApiError::not_found)?;
+            let target = store::staff::memberships(c, me.login_id())?
+                .into_iter()
+                .find(|s| s.hcp_id == req.hcp_id && s.status == store::staff::STAFF_ACTIVE)
+                .ok_or_else(ApiError::not_found)?;
+            store::staff_sessions::revoke_session(c, &session, now)?;
+            let issued = store::staff_sessions::create_session(c, &target.id, now, life)?;
+            let memberships = memberships_of(c, &target)?;
+            Ok((target, issued, memberships))
+        })
+        .await?;
+    let mut tokens = staff_tokens(&staff, issued, state);
+    tokens.memberships = memberships;
+    Ok(tokens)
 }

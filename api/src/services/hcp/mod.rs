@@ -5,7 +5,7 @@ mod enrolment;
 mod providers;
 mod staff;
 
-pub use enrolment::{KIND_STAFF, complete_enrolment, start_enrolment};
+pub use enrolment::{KIND_STAFF, complete_enrolment, link_enrolment, start_enrolment, switch_hcp};
 pub use providers::{create_hcp, search};
 pub use staff::{
     admin_create_staff, create_staff, deactivate_staff, list_staff, pending_staff,

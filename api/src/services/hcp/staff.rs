@@ -43,6 +43,7 @@ pub fn pending_staff(
         enrolment_expires_at: Some(now + ENROLMENT_TTL_MS),
         created_at: now,
         deactivated_at: None,
+        login_staff_id: None,
     };
     (staff, code)
 }

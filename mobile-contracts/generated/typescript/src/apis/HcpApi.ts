@@ -84,6 +84,11 @@ import {
     HcpRequestResponseToJSON,
 } from '../models/HcpRequestResponse';
 import {
+    type LinkEnrolmentRequest,
+    LinkEnrolmentRequestFromJSON,
+    LinkEnrolmentRequestToJSON,
+} from '../models/LinkEnrolmentRequest';
+import {
     type ListHcpsResponse,
     ListHcpsResponseFromJSON,
     ListHcpsResponseToJSON,
@@ -158,6 +163,11 @@ import {
     StartEnrolmentResponseFromJSON,
     StartEnrolmentResponseToJSON,
 } from '../models/StartEnrolmentResponse';
+import {
+    type SwitchHcpRequest,
+    SwitchHcpRequestFromJSON,
+    SwitchHcpRequestToJSON,
+} from '../models/SwitchHcpRequest';
 import {
     type SystemTokenRequest,
     SystemTokenRequestFromJSON,
@@ -247,6 +257,13 @@ export interface DepositRecordOperationRequest {
     depositRecordRequest: DepositRecordRequest;
 }
 
+export interface LinkStaffEnrolmentRequest {
+    /**
+     * 
+     */
+    linkEnrolmentRequest: LinkEnrolmentRequest;
+}
+
 export interface ListConsentEventsRequest {
     /**
      * The `cursor` of the previous page (the last `seq` seen); absent to start at the beginning.
@@ -311,6 +328,13 @@ export interface StartStaffEnrolmentRequest {
      * 
      */
     startEnrolmentRequest: StartEnrolmentRequest;
+}
+
+export interface SwitchStaffHcpRequest {
+    /**
+     * 
+     */
+    switchHcpRequest: SwitchHcpRequest;
 }
 
 /**
@@ -920,6 +944,53 @@ export class HcpApi extends runtime.BaseAPI {
     }
 
     /**
+     * Creates request options for linkStaffEnrolment without sending the request
+     */
+    async linkStaffEnrolmentRequestOpts(requestParameters: LinkStaffEnrolmentRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['linkEnrolmentRequest'] == null) {
+            throw new runtime.RequiredError(
+                'linkEnrolmentRequest',
+                'Required parameter "linkEnrolmentRequest" was null or undefined when calling linkStaffEnrolment().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+
+        let urlPath = `/v1/staff/enrolments/link`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: LinkEnrolmentRequestToJSON(requestParameters['linkEnrolmentRequest']),
+        };
+    }
+
+    /**
+     * Enrol a new provider\'s account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     */
+    async linkStaffEnrolmentRaw(requestParameters: LinkStaffEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<StaffTokenResponse>> {
+        const requestOptions = await this.linkStaffEnrolmentRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => StaffTokenResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Enrol a new provider\'s account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     */
+    async linkStaffEnrolment(requestParameters: LinkStaffEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<StaffTokenResponse> {
+        const response = await this.linkStaffEnrolmentRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
      * Creates request options for listConsentEvents without sending the request
      */
     async listConsentEventsRequestOpts(requestParameters: ListConsentEventsRequest): Promise<runtime.RequestOpts> {
@@ -1381,6 +1452,61 @@ export class HcpApi extends runtime.BaseAPI {
      */
     async startStaffEnrolment(requestParameters: StartStaffEnrolmentRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<StartEnrolmentResponse> {
         const response = await this.startStaffEnrolmentRaw(requestParameters, initOverrides);
+        return await response.value();
+    }
+
+    /**
+     * Creates request options for switchStaffHcp without sending the request
+     */
+    async switchStaffHcpRequestOpts(requestParameters: SwitchStaffHcpRequest): Promise<runtime.RequestOpts> {
+        if (requestParameters['switchHcpRequest'] == null) {
+            throw new runtime.RequiredError(
+                'switchHcpRequest',
+                'Required parameter "switchHcpRequest" was null or undefined when calling switchStaffHcp().'
+            );
+        }
+
+        const queryParameters: any = {};
+
+        const headerParameters: runtime.HTTPHeaders = {};
+
+        headerParameters['Content-Type'] = 'application/json';
+
+        if (this.configuration && this.configuration.accessToken) {
+            const token = this.configuration.accessToken;
+            const tokenString = await token("staff", []);
+
+            if (tokenString) {
+                headerParameters["Authorization"] = `Bearer ${tokenString}`;
+            }
+        }
+
+        let urlPath = `/v1/staff/me/hcp`;
+
+        return {
+            path: urlPath,
+            method: 'POST',
+            headers: headerParameters,
+            query: queryParameters,
+            body: SwitchHcpRequestToJSON(requestParameters['switchHcpRequest']),
+        };
+    }
+
+    /**
+     * Act for another of your providers: new tokens for that account; this session ends.
+     */
+    async switchStaffHcpRaw(requestParameters: SwitchStaffHcpRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<runtime.ApiResponse<StaffTokenResponse>> {
+        const requestOptions = await this.switchStaffHcpRequestOpts(requestParameters);
+        const response = await this.request(requestOptions, initOverrides);
+
+        return new runtime.JSONApiResponse(response, (jsonValue) => StaffTokenResponseFromJSON(jsonValue));
+    }
+
+    /**
+     * Act for another of your providers: new tokens for that account; this session ends.
+     */
+    async switchStaffHcp(requestParameters: SwitchStaffHcpRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<StaffTokenResponse> {
+        const response = await this.switchStaffHcpRaw(requestParameters, initOverrides);
         return await response.value();
     }
 

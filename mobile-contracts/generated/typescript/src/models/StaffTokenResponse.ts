@@ -13,6 +13,14 @@
  */
 
 import { mapValues } from '../runtime';
+import type { StaffMembership } from './StaffMembership';
+import {
+    StaffMembershipFromJSON,
+    StaffMembershipFromJSONTyped,
+    StaffMembershipToJSON,
+    StaffMembershipToJSONTyped,
+} from './StaffMembership';
+
 /**
  * Tokens of a staff member's session.
  * @export
@@ -31,6 +39,11 @@ export interface StaffTokenResponse {
      * 
      */
     hcpId: string;
+    /**
+     * The professional's accounts at every provider they work for (present when more than
+     * one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
+     */
+    memberships?: Array<StaffMembership>;
     /**
      * Always `staff`.
      */
@@ -81,6 +94,7 @@ export function StaffTokenResponseFromJSONTyped(json: any, ignoreDiscriminator: 
         'accessExpiresIn': json['access_expires_in'],
         'accessToken': json['access_token'],
         'hcpId': json['hcp_id'],
+        'memberships': json['memberships'] == null ? undefined : ((json['memberships'] as Array<any>).map(StaffMembershipFromJSON)),
         'principal': json['principal'],
         'refreshExpiresIn': json['refresh_expires_in'],
         'refreshToken': json['refresh_token'],
@@ -103,6 +117,7 @@ export function StaffTokenResponseToJSONTyped(value?: StaffTokenResponse | null,
         'access_expires_in': value['accessExpiresIn'],
         'access_token': value['accessToken'],
         'hcp_id': value['hcpId'],
+        'memberships': value['memberships'] == null ? undefined : ((value['memberships'] as Array<any>).map(StaffMembershipToJSON)),
         'principal': value['principal'],
         'refresh_expires_in': value['refreshExpiresIn'],
         'refresh_token': value['refreshToken'],

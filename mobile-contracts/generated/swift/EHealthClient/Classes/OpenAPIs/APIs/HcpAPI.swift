@@ -527,6 +527,49 @@ open class HcpAPI {
     }
 
     /**
+     Enrol a new provider's account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     
+     - parameter linkEnrolmentRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func linkStaffEnrolment(linkEnrolmentRequest: LinkEnrolmentRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: StaffTokenResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return linkStaffEnrolmentWithRequestBuilder(linkEnrolmentRequest: linkEnrolmentRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Enrol a new provider's account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     - POST /v1/staff/enrolments/link
+     - parameter linkEnrolmentRequest: (body)  
+     - returns: RequestBuilder<StaffTokenResponse> 
+     */
+    open class func linkStaffEnrolmentWithRequestBuilder(linkEnrolmentRequest: LinkEnrolmentRequest) -> RequestBuilder<StaffTokenResponse> {
+        let localVariablePath = "/v1/staff/enrolments/link"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: linkEnrolmentRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<StaffTokenResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: false)
+    }
+
+    /**
      Your HCP's consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
      
      - parameter cursor: (query) The &#x60;cursor&#x60; of the previous page (the last &#x60;seq&#x60; seen); absent to start at the beginning. (optional)
@@ -954,5 +997,51 @@ open class HcpAPI {
         let localVariableRequestBuilder: RequestBuilder<StartEnrolmentResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
 
         return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: false)
+    }
+
+    /**
+     Act for another of your providers: new tokens for that account; this session ends.
+     
+     - parameter switchHcpRequest: (body)  
+     - parameter apiResponseQueue: The queue on which api response is dispatched.
+     - parameter completion: completion handler to receive the data and the error objects
+     */
+    @discardableResult
+    open class func switchStaffHcp(switchHcpRequest: SwitchHcpRequest, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: StaffTokenResponse?, _ error: Error?) -> Void)) -> RequestTask {
+        return switchStaffHcpWithRequestBuilder(switchHcpRequest: switchHcpRequest).execute(apiResponseQueue) { result in
+            switch result {
+            case let .success(response):
+                completion(response.body, nil)
+            case let .failure(error):
+                completion(nil, error)
+            }
+        }
+    }
+
+    /**
+     Act for another of your providers: new tokens for that account; this session ends.
+     - POST /v1/staff/me/hcp
+     - Bearer Token:
+       - type: http
+       - name: staff
+     - parameter switchHcpRequest: (body)  
+     - returns: RequestBuilder<StaffTokenResponse> 
+     */
+    open class func switchStaffHcpWithRequestBuilder(switchHcpRequest: SwitchHcpRequest) -> RequestBuilder<StaffTokenResponse> {
+        let localVariablePath = "/v1/staff/me/hcp"
+        let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
+        let localVariableParameters = JSONEncodingHelper.encodingParameters(forEncodableObject: switchHcpRequest)
+
+        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+
+        let localVariableNillableHeaders: [String: Any?] = [
+            "Content-Type": "application/json",
+        ]
+
+        let localVariableHeaderParameters = APIHelper.rejectNilHeaders(localVariableNillableHeaders)
+
+        let localVariableRequestBuilder: RequestBuilder<StaffTokenResponse>.Type = EHealthClientAPI.requestBuilderFactory.getBuilder()
+
+        return localVariableRequestBuilder.init(method: "POST", URLString: (localVariableUrlComponents?.string ?? localVariableURLString), parameters: localVariableParameters, headers: localVariableHeaderParameters, requiresAuthentication: true)
     }
 }

@@ -16,6 +16,8 @@ public struct StaffTokenResponse: Codable, JSONEncodable, Hashable {
     public var accessExpiresIn: Int64
     public var accessToken: String
     public var hcpId: String
+    /** The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches. */
+    public var memberships: [StaffMembership]?
     /** Always `staff`. */
     public var principal: String
     public var refreshExpiresIn: Int64
@@ -23,10 +25,11 @@ public struct StaffTokenResponse: Codable, JSONEncodable, Hashable {
     public var staffId: String
     public var tokenType: String
 
-    public init(accessExpiresIn: Int64, accessToken: String, hcpId: String, principal: String, refreshExpiresIn: Int64, refreshToken: String, staffId: String, tokenType: String) {
+    public init(accessExpiresIn: Int64, accessToken: String, hcpId: String, memberships: [StaffMembership]? = nil, principal: String, refreshExpiresIn: Int64, refreshToken: String, staffId: String, tokenType: String) {
         self.accessExpiresIn = accessExpiresIn
         self.accessToken = accessToken
         self.hcpId = hcpId
+        self.memberships = memberships
         self.principal = principal
         self.refreshExpiresIn = refreshExpiresIn
         self.refreshToken = refreshToken
@@ -38,6 +41,7 @@ public struct StaffTokenResponse: Codable, JSONEncodable, Hashable {
         case accessExpiresIn = "access_expires_in"
         case accessToken = "access_token"
         case hcpId = "hcp_id"
+        case memberships
         case principal
         case refreshExpiresIn = "refresh_expires_in"
         case refreshToken = "refresh_token"
@@ -52,6 +56,7 @@ public struct StaffTokenResponse: Codable, JSONEncodable, Hashable {
         try container.encode(accessExpiresIn, forKey: .accessExpiresIn)
         try container.encode(accessToken, forKey: .accessToken)
         try container.encode(hcpId, forKey: .hcpId)
+        try container.encodeIfPresent(memberships, forKey: .memberships)
         try container.encode(principal, forKey: .principal)
         try container.encode(refreshExpiresIn, forKey: .refreshExpiresIn)
         try container.encode(refreshToken, forKey: .refreshToken)

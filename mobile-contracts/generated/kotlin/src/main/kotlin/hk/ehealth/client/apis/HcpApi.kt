@@ -41,6 +41,7 @@ import hk.ehealth.client.models.DepositRecordRequest
 import hk.ehealth.client.models.HcpHistoryResponse
 import hk.ehealth.client.models.HcpRequestList
 import hk.ehealth.client.models.HcpRequestResponse
+import hk.ehealth.client.models.LinkEnrolmentRequest
 import hk.ehealth.client.models.ListHcpsResponse
 import hk.ehealth.client.models.LocationEntry
 import hk.ehealth.client.models.PatientLookupRequest
@@ -56,6 +57,7 @@ import hk.ehealth.client.models.StaffResponse
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.StartEnrolmentRequest
 import hk.ehealth.client.models.StartEnrolmentResponse
+import hk.ehealth.client.models.SwitchHcpRequest
 import hk.ehealth.client.models.SystemTokenRequest
 import hk.ehealth.client.models.SystemTokenResponse
 
@@ -899,6 +901,80 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
     }
 
     /**
+     * POST /v1/staff/enrolments/link
+     * Enrol a new provider&#39;s account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     * 
+     * @param linkEnrolmentRequest 
+     * @return StaffTokenResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun linkStaffEnrolment(linkEnrolmentRequest: LinkEnrolmentRequest) : StaffTokenResponse {
+        val localVarResponse = linkStaffEnrolmentWithHttpInfo(linkEnrolmentRequest = linkEnrolmentRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as StaffTokenResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/staff/enrolments/link
+     * Enrol a new provider&#39;s account with the passkey of your account at another provider (same profession and registration number): sign in to a fresh challenge and send the new code.
+     * 
+     * @param linkEnrolmentRequest 
+     * @return ApiResponse<StaffTokenResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun linkStaffEnrolmentWithHttpInfo(linkEnrolmentRequest: LinkEnrolmentRequest) : ApiResponse<StaffTokenResponse?> {
+        val localVariableConfig = linkStaffEnrolmentRequestConfig(linkEnrolmentRequest = linkEnrolmentRequest)
+
+        return request<LinkEnrolmentRequest, StaffTokenResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation linkStaffEnrolment
+     *
+     * @param linkEnrolmentRequest 
+     * @return RequestConfig
+     */
+    fun linkStaffEnrolmentRequestConfig(linkEnrolmentRequest: LinkEnrolmentRequest) : RequestConfig<LinkEnrolmentRequest> {
+        val localVariableBody = linkEnrolmentRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/staff/enrolments/link",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = false,
+            body = localVariableBody
+        )
+    }
+
+    /**
      * GET /v1/hcp/consent-events
      * Your HCP&#39;s consent feed: every grant, renewal, revocation and expiry, gap-free, from a cursor.
      * 
@@ -1589,6 +1665,80 @@ open class HcpApi(basePath: kotlin.String = defaultBasePath, client: Call.Factor
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = false,
+            body = localVariableBody
+        )
+    }
+
+    /**
+     * POST /v1/staff/me/hcp
+     * Act for another of your providers: new tokens for that account; this session ends.
+     * 
+     * @param switchHcpRequest 
+     * @return StaffTokenResponse
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     * @throws UnsupportedOperationException If the API returns an informational or redirection response
+     * @throws ClientException If the API returns a client error response
+     * @throws ServerException If the API returns a server error response
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
+    fun switchStaffHcp(switchHcpRequest: SwitchHcpRequest) : StaffTokenResponse {
+        val localVarResponse = switchStaffHcpWithHttpInfo(switchHcpRequest = switchHcpRequest)
+
+        return when (localVarResponse.responseType) {
+            ResponseType.Success -> (localVarResponse as Success<*>).data as StaffTokenResponse
+            ResponseType.Informational -> throw UnsupportedOperationException("Client does not support Informational responses.")
+            ResponseType.Redirection -> throw UnsupportedOperationException("Client does not support Redirection responses.")
+            ResponseType.ClientError -> {
+                val localVarError = localVarResponse as ClientError<*>
+                throw ClientException("Client error : ${localVarError.statusCode} ${localVarError.message.orEmpty()}", localVarError.statusCode, localVarResponse)
+            }
+            ResponseType.ServerError -> {
+                val localVarError = localVarResponse as ServerError<*>
+                throw ServerException("Server error : ${localVarError.statusCode} ${localVarError.message.orEmpty()} ${localVarError.body}", localVarError.statusCode, localVarResponse)
+            }
+        }
+    }
+
+    /**
+     * POST /v1/staff/me/hcp
+     * Act for another of your providers: new tokens for that account; this session ends.
+     * 
+     * @param switchHcpRequest 
+     * @return ApiResponse<StaffTokenResponse?>
+     * @throws IllegalStateException If the request is not correctly configured
+     * @throws IOException Rethrows the OkHttp execute method exception
+     */
+    @Suppress("UNCHECKED_CAST")
+    @Throws(IllegalStateException::class, IOException::class)
+    fun switchStaffHcpWithHttpInfo(switchHcpRequest: SwitchHcpRequest) : ApiResponse<StaffTokenResponse?> {
+        val localVariableConfig = switchStaffHcpRequestConfig(switchHcpRequest = switchHcpRequest)
+
+        return request<SwitchHcpRequest, StaffTokenResponse>(
+            localVariableConfig
+        )
+    }
+
+    /**
+     * To obtain the request config of the operation switchStaffHcp
+     *
+     * @param switchHcpRequest 
+     * @return RequestConfig
+     */
+    fun switchStaffHcpRequestConfig(switchHcpRequest: SwitchHcpRequest) : RequestConfig<SwitchHcpRequest> {
+        val localVariableBody = switchHcpRequest
+        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
+        localVariableHeaders["Content-Type"] = "application/json"
+        localVariableHeaders["Accept"] = "application/json, application/problem+json"
+
+        return RequestConfig(
+            method = RequestMethod.POST,
+            path = "/v1/staff/me/hcp",
+            query = localVariableQuery,
+            headers = localVariableHeaders,
+            requiresAuthentication = true,
             body = localVariableBody
         )
     }

@@ -26,6 +26,7 @@ package hk.ehealth.client.models
 import hk.ehealth.client.models.ApplicantTokenResponse
 import hk.ehealth.client.models.OfficerRole
 import hk.ehealth.client.models.OfficerTokenResponse
+import hk.ehealth.client.models.StaffMembership
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.TokenResponse
 
@@ -50,6 +51,7 @@ import com.squareup.moshi.JsonClass
  * @param roles 
  * @param applicantId 
  * @param emailConfirmed 
+ * @param memberships The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
  */
 
 
@@ -99,7 +101,11 @@ data class SessionTokens (
     val applicantId: kotlin.String,
 
     @Json(name = "email_confirmed")
-    val emailConfirmed: kotlin.Boolean
+    val emailConfirmed: kotlin.Boolean,
+
+    /* The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches. */
+    @Json(name = "memberships")
+    val memberships: kotlin.collections.List<StaffMembership>? = null
 
 ) {
 

@@ -23,6 +23,7 @@
 
 package hk.ehealth.client.models
 
+import hk.ehealth.client.models.StaffMembership
 
 import com.squareup.moshi.Json
 import com.squareup.moshi.JsonClass
@@ -38,6 +39,7 @@ import com.squareup.moshi.JsonClass
  * @param refreshToken 
  * @param staffId 
  * @param tokenType 
+ * @param memberships The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
  */
 
 
@@ -66,7 +68,11 @@ data class StaffTokenResponse (
     val staffId: kotlin.String,
 
     @Json(name = "token_type")
-    val tokenType: kotlin.String
+    val tokenType: kotlin.String,
+
+    /* The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches. */
+    @Json(name = "memberships")
+    val memberships: kotlin.collections.List<StaffMembership>? = null
 
 ) {
 

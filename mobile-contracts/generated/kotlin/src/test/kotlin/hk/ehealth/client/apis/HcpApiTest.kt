@@ -41,6 +41,7 @@ import hk.ehealth.client.models.DepositRecordRequest
 import hk.ehealth.client.models.HcpHistoryResponse
 import hk.ehealth.client.models.HcpRequestList
 import hk.ehealth.client.models.HcpRequestResponse
+import hk.ehealth.client.models.LinkEnrolmentRequest
 import hk.ehealth.client.models.ListHcpsResponse
 import hk.ehealth.client.models.LocationEntry
 import hk.ehealth.client.models.PatientLookupRequest
@@ -56,6 +57,7 @@ import hk.ehealth.client.models.StaffResponse
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.StartEnrolmentRequest
 import hk.ehealth.client.models.StartEnrolmentResponse
+import hk.ehealth.client.models.SwitchHcpRequest
 import hk.ehealth.client.models.SystemTokenRequest
 import hk.ehealth.client.models.SystemTokenResponse
 
@@ -153,6 +155,14 @@ class HcpApiTest : ShouldSpec() {
             //result shouldBe ("TODO")
         }
 
+        // to test linkStaffEnrolment
+        should("test linkStaffEnrolment") {
+            // uncomment below to test linkStaffEnrolment
+            //val linkEnrolmentRequest : LinkEnrolmentRequest =  // LinkEnrolmentRequest | 
+            //val result : StaffTokenResponse = apiInstance.linkStaffEnrolment(linkEnrolmentRequest)
+            //result shouldBe ("TODO")
+        }
+
         // to test listConsentEvents
         should("test listConsentEvents") {
             // uncomment below to test listConsentEvents
@@ -225,6 +235,14 @@ class HcpApiTest : ShouldSpec() {
             // uncomment below to test startStaffEnrolment
             //val startEnrolmentRequest : StartEnrolmentRequest =  // StartEnrolmentRequest | 
             //val result : StartEnrolmentResponse = apiInstance.startStaffEnrolment(startEnrolmentRequest)
+            //result shouldBe ("TODO")
+        }
+
+        // to test switchStaffHcp
+        should("test switchStaffHcp") {
+            // uncomment below to test switchStaffHcp
+            //val switchHcpRequest : SwitchHcpRequest =  // SwitchHcpRequest | 
+            //val result : StaffTokenResponse = apiInstance.switchStaffHcp(switchHcpRequest)
             //result shouldBe ("TODO")
         }
 

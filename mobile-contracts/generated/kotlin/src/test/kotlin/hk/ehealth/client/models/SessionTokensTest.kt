@@ -30,6 +30,7 @@ import hk.ehealth.client.models.SessionTokens
 import hk.ehealth.client.models.ApplicantTokenResponse
 import hk.ehealth.client.models.OfficerRole
 import hk.ehealth.client.models.OfficerTokenResponse
+import hk.ehealth.client.models.StaffMembership
 import hk.ehealth.client.models.StaffTokenResponse
 import hk.ehealth.client.models.TokenResponse
 
@@ -126,6 +127,12 @@ class SessionTokensTest : ShouldSpec() {
         should("test emailConfirmed") {
             // uncomment below to test the property
             //modelInstance.emailConfirmed shouldBe ("TODO")
+        }
+
+        // to test the property `memberships` - The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
+        should("test memberships") {
+            // uncomment below to test the property
+            //modelInstance.memberships shouldBe ("TODO")
         }
 
     }

@@ -27,6 +27,7 @@ import io.kotlintest.shouldBe
 import io.kotlintest.specs.ShouldSpec
 
 import hk.ehealth.client.models.StaffTokenResponse
+import hk.ehealth.client.models.StaffMembership
 
 class StaffTokenResponseTest : ShouldSpec() {
     init {
@@ -79,6 +80,12 @@ class StaffTokenResponseTest : ShouldSpec() {
         should("test tokenType") {
             // uncomment below to test the property
             //modelInstance.tokenType shouldBe ("TODO")
+        }
+
+        // to test the property `memberships` - The professional's accounts at every provider they work for (present when more than one): the session acts for `hcp_id`; `POST /v1/staff/me/hcp` switches.
+        should("test memberships") {
+            // uncomment below to test the property
+            //modelInstance.memberships shouldBe ("TODO")
         }
 
     }
