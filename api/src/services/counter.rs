@@ -12,7 +12,7 @@ use crate::clock::rfc3339_ms;
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::Officer;
 use crate::services::checks::unique_as;
-use crate::services::family::claim::issue_office_code;
+use crate::services::family::claim::{issue_office, office_code};
 use crate::services::registration::counter_patient;
 use crate::state::AppState;
 use crate::store;
@@ -30,7 +30,7 @@ pub async fn register(
         )]));
     }
     let patient = counter_patient(state, &req.registration).await?;
-    let (code, issue) = issue_office_code(state);
+    let (code, hash) = office_code(state);
     let (actor, now) = (by.actor(), state.now_ms());
     let method = VerificationMethod::InPerson.as_str();
     let detail = format!("{}:{reference}", req.channel.as_str());
@@ -45,7 +45,7 @@ pub async fn register(
                 .map_err(|e| unique_as(e, ErrorCode::AlreadyRegistered))?;
             store::sync_scopes::create_scope(c, &patient.id, &patient.id, now)?;
             store::patients::mark_verified(c, &patient.id, method, &detail, &actor, now)?;
-            let expires_at = issue(c, &patient.id, now)?;
+            let expires_at = issue_office(c, &patient.id, hash, now)?;
             Ok((patient.id, expires_at))
         })
         .await?;

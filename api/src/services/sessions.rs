@@ -113,7 +113,7 @@ pub async fn sign_in(
                 )
                 .and_then(|(s, t)| {
                     let memberships = memberships_of(c, &s)?;
-                    Ok(SignedIn::Staff(s, t, memberships))
+                    Ok(SignedIn::Staff(Box::new(s), t, memberships))
                 });
             };
             patient_sign_in(c, &webauthn, &req, ceremony, row, now, life)
@@ -140,7 +140,11 @@ pub async fn sign_in(
 
 enum SignedIn {
     Patient(PatientId, DeviceId, IssuedTokens),
-    Staff(Staff, IssuedTokens, Vec<ehealth_contracts::StaffMembership>),
+    Staff(
+        Box<Staff>,
+        IssuedTokens,
+        Vec<ehealth_contracts::StaffMembership>,
+    ),
     Account(Box<Account>, IssuedTokens),
 }
 

@@ -64,22 +64,20 @@ fn code_hash(state: &AppState, code: &str) -> String {
         .lookup_hash(&format!("claim:{}", normalise_code(code)))
 }
 
-/// A new office claim code for `patient_id` (registered at the counter), in the caller's
-/// transaction: (code, expiry).
-pub(crate) fn issue_office_code(
-    state: &AppState,
-) -> (
-    String,
-    impl FnOnce(&mut DbConn, &PatientId, i64) -> ApiResult<i64> + Send + use<>,
-) {
+/// A new office claim code and its stored hash ([`issue_office`] issues it).
+pub(crate) fn office_code(state: &AppState) -> (String, String) {
     let code = new_code();
-    let hash = code_hash(state, &code);
-    (
-        code,
-        move |c: &mut DbConn, patient_id: &PatientId, now: i64| {
-            issue(c, patient_id, OFFICE, hash, now)
-        },
-    )
+    (code.clone(), code_hash(state, &code))
+}
+
+/// Issues an office claim code in the caller's transaction; answers its expiry.
+pub(crate) fn issue_office(
+    c: &mut DbConn,
+    id: &PatientId,
+    hash: String,
+    now: i64,
+) -> ApiResult<i64> {
+    issue(c, id, OFFICE, hash, now)
 }
 
 fn issue(
@@ -152,8 +150,7 @@ pub async fn officer_code(
     state: &AppState,
     patient_id: &PatientId,
 ) -> ApiResult<ClaimCodeResponse> {
-    let code = new_code();
-    let hash = code_hash(state, &code);
+    let (code, hash) = office_code(state);
     let today = state.clock.today_hk();
     let now = state.now_ms();
     let id = patient_id.to_owned();
@@ -171,7 +168,7 @@ pub async fn officer_code(
             if store::passkeys::has_any(c, &p.id)? {
                 return Err(ApiError::conflict(ErrorCode::AlreadyClaimed));
             }
-            issue(c, &p.id, OFFICE, hash, now)
+            issue_office(c, &p.id, hash, now)
         })
         .await?;
     tracing::info!(%patient_id, "claim code issued by the registration office");
