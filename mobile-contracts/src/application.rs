@@ -269,6 +269,7 @@ pub struct ApplicationList {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ApplicationListQuery {
     /// Only applications in this status.
     #[serde(default)]

@@ -86,6 +86,7 @@ pub struct HcpRequestList {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HcpRequestListQuery {
     #[serde(default)]
     pub status: Option<HcpRequestStatus>,

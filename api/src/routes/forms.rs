@@ -98,7 +98,7 @@ macro_rules! office_routes {
                 (status = 200, description = "Forms, oldest first", body = HcpRequestList),
                 NotOfficer,
                 WrongOfficerRole,
-                InvalidFields,
+                (status = 400, description = "An unknown `status`", body = Problem, content_type = PROBLEM),
             ))]
         pub async fn $list(
             state: web::Data<AppState>,

@@ -32,7 +32,7 @@ pub(super) const ROUTES: &[Operation] = operations! {
         (status = 200, description = "Applications", body = ApplicationList),
         NotOfficer,
         WrongOfficerRole,
-        InvalidFields,
+        (status = 400, description = "An unknown `status`", body = Problem, content_type = PROBLEM),
     ))]
 pub async fn list_provider_applications(
     state: web::Data<AppState>,

@@ -350,21 +350,21 @@ export interface ListAmendmentRequestsRequest {
     /**
      * 
      */
-    status: HcpRequestStatus | null;
+    status?: HcpRequestStatus;
 }
 
 export interface ListLocationRequestsRequest {
     /**
      * 
      */
-    status: HcpRequestStatus | null;
+    status?: HcpRequestStatus;
 }
 
 export interface ListProviderApplicationsRequest {
     /**
      * Only applications in this status.
      */
-    status: ApplicationStatus | null;
+    status?: ApplicationStatus;
 }
 
 export interface RejectAmendmentRequestRequest {
@@ -1433,14 +1433,11 @@ export class OfficerApi extends runtime.BaseAPI {
      * Creates request options for listAmendmentRequests without sending the request
      */
     async listAmendmentRequestsRequestOpts(requestParameters: ListAmendmentRequestsRequest): Promise<runtime.RequestOpts> {
-        if (requestParameters['status'] == null) {
-            throw new runtime.RequiredError(
-                'status',
-                'Required parameter "status" was null or undefined when calling listAmendmentRequests().'
-            );
-        }
-
         const queryParameters: any = {};
+
+        if (requestParameters['status'] != null) {
+            queryParameters['status'] = requestParameters['status'];
+        }
 
         const headerParameters: runtime.HTTPHeaders = {};
 
@@ -1454,7 +1451,6 @@ export class OfficerApi extends runtime.BaseAPI {
         }
 
         let urlPath = `/v1/officer/amendment-requests`;
-        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
 
         return {
             path: urlPath,
@@ -1475,7 +1471,7 @@ export class OfficerApi extends runtime.BaseAPI {
 
     /**
      */
-    async listAmendmentRequests(requestParameters: ListAmendmentRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
+    async listAmendmentRequests(requestParameters: ListAmendmentRequestsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
         const response = await this.listAmendmentRequestsRaw(requestParameters, initOverrides);
         return await response.value();
     }
@@ -1529,14 +1525,11 @@ export class OfficerApi extends runtime.BaseAPI {
      * Creates request options for listLocationRequests without sending the request
      */
     async listLocationRequestsRequestOpts(requestParameters: ListLocationRequestsRequest): Promise<runtime.RequestOpts> {
-        if (requestParameters['status'] == null) {
-            throw new runtime.RequiredError(
-                'status',
-                'Required parameter "status" was null or undefined when calling listLocationRequests().'
-            );
-        }
-
         const queryParameters: any = {};
+
+        if (requestParameters['status'] != null) {
+            queryParameters['status'] = requestParameters['status'];
+        }
 
         const headerParameters: runtime.HTTPHeaders = {};
 
@@ -1550,7 +1543,6 @@ export class OfficerApi extends runtime.BaseAPI {
         }
 
         let urlPath = `/v1/officer/location-requests`;
-        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
 
         return {
             path: urlPath,
@@ -1571,7 +1563,7 @@ export class OfficerApi extends runtime.BaseAPI {
 
     /**
      */
-    async listLocationRequests(requestParameters: ListLocationRequestsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
+    async listLocationRequests(requestParameters: ListLocationRequestsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<HcpRequestList> {
         const response = await this.listLocationRequestsRaw(requestParameters, initOverrides);
         return await response.value();
     }
@@ -1670,14 +1662,11 @@ export class OfficerApi extends runtime.BaseAPI {
      * Creates request options for listProviderApplications without sending the request
      */
     async listProviderApplicationsRequestOpts(requestParameters: ListProviderApplicationsRequest): Promise<runtime.RequestOpts> {
-        if (requestParameters['status'] == null) {
-            throw new runtime.RequiredError(
-                'status',
-                'Required parameter "status" was null or undefined when calling listProviderApplications().'
-            );
-        }
-
         const queryParameters: any = {};
+
+        if (requestParameters['status'] != null) {
+            queryParameters['status'] = requestParameters['status'];
+        }
 
         const headerParameters: runtime.HTTPHeaders = {};
 
@@ -1691,7 +1680,6 @@ export class OfficerApi extends runtime.BaseAPI {
         }
 
         let urlPath = `/v1/officer/provider-applications`;
-        urlPath = urlPath.replace('{status}', encodeURIComponent(String(requestParameters['status'])));
 
         return {
             path: urlPath,
@@ -1714,7 +1702,7 @@ export class OfficerApi extends runtime.BaseAPI {
     /**
      * Applications submitted to the office (drafts are the applicant\'s own), oldest first.
      */
-    async listProviderApplications(requestParameters: ListProviderApplicationsRequest, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationList> {
+    async listProviderApplications(requestParameters: ListProviderApplicationsRequest = {}, initOverrides?: RequestInit | runtime.InitOverrideFunction): Promise<ApplicationList> {
         const response = await this.listProviderApplicationsRaw(requestParameters, initOverrides);
         return await response.value();
     }

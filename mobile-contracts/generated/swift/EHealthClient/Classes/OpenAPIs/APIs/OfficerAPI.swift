@@ -848,12 +848,12 @@ open class OfficerAPI {
 
     /**
 
-     - parameter status: (path)  
+     - parameter status: (query)  (optional)
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
      */
     @discardableResult
-    open class func listAmendmentRequests(status: HcpRequestStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+    open class func listAmendmentRequests(status: HcpRequestStatus? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
         return listAmendmentRequestsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
             switch result {
             case let .success(response):
@@ -869,18 +869,19 @@ open class OfficerAPI {
      - Bearer Token:
        - type: http
        - name: officer
-     - parameter status: (path)  
+     - parameter status: (query)  (optional)
      - returns: RequestBuilder<HcpRequestList> 
      */
-    open class func listAmendmentRequestsWithRequestBuilder(status: HcpRequestStatus) -> RequestBuilder<HcpRequestList> {
-        var localVariablePath = "/v1/officer/amendment-requests"
-        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
-        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
-        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+    open class func listAmendmentRequestsWithRequestBuilder(status: HcpRequestStatus? = nil) -> RequestBuilder<HcpRequestList> {
+        let localVariablePath = "/v1/officer/amendment-requests"
         let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
         let localVariableParameters: [String: Any]? = nil
 
-        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        var localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        let localVariableQueryParameters: [String: (wrappedValue: Any?, isExplode: Bool)] = [
+            "status": (wrappedValue: status?.encodeToJSON(), isExplode: true),
+        ]
+        localVariableUrlComponents?.queryItems = APIHelper.mapValuesToQueryItems(localVariableQueryParameters)
 
         let localVariableNillableHeaders: [String: Any?] = [
             :
@@ -939,12 +940,12 @@ open class OfficerAPI {
 
     /**
 
-     - parameter status: (path)  
+     - parameter status: (query)  (optional)
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
      */
     @discardableResult
-    open class func listLocationRequests(status: HcpRequestStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
+    open class func listLocationRequests(status: HcpRequestStatus? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: HcpRequestList?, _ error: Error?) -> Void)) -> RequestTask {
         return listLocationRequestsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
             switch result {
             case let .success(response):
@@ -960,18 +961,19 @@ open class OfficerAPI {
      - Bearer Token:
        - type: http
        - name: officer
-     - parameter status: (path)  
+     - parameter status: (query)  (optional)
      - returns: RequestBuilder<HcpRequestList> 
      */
-    open class func listLocationRequestsWithRequestBuilder(status: HcpRequestStatus) -> RequestBuilder<HcpRequestList> {
-        var localVariablePath = "/v1/officer/location-requests"
-        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
-        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
-        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+    open class func listLocationRequestsWithRequestBuilder(status: HcpRequestStatus? = nil) -> RequestBuilder<HcpRequestList> {
+        let localVariablePath = "/v1/officer/location-requests"
         let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
         let localVariableParameters: [String: Any]? = nil
 
-        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        var localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        let localVariableQueryParameters: [String: (wrappedValue: Any?, isExplode: Bool)] = [
+            "status": (wrappedValue: status?.encodeToJSON(), isExplode: true),
+        ]
+        localVariableUrlComponents?.queryItems = APIHelper.mapValuesToQueryItems(localVariableQueryParameters)
 
         let localVariableNillableHeaders: [String: Any?] = [
             :
@@ -1075,12 +1077,12 @@ open class OfficerAPI {
     /**
      Applications submitted to the office (drafts are the applicant's own), oldest first.
      
-     - parameter status: (path) Only applications in this status. 
+     - parameter status: (query) Only applications in this status. (optional)
      - parameter apiResponseQueue: The queue on which api response is dispatched.
      - parameter completion: completion handler to receive the data and the error objects
      */
     @discardableResult
-    open class func listProviderApplications(status: ApplicationStatus, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationList?, _ error: Error?) -> Void)) -> RequestTask {
+    open class func listProviderApplications(status: ApplicationStatus? = nil, apiResponseQueue: DispatchQueue = EHealthClientAPI.apiResponseQueue, completion: @escaping ((_ data: ApplicationList?, _ error: Error?) -> Void)) -> RequestTask {
         return listProviderApplicationsWithRequestBuilder(status: status).execute(apiResponseQueue) { result in
             switch result {
             case let .success(response):
@@ -1097,18 +1099,19 @@ open class OfficerAPI {
      - Bearer Token:
        - type: http
        - name: officer
-     - parameter status: (path) Only applications in this status. 
+     - parameter status: (query) Only applications in this status. (optional)
      - returns: RequestBuilder<ApplicationList> 
      */
-    open class func listProviderApplicationsWithRequestBuilder(status: ApplicationStatus) -> RequestBuilder<ApplicationList> {
-        var localVariablePath = "/v1/officer/provider-applications"
-        let statusPreEscape = "\(APIHelper.mapValueToPathItem(status))"
-        let statusPostEscape = statusPreEscape.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? ""
-        localVariablePath = localVariablePath.replacingOccurrences(of: "{status}", with: statusPostEscape, options: .literal, range: nil)
+    open class func listProviderApplicationsWithRequestBuilder(status: ApplicationStatus? = nil) -> RequestBuilder<ApplicationList> {
+        let localVariablePath = "/v1/officer/provider-applications"
         let localVariableURLString = EHealthClientAPI.basePath + localVariablePath
         let localVariableParameters: [String: Any]? = nil
 
-        let localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        var localVariableUrlComponents = URLComponents(string: localVariableURLString)
+        let localVariableQueryParameters: [String: (wrappedValue: Any?, isExplode: Bool)] = [
+            "status": (wrappedValue: status?.encodeToJSON(), isExplode: true),
+        ]
+        localVariableUrlComponents?.queryItems = APIHelper.mapValuesToQueryItems(localVariableQueryParameters)
 
         let localVariableNillableHeaders: [String: Any?] = [
             :

@@ -1362,7 +1362,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/amendment-requests
      * 
      * 
-     * @param status 
+     * @param status  (optional)
      * @return HcpRequestList
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
@@ -1372,7 +1372,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
-    fun listAmendmentRequests(status: HcpRequestStatus) : HcpRequestList {
+    fun listAmendmentRequests(status: HcpRequestStatus? = null) : HcpRequestList {
         val localVarResponse = listAmendmentRequestsWithHttpInfo(status = status)
 
         return when (localVarResponse.responseType) {
@@ -1394,14 +1394,14 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/amendment-requests
      * 
      * 
-     * @param status 
+     * @param status  (optional)
      * @return ApiResponse<HcpRequestList?>
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class)
-    fun listAmendmentRequestsWithHttpInfo(status: HcpRequestStatus) : ApiResponse<HcpRequestList?> {
+    fun listAmendmentRequestsWithHttpInfo(status: HcpRequestStatus?) : ApiResponse<HcpRequestList?> {
         val localVariableConfig = listAmendmentRequestsRequestConfig(status = status)
 
         return request<Unit, HcpRequestList>(
@@ -1412,18 +1412,23 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     /**
      * To obtain the request config of the operation listAmendmentRequests
      *
-     * @param status 
+     * @param status  (optional)
      * @return RequestConfig
      */
-    fun listAmendmentRequestsRequestConfig(status: HcpRequestStatus) : RequestConfig<Unit> {
+    fun listAmendmentRequestsRequestConfig(status: HcpRequestStatus?) : RequestConfig<Unit> {
         val localVariableBody = null
-        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableQuery: MultiValueMap = mutableMapOf<kotlin.String, kotlin.collections.List<kotlin.String>>()
+            .apply {
+                if (status != null) {
+                    put("status", listOf(status.toString()))
+                }
+            }
         val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
         localVariableHeaders["Accept"] = "application/json, application/problem+json"
 
         return RequestConfig(
             method = RequestMethod.GET,
-            path = "/v1/officer/amendment-requests".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
+            path = "/v1/officer/amendment-requests",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -1505,7 +1510,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/location-requests
      * 
      * 
-     * @param status 
+     * @param status  (optional)
      * @return HcpRequestList
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
@@ -1515,7 +1520,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
-    fun listLocationRequests(status: HcpRequestStatus) : HcpRequestList {
+    fun listLocationRequests(status: HcpRequestStatus? = null) : HcpRequestList {
         val localVarResponse = listLocationRequestsWithHttpInfo(status = status)
 
         return when (localVarResponse.responseType) {
@@ -1537,14 +1542,14 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/location-requests
      * 
      * 
-     * @param status 
+     * @param status  (optional)
      * @return ApiResponse<HcpRequestList?>
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class)
-    fun listLocationRequestsWithHttpInfo(status: HcpRequestStatus) : ApiResponse<HcpRequestList?> {
+    fun listLocationRequestsWithHttpInfo(status: HcpRequestStatus?) : ApiResponse<HcpRequestList?> {
         val localVariableConfig = listLocationRequestsRequestConfig(status = status)
 
         return request<Unit, HcpRequestList>(
@@ -1555,18 +1560,23 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     /**
      * To obtain the request config of the operation listLocationRequests
      *
-     * @param status 
+     * @param status  (optional)
      * @return RequestConfig
      */
-    fun listLocationRequestsRequestConfig(status: HcpRequestStatus) : RequestConfig<Unit> {
+    fun listLocationRequestsRequestConfig(status: HcpRequestStatus?) : RequestConfig<Unit> {
         val localVariableBody = null
-        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableQuery: MultiValueMap = mutableMapOf<kotlin.String, kotlin.collections.List<kotlin.String>>()
+            .apply {
+                if (status != null) {
+                    put("status", listOf(status.toString()))
+                }
+            }
         val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
         localVariableHeaders["Accept"] = "application/json, application/problem+json"
 
         return RequestConfig(
             method = RequestMethod.GET,
-            path = "/v1/officer/location-requests".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
+            path = "/v1/officer/location-requests",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
@@ -1718,7 +1728,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/provider-applications
      * Applications submitted to the office (drafts are the applicant&#39;s own), oldest first.
      * 
-     * @param status Only applications in this status.
+     * @param status Only applications in this status. (optional)
      * @return ApplicationList
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
@@ -1728,7 +1738,7 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class, UnsupportedOperationException::class, ClientException::class, ServerException::class)
-    fun listProviderApplications(status: ApplicationStatus) : ApplicationList {
+    fun listProviderApplications(status: ApplicationStatus? = null) : ApplicationList {
         val localVarResponse = listProviderApplicationsWithHttpInfo(status = status)
 
         return when (localVarResponse.responseType) {
@@ -1750,14 +1760,14 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
      * GET /v1/officer/provider-applications
      * Applications submitted to the office (drafts are the applicant&#39;s own), oldest first.
      * 
-     * @param status Only applications in this status.
+     * @param status Only applications in this status. (optional)
      * @return ApiResponse<ApplicationList?>
      * @throws IllegalStateException If the request is not correctly configured
      * @throws IOException Rethrows the OkHttp execute method exception
      */
     @Suppress("UNCHECKED_CAST")
     @Throws(IllegalStateException::class, IOException::class)
-    fun listProviderApplicationsWithHttpInfo(status: ApplicationStatus) : ApiResponse<ApplicationList?> {
+    fun listProviderApplicationsWithHttpInfo(status: ApplicationStatus?) : ApiResponse<ApplicationList?> {
         val localVariableConfig = listProviderApplicationsRequestConfig(status = status)
 
         return request<Unit, ApplicationList>(
@@ -1768,18 +1778,23 @@ open class OfficerApi(basePath: kotlin.String = defaultBasePath, client: Call.Fa
     /**
      * To obtain the request config of the operation listProviderApplications
      *
-     * @param status Only applications in this status.
+     * @param status Only applications in this status. (optional)
      * @return RequestConfig
      */
-    fun listProviderApplicationsRequestConfig(status: ApplicationStatus) : RequestConfig<Unit> {
+    fun listProviderApplicationsRequestConfig(status: ApplicationStatus?) : RequestConfig<Unit> {
         val localVariableBody = null
-        val localVariableQuery: MultiValueMap = mutableMapOf()
+        val localVariableQuery: MultiValueMap = mutableMapOf<kotlin.String, kotlin.collections.List<kotlin.String>>()
+            .apply {
+                if (status != null) {
+                    put("status", listOf(status.toString()))
+                }
+            }
         val localVariableHeaders: MutableMap<String, String> = mutableMapOf()
         localVariableHeaders["Accept"] = "application/json, application/problem+json"
 
         return RequestConfig(
             method = RequestMethod.GET,
-            path = "/v1/officer/provider-applications".replace("{"+"status"+"}", encodeURIComponent(status.toString())),
+            path = "/v1/officer/provider-applications",
             query = localVariableQuery,
             headers = localVariableHeaders,
             requiresAuthentication = true,
