@@ -64,10 +64,11 @@ pub fn of_applicant(conn: &mut DbConn, applicant_id: &str) -> QueryResult<Vec<Ap
         .load(conn)
 }
 
-/// Applications for the office, oldest submission first (drafts are the applicant's own).
+/// Applications for the office, oldest submission first: only those ever submitted (a draft,
+/// or one withdrawn before submission, is the applicant's own).
 pub fn list(conn: &mut DbConn, status: Option<&str>) -> QueryResult<Vec<Application>> {
     let mut q = provider_applications::table
-        .filter(provider_applications::status.ne("draft"))
+        .filter(provider_applications::submitted_at.is_not_null())
         .into_boxed();
     if let Some(s) = status {
         q = q.filter(provider_applications::status.eq(s.to_owned()));

@@ -42,10 +42,10 @@ pub async fn list(
         .await
 }
 
-/// A submitted (not draft) application, locked.
+/// An application that was submitted at least once, locked.
 fn submitted(c: &mut DbConn, id: &str) -> ApiResult<Application> {
     store::applications::lock(c, id)?
-        .filter(|a| a.status != ApplicationStatus::Draft.as_str())
+        .filter(|a| a.submitted_at.is_some())
         .ok_or_else(ApiError::not_found)
 }
 

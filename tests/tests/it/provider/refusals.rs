@@ -188,6 +188,34 @@ async fn applications_are_their_applicants_own_and_the_office_acts_only_in_role(
         )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // Nor one withdrawn before it was ever submitted.
+    let (status, _) = app
+        .call(
+            Method::POST,
+            &format!("/v1/provider-applications/{draft_id}/withdraw"),
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app
+        .as_officer(
+            &reviewer,
+            Method::GET,
+            &format!("/v1/officer/provider-applications/{draft_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, draft) = app
+        .call(
+            Method::POST,
+            "/v1/provider-applications",
+            Some(&bob.token),
+            None,
+        )
+        .await;
+    let draft_id = draft["application_id"].as_str().unwrap_or_default();
     // One open application at a time.
     let (status, problem) = app
         .call(
