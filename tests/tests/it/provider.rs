@@ -2,6 +2,7 @@
 //! 14-day rule and technical assistance, over HTTP on both backends.
 
 mod forms;
+mod gates;
 mod journey;
 mod memberships;
 mod refusals;
