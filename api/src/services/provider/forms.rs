@@ -6,7 +6,7 @@
 use ehealth_contracts::{
     AmendmentRequest, ApplicationEvent, ErrorCode, FieldCode, HcpHistoryResponse, HcpRequestKind,
     HcpRequestList, HcpRequestResponse, HcpRequestStatus, LocationEntry, LocationsSection,
-    StaffRole, UsersSection,
+    StaffRole,
 };
 
 use super::sections;
@@ -47,27 +47,12 @@ fn checked_amendment(mut a: AmendmentRequest) -> ApiResult<AmendmentRequest> {
         }
         HcpRequestKind::AddUserAdmin | HcpRequestKind::ReplaceUserAdmin => {
             let admin = a.user_admin.take().ok_or_else(|| bad("user_admin"))?;
-            let users = UsersSection {
-                authorised_person: ehealth_contracts::AuthorisedPerson {
-                    name_en: "-".into(),
-                    name_zh: None,
-                    position: "-".into(),
-                    mobile: admin.mobile.clone(),
-                    email: "a@b.hk".into(),
-                },
-                user_admins: vec![admin],
-                staff: vec![],
-            };
-            let mut users = sections::users(users).map_err(|e| {
-                ApiError::validation(
-                    e.into_iter()
-                        .map(|f| {
-                            FieldError::new(f.field.replace("user_admins[0]", "user_admin"), f.code)
-                        })
-                        .collect(),
-                )
-            })?;
-            a.user_admin = users.user_admins.pop();
+            let mut errors = Vec::new();
+            let checked = sections::staff_entry(&mut errors, &admin, "user_admin");
+            if !errors.is_empty() {
+                return Err(ApiError::validation(errors));
+            }
+            a.user_admin = Some(checked);
             if a.kind == HcpRequestKind::ReplaceUserAdmin && a.replaces_staff_id.is_none() {
                 return Err(bad("replaces_staff_id"));
             }

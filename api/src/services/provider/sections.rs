@@ -79,7 +79,8 @@ pub fn provider(p: ProviderSection) -> Result<ProviderSection, Vec<FieldError>> 
     if e.is_empty() { Ok(checked) } else { Err(e) }
 }
 
-fn staff(e: &mut Vec<FieldError>, s: &StaffEntry, at: &str) -> StaffEntry {
+/// One staff entry checked field by field, its fields named under `at`.
+pub fn staff_entry(e: &mut Vec<FieldError>, s: &StaffEntry, at: &str) -> StaffEntry {
     let f = |n: &str| format!("{at}.{n}");
     StaffEntry {
         name_en: text(e, &s.name_en, &f("name_en"), 100),
@@ -111,13 +112,13 @@ pub fn users(u: UsersSection) -> Result<UsersSection, Vec<FieldError>> {
         .user_admins
         .iter()
         .enumerate()
-        .map(|(i, s)| staff(&mut e, s, &format!("user_admins[{i}]")))
+        .map(|(i, s)| staff_entry(&mut e, s, &format!("user_admins[{i}]")))
         .collect();
     let others = u
         .staff
         .iter()
         .enumerate()
-        .map(|(i, s)| staff(&mut e, s, &format!("staff[{i}]")))
+        .map(|(i, s)| staff_entry(&mut e, s, &format!("staff[{i}]")))
         .collect();
     // One account per person: the same profession and registration number twice is a mistake.
     let mut seen = std::collections::HashSet::new();
